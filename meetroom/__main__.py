@@ -1,0 +1,3 @@
+from meetroom.cli import main
+
+main()

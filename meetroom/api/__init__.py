@@ -1,0 +1,1 @@
+"""The control protocol, independent of any transport."""

@@ -1,0 +1,71 @@
+"""Turns one incoming text frame into exactly one reply, whatever the frame holds."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from meetroom.api import registry
+from meetroom.api.context import CommandContext
+from meetroom.api.envelope import CommandError, failure, reply
+from meetroom.api.session import ADMIN, Session
+
+if TYPE_CHECKING:
+    from meetroom.app import Room
+
+log = logging.getLogger(__name__)
+
+MAX_METHOD_LENGTH = 128
+
+
+def _request_id(message: dict[str, Any]) -> Any:
+    value = message.get("requestId", "")
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value
+    return ""
+
+
+def parse(text: str) -> dict[str, Any] | str:
+    """The request object, or the reason it is not one."""
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return f"invalid JSON: {str(exc)[:120]}"
+    if not isinstance(message, dict):
+        return f"a request must be a JSON object, got {type(message).__name__}"
+    return message
+
+
+async def dispatch(room: Room, session: Session, text: str) -> dict[str, Any]:
+    parsed = parse(text)
+    if isinstance(parsed, str):
+        return failure("", "", parsed)
+    request_id = _request_id(parsed)
+    method = parsed.get("method")
+    if not isinstance(method, str) or not method:
+        return failure("", request_id, "request has no 'method' string")
+    if len(method) > MAX_METHOD_LENGTH:
+        return failure("", request_id, "method name too long")
+    if "requestId" in parsed and parsed["requestId"] is not None and request_id == "":
+        return failure(method, "", "'requestId' must be a string or a number")
+    cmd = registry.lookup(method)
+    if cmd is None:
+        return failure(method, request_id, f"unknown method '{method}'")
+    if not session.authorised and not cmd.pre_auth:
+        return failure(method, request_id, "not authorised: send 'auth' first")
+    if cmd.admin_only and session.role != ADMIN:
+        return failure(method, request_id, f"'{method}' needs administrator rights")
+    if cmd.handler is None:
+        return failure(method, request_id, f"'{method}' is not available in meetroom yet")
+    try:
+        registry.validate_params(cmd, parsed)
+        fields = await cmd.handler(CommandContext(room, session), parsed)
+    except CommandError as exc:
+        return failure(method, request_id, exc.error, **exc.extra)
+    except Exception:
+        log.exception("command %s failed", method)
+        return failure(method, request_id, f"internal error while running '{method}'")
+    return reply(method, request_id, fields)

@@ -1,0 +1,79 @@
+"""One control connection: its role, API version and outgoing queue.
+
+Replies and notifications share one queue so a client sees them in the order the room
+produced them; a client that stops reading is disconnected instead of growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ADMIN = "admin"
+USER = "user"
+OUTBOX_LIMIT = 5000
+
+_ids = itertools.count(1)
+
+SendText = Callable[[str], Awaitable[None]]
+CloseFunc = Callable[[int, str], Awaitable[None]]
+
+
+class Session:
+    def __init__(self, peer_host: str, send_text: SendText, close: CloseFunc) -> None:
+        self.id = next(_ids)
+        self.peer_host = peer_host
+        self.role: str | None = None
+        self.api_version = "1"
+        self.auth_kind: str | None = None  # protection type that authorised this session
+        self.origin: str | None = None  # browser pages send one; other clients do not
+        self._send_text = send_text
+        self._close = close
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self._writer = asyncio.create_task(self._drain(), name=f"session-{self.id}-writer")
+        self.closed = False
+        self._closer: asyncio.Task | None = None
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.peer_host in ("127.0.0.1", "::1", "localhost") or self.peer_host.startswith(("127.", "::ffff:127."))
+
+    @property
+    def authorised(self) -> bool:
+        return self.role is not None
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            log.warning("session %s is not reading; closing it", self.id)
+            self.closed = True
+            self._closer = asyncio.create_task(self._close(1008, "client too slow to read"))
+            return
+        self._outbox.put_nowait(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+
+    async def _drain(self) -> None:
+        while True:
+            text = await self._outbox.get()
+            if text is None:
+                return
+            try:
+                await self._send_text(text)
+            except (ConnectionError, RuntimeError):
+                self.closed = True
+                return
+
+    async def flush_and_stop(self) -> None:
+        """Let queued messages go out, then stop the writer."""
+        self._outbox.put_nowait(None)
+        try:
+            await asyncio.wait_for(self._writer, timeout=2)
+        except (TimeoutError, asyncio.CancelledError):
+            self._writer.cancel()
+        self.closed = True

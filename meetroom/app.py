@@ -1,0 +1,173 @@
+"""Builds one Room from its parts and runs it until it is told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from meetroom import __version__
+from meetroom.api.events import EventBus
+from meetroom.api.modes import ModeSlots
+from meetroom.api.session import Session
+from meetroom.core.access import ADMIN, PIN, AccessControl
+from meetroom.core.appstate import AppStateMachine
+from meetroom.core.httpsettings import HttpSettings
+from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config_json
+from meetroom.core.settings import Settings
+from meetroom.store.db import Store
+from meetroom.web.http import HttpServer
+from meetroom.web.listen import bind_port
+from meetroom.web.ws import build_ws_app
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WS_PORT = 8765
+
+
+@dataclass
+class RoomOptions:
+    host: str = "0.0.0.0"
+    ws_port: int | None = None  # None: default with fallback
+    http_port: int | None = None
+    instance: str = DEFAULT_INSTANCE
+    product: str = "room"
+    pin: str | None = None
+    data_dir: Path = Path(".")
+    data_dir_given: bool = False
+    http_token_ttl: float = 300.0
+    reboot_command: list[str] = field(default_factory=lambda: ["systemctl", "reboot"])
+    poweroff_command: list[str] = field(default_factory=lambda: ["systemctl", "poweroff"])
+
+
+class Room:
+    def __init__(self, options: RoomOptions) -> None:
+        self.options = options
+        self.version = __version__
+        options.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(options.data_dir / "meetroom.sqlite3")
+        self.settings = Settings(self.store)
+        self.http_settings = HttpSettings(self.store)
+        self.access = AccessControl(self.store, http_token_ttl=options.http_token_ttl)
+        if options.pin:
+            self.access.set_protection(ADMIN, PIN, pin=options.pin, persist=False)
+        self.bus = EventBus()
+        self.modes = ModeSlots(self.bus, self.access)
+        self.http = HttpServer(self)
+        self.appstate = AppStateMachine(lambda: self.http.port)
+        self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
+        self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
+        self.window = {"windowState": 2, "stayOnTop": False}
+        self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
+        self.ws_port = 0
+        self._ws_runner: web.AppRunner | None = None
+        self.stopped = asyncio.Event()
+
+    # --- sessions ---------------------------------------------------------------------
+    def attach(self, session: Session) -> None:
+        self.bus.sessions.add(session)
+
+    def detach(self, session: Session) -> None:
+        self.bus.sessions.discard(session)
+        self.modes.release(session)
+
+    def account(self) -> dict[str, str]:
+        """The logged-in TrueConf ID and display name; empty until the network logs in."""
+        return {"peerId": "", "peerDn": ""}
+
+    # --- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        opts = self.options
+        ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
+        self.ws_port = ws_sock.getsockname()[1]
+        self._ws_runner = web.AppRunner(build_ws_app(self), access_log=None, handle_signals=False)
+        await self._ws_runner.setup()
+        await web.SockSite(self._ws_runner, ws_sock).start()
+        if opts.http_port is not None:
+            await self.http.start(opts.http_port, fixed=True)
+        else:
+            await self.http.start(self.http_settings.port, fixed=False, avoid=frozenset({self.ws_port}))
+        self.http_settings.set_effective_port(self.http.port)
+        self.write_config()
+
+    def write_config(self) -> None:
+        try:
+            write_config_json(self.config_path, self.ws_port, self.http.port)
+        except OSError as exc:
+            log.error("cannot write %s: %s", self.config_path, exc)
+
+    def web_address(self) -> str:
+        host = self.options.host
+        if host in ("0.0.0.0", "::", ""):
+            host = lan_address()
+        url = f"http://{host}:{self.http.port}/"
+        if self.options.instance != DEFAULT_INSTANCE:
+            url += f"?cfg={self.options.instance}"
+        return url
+
+    def describe(self) -> list[str]:
+        return [
+            f"meetroom {self.version} ({self.options.product}, instance '{self.options.instance}')",
+            f"WebSocket API port: {self.ws_port}",
+            f"HTTP server port: {self.http.port}",
+            f"config.json: {self.config_path}",
+            f"data directory: {self.options.data_dir}",
+            f"web manager: {self.web_address()}",
+        ]
+
+    def serves_origin(self, origin: str) -> bool:
+        """Whether a browser Origin is one of this room's own pages (its HTTP server)."""
+        parsed = urlsplit(origin)
+        own_hosts = {"127.0.0.1", "localhost", "::1", self.options.host, lan_address()}
+        return parsed.scheme == "http" and parsed.port == self.http.port and parsed.hostname in own_hosts
+
+    def request_stop(self) -> None:
+        self.stopped.set()
+
+    async def close(self) -> None:
+        for session in list(self.bus.sessions):
+            await session.flush_and_stop()
+        await self.http.stop()
+        if self._ws_runner is not None:
+            await self._ws_runner.cleanup()
+        self.store.close()
+
+
+def lan_address() -> str:
+    """The machine's first non-loopback IPv4 address, found without sending any packet."""
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            address = str(info[4][0])
+            if not address.startswith("127."):
+                return address
+    except OSError:
+        pass
+    return "127.0.0.1"
+
+
+async def serve(options: RoomOptions) -> int:
+    import meetroom.commands  # noqa: F401  (registers every command handler)
+
+    room = Room(options)
+    try:
+        await room.start()
+    except OSError as exc:
+        print(f"meetroom: {exc}", flush=True)
+        await room.close()
+        return 2
+    for line in room.describe():
+        print(line, flush=True)
+    print("meetroom ready", flush=True)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, room.request_stop)
+    await room.stopped.wait()
+    await room.close()
+    print("meetroom stopped", flush=True)
+    return 0

@@ -1,0 +1,96 @@
+"""Command line: `meetroom run | ctl | api-coverage` (argument parsing only)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from meetroom.core.paths import DEFAULT_INSTANCE, PRODUCTS, default_data_dir
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 1..65535")
+    return value
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="start a room")
+    run.add_argument("--host", default="0.0.0.0", help="listen address (default all; tests use 127.0.0.1)")
+    run.add_argument("--wsport", type=_port, help="fixed WebSocket API port (default 8765 or the nearest free)")
+    run.add_argument("--httpport", type=_port, help="fixed HTTP server port (default 8766 or the nearest free)")
+    run.add_argument("-t", "--instance", default=DEFAULT_INSTANCE, help="name of a separate instance")
+    run.add_argument("--product", choices=sorted(PRODUCTS), default="room")
+    run.add_argument("--pin", "-pin", help="protect administrator control with this PIN")
+    run.add_argument("--data-dir", type=Path, help="keep all state of this instance here")
+    run.add_argument("--http-token-ttl", type=float, default=300.0, help="lifetime of HTTP tokens, seconds")
+    run.add_argument("--reboot-command", default="systemctl reboot", help="run by rebootSystem when enabled")
+    run.add_argument("--poweroff-command", default="systemctl poweroff", help="run by shutdownSystem when enabled")
+    run.add_argument("-v", "--verbose", action="store_true")
+
+
+def _add_ctl(sub: argparse._SubParsersAction) -> None:
+    ctl = sub.add_parser("ctl", help="send one command to a running room, or watch its events")
+    ctl.add_argument("--host", default="127.0.0.1")
+    ctl.add_argument("--port", type=_port, default=8766, help="HTTP port serving config.json")
+    ctl.add_argument("--instance", default=DEFAULT_INSTANCE)
+    ctl.add_argument("--pin", help="credentials (PIN, password or token); unsecured when absent")
+    ctl.add_argument("--role", choices=("admin", "user"))
+    ctl.add_argument("--events", action="store_true", help="print notifications until interrupted")
+    ctl.add_argument("--timeout", type=float, default=10.0)
+    ctl.add_argument("method", nargs="?")
+    ctl.add_argument("params", nargs="*", help="key=value; values are read as JSON when they parse")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetroom", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run(sub)
+    _add_ctl(sub)
+    cov = sub.add_parser("api-coverage", help="list which API commands are implemented")
+    cov.add_argument("--markdown", type=Path, help="write the table as Markdown to this file")
+    return parser
+
+
+def run_options(args: argparse.Namespace):  # -> RoomOptions, imported lazily to keep `ctl` light
+    from meetroom.app import RoomOptions
+
+    data_dir = args.data_dir or Path(default_data_dir(args.product, args.instance, sys.platform, os.environ))
+    return RoomOptions(
+        host=args.host,
+        ws_port=args.wsport,
+        http_port=args.httpport,
+        instance=args.instance,
+        product=args.product,
+        pin=args.pin,
+        data_dir=data_dir,
+        data_dir_given=args.data_dir is not None,
+        http_token_ttl=args.http_token_ttl,
+        reboot_command=shlex.split(args.reboot_command),
+        poweroff_command=shlex.split(args.poweroff_command),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+        )
+        from meetroom.app import serve
+
+        sys.exit(asyncio.run(serve(run_options(args))))
+    if args.command == "ctl":
+        from meetroom.client.ctl import run_ctl
+
+        sys.exit(asyncio.run(run_ctl(args)))
+    if args.command == "api-coverage":
+        from meetroom.api.coverage import print_coverage
+
+        sys.exit(print_coverage(args.markdown))

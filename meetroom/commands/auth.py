@@ -1,0 +1,195 @@
+"""auth, setAuthParams, tokens and API version: who controls the room and how."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetroom.api import modes
+from meetroom.api.context import CommandContext
+from meetroom.api.envelope import CommandError
+from meetroom.api.registry import command
+from meetroom.api.session import Session
+from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER
+
+PRIVILEGES = {USER: 1, ADMIN: 2}
+RESULT_WRONG_CREDENTIALS = 3
+API_VERSIONS = ("1", "2")
+
+
+def _refuse(ctx: CommandContext, error: str, *, count_failure: bool = True) -> CommandError:
+    if count_failure:
+        ctx.room.access.record_failure(ctx.session.peer_host)
+    return CommandError(error, resultCode=RESULT_WRONG_CREDENTIALS)
+
+
+def local_control_allowed(ctx: CommandContext) -> bool:
+    """Unsecured modes are for the room itself unless the owner opted out.
+
+    A browser page served from some other origin counts as remote: otherwise any web site
+    opened on the room PC could take control through localhost.
+    """
+    if ctx.room.settings.get("allowUnsecuredRemoteControl"):
+        return True
+    session = ctx.session
+    if not session.is_loopback:
+        return False
+    origin = session.origin
+    return origin in (None, "null") or origin.startswith("file://") or ctx.room.serves_origin(origin)
+
+
+def _granted(ctx: CommandContext, role: str, kind: str, credentials: str | None) -> dict[str, Any]:
+    room, session = ctx.room, ctx.session
+    room.access.record_success(session.peer_host)
+    room.access.revoke_session(session.id)
+    room.modes.grant(session, role, kind)
+    return {
+        "previleges": PRIVILEGES[role],
+        "token": room.access.issue_connection_token(role, kind, inherited_from=credentials),
+        "tokenForHttpServer": room.access.issue_http_token(session.id, role),
+        "resultCode": 0,
+    }
+
+
+def _unsecured_role(ctx: CommandContext, wanted: str | None) -> str:
+    access = ctx.room.access
+    candidates = [wanted] if wanted else [ADMIN, USER]
+    for role in candidates:
+        if access.unsecured(role):
+            if not local_control_allowed(ctx):
+                raise _refuse(
+                    ctx,
+                    f"{role} control is unsecured, which is allowed only from the room itself; "
+                    "set a password or PIN (setAuthParams) to control it from the network",
+                    count_failure=False,
+                )
+            return role
+    raise _refuse(ctx, f"{wanted or 'every'} control mode is protected: use type 'secured' with credentials")
+
+
+@command("setUsedApiVersion", pre_auth=True, params={"version": ("string|integer", True)})
+async def set_used_api_version(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    version = str(msg["version"])
+    if version not in API_VERSIONS:
+        raise CommandError(f"unsupported API version '{version}'; supported: {', '.join(API_VERSIONS)}")
+    ctx.session.api_version = version
+
+
+@command("auth", pre_auth=True)
+async def auth(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    access, session = ctx.room.access, ctx.session
+    kind = msg.get("type")
+    role = msg.get("role")
+    if role is not None and role not in MODES:
+        raise _refuse(ctx, "role must be 'admin' or 'user'", count_failure=False)
+    if kind is None:
+        return _switch_to_user(ctx, role)
+    wait = access.retry_after(session.peer_host)
+    if wait > 0:
+        raise CommandError(
+            f"too many failed attempts; try again in {wait:.1f} s",
+            resultCode=RESULT_WRONG_CREDENTIALS,
+            retryAfter=round(wait, 1),
+        )
+    if kind == "unsecured":
+        granted_role = _unsecured_role(ctx, role)
+        return _granted(ctx, granted_role, UNSECURED, None)
+    if kind != "secured":
+        raise _refuse(ctx, "type must be 'secured' or 'unsecured'", count_failure=False)
+    credentials = msg.get("credentials")
+    if not isinstance(credentials, str) or not credentials:
+        raise _refuse(ctx, "type 'secured' needs non-empty 'credentials'", count_failure=False)
+    found = access.role_for_credentials(credentials)
+    if found is None:
+        raise _refuse(ctx, "wrong credentials")
+    granted_role, granted_kind = found
+    if role == ADMIN and granted_role != ADMIN:
+        raise _refuse(ctx, "these credentials do not give administrator rights")
+    if role == USER:
+        granted_role = USER  # an administrator may choose to act as user
+    return _granted(ctx, granted_role, granted_kind, credentials)
+
+
+def _switch_to_user(ctx: CommandContext, role: str | None) -> dict[str, Any]:
+    session = ctx.session
+    if role is None:
+        raise CommandError("auth needs 'type' (secured/unsecured), or 'role' to switch an administrator to user")
+    if session.role != ADMIN:
+        raise CommandError(
+            "only an administrator connection can switch to user mode", resultCode=RESULT_WRONG_CREDENTIALS
+        )
+    if role == ADMIN:
+        return _granted(ctx, ADMIN, session.auth_kind or UNSECURED, None)
+    return _granted(ctx, USER, session.auth_kind or UNSECURED, None)
+
+
+@command("setAuthParams")
+async def set_auth_params(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    room, session = ctx.room, ctx.session
+    access = room.access
+    mode, kind = msg["userType"], msg["authType"]
+    if mode not in MODES:
+        raise CommandError("userType must be 'admin' or 'user'")
+    if kind not in PROTECTIONS:
+        raise CommandError("authType must be 'password', 'pin' or 'unsecured'")
+    if session.role != ADMIN and mode == ADMIN:
+        raise CommandError("only an administrator can change administrator protection")
+    if mode == USER and kind != UNSECURED and access.unsecured(ADMIN):
+        raise CommandError("protect administrator mode first: user protection needs administrator protection")
+    password = msg.get("password")
+    if kind == PASSWORD and (not isinstance(password, str) or len(password) < 4 or len(password) > 256):
+        raise CommandError("a password of 4 to 256 characters is required")
+    new_pin = msg.get("newPin")
+    if new_pin is not None and (not isinstance(new_pin, str) or not new_pin.isalnum() or not 4 <= len(new_pin) <= 32):
+        raise CommandError("newPin must be 4 to 32 letters or digits")
+    try:
+        protection = access.set_protection(mode, kind, password=password, pin=new_pin)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+    if mode == ADMIN:
+        room.modes.revoke_mode(ADMIN, modes.CAUSE_ADMIN_CHANGED, keep=session)
+        if kind == UNSECURED and not access.unsecured(USER):
+            access.set_protection(USER, UNSECURED)
+            room.modes.revoke_mode(USER, modes.CAUSE_USER_RESET, keep=session)
+    else:
+        cause = modes.CAUSE_USER_CHANGED_BY_ADMIN if session.role == ADMIN else modes.CAUSE_USER_CHANGED_BY_USER
+        room.modes.revoke_mode(USER, cause, keep=session)
+
+    fields: dict[str, Any] = {}
+    if kind == PIN:
+        fields["newPin"] = protection.pin
+    if mode == session.role:
+        # The connection's own credentials changed: it keeps its mode under the new protection.
+        session.auth_kind = kind
+        fields["token"] = access.issue_connection_token(mode, kind)
+    fields["tokenForHttpServer"] = access.issue_http_token(session.id, session.role or USER)
+    return fields
+
+
+def auth_info(ctx: CommandContext, session_view: Session | None) -> dict[str, Any]:
+    """getAuthInfo's view: an administrator sees both PINs, a user only the user PIN."""
+    access = ctx.room.access
+    viewer = session_view.role if session_view else ADMIN
+    out = {}
+    for mode in MODES:
+        protection = access.protection(mode)
+        entry = {"security": protection.kind, "pin": ""}
+        if protection.kind == PIN and (viewer == ADMIN or mode == USER):
+            entry["pin"] = protection.pin or ""
+        out[f"{mode}Auth"] = entry
+    return out
+
+
+@command("getAuthInfo")
+async def get_auth_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    return auth_info(ctx, ctx.session)
+
+
+@command("getTokenForHttpServer")
+async def get_token_for_http_server(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"token": ctx.room.access.issue_http_token(ctx.session.id, ctx.session.role or USER)}
+
+
+@command("clearTokens")
+async def clear_tokens(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    ctx.room.access.clear_tokens()

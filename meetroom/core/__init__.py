@@ -1,0 +1,1 @@
+"""The room's state, free of I/O."""

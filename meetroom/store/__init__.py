@@ -1,0 +1,1 @@
+"""SQLite persistence, one database file per room instance."""

@@ -1,0 +1,1 @@
+"""Network listeners: the WebSocket control API and the built-in HTTP server."""

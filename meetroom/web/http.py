@@ -1,0 +1,70 @@
+"""The built-in HTTP server: port discovery, and the routes later features add.
+
+It can be stopped and started over the API without touching the WebSocket listener, and keeps
+the settings that only apply at its next start (port, connection limit) pending until then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from meetroom.core.paths import config_document
+from meetroom.web.listen import bind_port
+
+if TYPE_CHECKING:
+    from meetroom.app import Room
+
+log = logging.getLogger(__name__)
+
+RUNNING, STOPPED = "running", "stopped"
+
+RouteInstaller = Callable[["Room", web.Application], None]
+_route_installers: list[RouteInstaller] = []
+
+
+def http_routes(installer: RouteInstaller) -> RouteInstaller:
+    """Features (frames, files, pages) register their routes here."""
+    _route_installers.append(installer)
+    return installer
+
+
+def _discovery_routes(room: Room, app: web.Application) -> None:
+    async def config_json(request: web.Request) -> web.Response:
+        if request.match_info["name"] != room.options.instance:
+            return web.Response(status=404, text="no such instance\n")
+        return web.json_response(config_document(room.ws_port, room.http.port))
+
+    app.router.add_get("/public/{name}/config.json", config_json)
+
+
+class HttpServer:
+    def __init__(self, room: Room) -> None:
+        self.room = room
+        self.port = 0
+        self.state = STOPPED
+        self._runner: web.AppRunner | None = None
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=self.room.http_settings.max_post_bytes + (1 << 16))
+        _discovery_routes(self.room, app)
+        for install in _route_installers:
+            install(self.room, app)
+        return app
+
+    async def start(self, port: int, *, fixed: bool, avoid: frozenset[int] = frozenset()) -> None:
+        sock = bind_port(self.room.options.host, port, fixed=fixed, avoid=avoid)
+        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        self.port = sock.getsockname()[1]
+        self.state = RUNNING
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.state = STOPPED

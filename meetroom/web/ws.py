@@ -1,0 +1,53 @@
+"""The WebSocket control API: one session per connection, frames handled strictly in order."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import WSMsgType, web
+
+from meetroom.api.dispatcher import dispatch
+from meetroom.api.envelope import failure
+from meetroom.api.session import Session
+
+if TYPE_CHECKING:
+    from meetroom.app import Room
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 1 << 20  # larger frames close the connection with 1009
+
+
+def peer_host(request: web.Request) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return str(peer[0]) if peer else ""
+
+
+def build_ws_app(room: Room) -> web.Application:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.Response(status=426, text="this port speaks the WebSocket control API\n")
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=None, compress=False)
+        await ws.prepare(request)
+        session = Session(
+            peer_host(request), ws.send_str, lambda code, text: ws.close(code=code, message=text.encode())
+        )
+        session.origin = request.headers.get("Origin")
+        room.attach(session)
+        try:
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    session.send(await dispatch(room, session, frame.data))
+                elif frame.type == WSMsgType.BINARY:
+                    session.send(failure("", "", "binary frames are not supported; send JSON text frames"))
+                elif frame.type == WSMsgType.ERROR:
+                    break
+        finally:
+            room.detach(session)
+            await session.flush_and_stop()
+        return ws
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handle)
+    return app

@@ -1,0 +1,1 @@
+"""Test helpers: real room processes, free ports, schema checking."""
