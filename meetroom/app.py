@@ -122,10 +122,15 @@ class Room:
         ]
 
     def serves_origin(self, origin: str) -> bool:
-        """Whether a browser Origin is one of this room's own pages (its HTTP server)."""
+        """Whether a browser Origin is one of this room's own pages (its HTTP server).
+
+        The WebSocket port serves no pages, so its own origin cannot come from a web site; it is
+        what non-browser clients such as websocket-client (python-trueconf-room) send by default.
+        """
         parsed = urlsplit(origin)
         own_hosts = {"127.0.0.1", "localhost", "::1", self.options.host, lan_address()}
-        return parsed.scheme == "http" and parsed.port == self.http.port and parsed.hostname in own_hosts
+        own_ports = (self.http.port, self.ws_port)
+        return parsed.scheme == "http" and parsed.port in own_ports and parsed.hostname in own_hosts
 
     def request_stop(self) -> None:
         self.stopped.set()
@@ -133,6 +138,7 @@ class Room:
     async def close(self) -> None:
         for session in list(self.bus.sessions):
             await session.flush_and_stop()
+            await session.disconnect(1001, "room is shutting down")
         await self.http.stop()
         if self._ws_runner is not None:
             await self._ws_runner.cleanup()
@@ -152,7 +158,9 @@ def lan_address() -> str:
 
 
 async def serve(options: RoomOptions) -> int:
-    import meetroom.commands  # noqa: F401  (registers every command handler)
+    import meetroom.commands
+    import meetroom.web.pages
+    import meetroom.web.screen  # noqa: F401  (the main screen's channel)
 
     room = Room(options)
     try:

@@ -25,17 +25,20 @@ CONDITIONAL = re.compile(
 )
 
 
+# Conditional fields whose note does not say so in the words above.
+CONDITIONAL_FIELDS = {
+    ("setAuthParams", "newPin"),  # only when authType is "pin"
+}
+
+
 def top_level(name: str) -> bool:
     return "." not in name and "[" not in name
 
 
-def field_entry(field: dict) -> dict:
+def field_entry(owner: str, field: dict) -> dict:
     note = field.get("note") or ""
-    return {
-        "name": field["name"],
-        "type": field["type"],
-        "required": top_level(field["name"]) and not CONDITIONAL.search(note),
-    }
+    conditional = CONDITIONAL.search(note) or (owner, field["name"]) in CONDITIONAL_FIELDS
+    return {"name": field["name"], "type": field["type"], "required": top_level(field["name"]) and not conditional}
 
 
 def build(spec_dir: Path) -> dict:
@@ -49,7 +52,7 @@ def build(spec_dir: Path) -> dict:
             if field["name"] in seen:
                 continue
             seen.add(field["name"])
-            response.append(field_entry(field))
+            response.append(field_entry(cmd["name"], field))
         out_commands[cmd["name"]] = {
             "admin_only": bool(cmd["admin_only"]),
             "documented": bool(cmd["documented"]),
@@ -62,7 +65,7 @@ def build(spec_dir: Path) -> dict:
         ev["name"]: {
             "documented": bool(ev["documented"]),
             "source": ev["source"],
-            "fields": [field_entry(f) for f in ev["fields"]],
+            "fields": [field_entry(ev["name"], f) for f in ev["fields"]],
         }
         for ev in sorted(notifications, key=lambda e: e["name"])
     }

@@ -51,6 +51,8 @@ async def dispatch(room: Room, session: Session, text: str) -> dict[str, Any]:
         return failure("", request_id, "method name too long")
     if "requestId" in parsed and parsed["requestId"] is not None and request_id == "":
         return failure(method, "", "'requestId' must be a string or a number")
+    if method == "event":  # echoing it would make the reply look like a notification
+        return failure("", request_id, "unknown method 'event': that name is reserved for notifications")
     cmd = registry.lookup(method)
     if cmd is None:
         return failure(method, request_id, f"unknown method '{method}'")

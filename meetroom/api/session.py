@@ -69,6 +69,10 @@ class Session:
                 self.closed = True
                 return
 
+    async def disconnect(self, code: int, reason: str) -> None:
+        self.closed = True
+        await self._close(code, reason)
+
     async def flush_and_stop(self) -> None:
         """Let queued messages go out, then stop the writer."""
         self._outbox.put_nowait(None)

@@ -16,6 +16,7 @@ from meetroom.core.systeminfo import system_info
 log = logging.getLogger(__name__)
 
 WINDOW_STATES = (0, 1, 2, 3)  # hidden, minimised, maximised/full screen, normal
+PERPETUAL_LICENCE_END = 253402300799  # 9999-12-31T23:59:59Z: a licence that does not expire
 
 
 @command("getAppState")
@@ -64,8 +65,14 @@ async def change_window_state(ctx: CommandContext, msg: dict[str, Any]) -> None:
 
 @command("getLicenseType")
 async def get_license_type(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    # meetroom is open source: every feature is available, which the API calls premium (2).
-    return {"value": 2, "product_id": f"meetroom-{ctx.room.options.product}-{ctx.room.options.instance}"}
+    # meetroom is open source: every feature is available, which the API calls premium (2), for ever.
+    # The dates are optional in the docs, but python-trueconf-room's filter needs both fields.
+    return {
+        "value": 2,
+        "product_id": f"meetroom-{ctx.room.options.product}-{ctx.room.options.instance}",
+        "start_date": 0,
+        "end_date": PERPETUAL_LICENCE_END,
+    }
 
 
 @command("fireMyEvent")
@@ -99,6 +106,6 @@ async def reboot_system(ctx: CommandContext, msg: dict[str, Any]) -> None:
     await _run_power_command(ctx, ctx.room.options.reboot_command, "reboot")
 
 
-@command("shutdownSystem")
+@command("shutdownSystem", params={"forAll": ("boolean", False)})  # the C++ client sends no forAll
 async def shutdown_system(ctx: CommandContext, msg: dict[str, Any]) -> None:
     await _run_power_command(ctx, ctx.room.options.poweroff_command, "power-off")
