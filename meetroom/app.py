@@ -19,9 +19,15 @@ from meetroom.api.session import Session
 from meetroom.core.access import ADMIN, PIN, AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.httpsettings import HttpSettings
+from meetroom.core.monitors import MonitorSet
 from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config_json
+from meetroom.core.screensettings import ScreenSettings
 from meetroom.core.settings import Settings
+from meetroom.core.videomatrix import VideoMatrix
+from meetroom.media.manager import Media
+from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
+from meetroom.store.files import FileStore
 from meetroom.web.http import HttpServer
 from meetroom.web.listen import bind_port
 from meetroom.web.ws import build_ws_app
@@ -64,6 +70,11 @@ class Room:
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
         self.window = {"windowState": 2, "stayOnTop": False}
+        self.files = FileStore(self.store, options.data_dir / "files")
+        self.screen_settings = ScreenSettings(self.store, self.settings, self.bus)
+        self.media = Media(self)
+        self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
+        self.net = NetworkService(self)
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None
@@ -79,11 +90,12 @@ class Room:
 
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""
-        return {"peerId": "", "peerDn": ""}
+        return self.net.account()
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
         opts = self.options
+        await self.media.start()
         ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
         self.ws_port = ws_sock.getsockname()[1]
         self._ws_runner = web.AppRunner(build_ws_app(self), access_log=None, handle_signals=False)
@@ -95,6 +107,7 @@ class Room:
             await self.http.start(self.http_settings.port, fixed=False, avoid=frozenset({self.ws_port}))
         self.http_settings.set_effective_port(self.http.port)
         self.write_config()
+        await self.net.start()
 
     def write_config(self) -> None:
         try:
@@ -136,12 +149,14 @@ class Room:
         self.stopped.set()
 
     async def close(self) -> None:
+        await self.net.close()
         for session in list(self.bus.sessions):
             await session.flush_and_stop()
             await session.disconnect(1001, "room is shutting down")
         await self.http.stop()
         if self._ws_runner is not None:
             await self._ws_runner.cleanup()
+        await self.media.close()
         self.store.close()
 
 
@@ -159,6 +174,9 @@ def lan_address() -> str:
 
 async def serve(options: RoomOptions) -> int:
     import meetroom.commands
+    import meetroom.web.connlimit  # frames, uploads and the connection limit
+    import meetroom.web.files
+    import meetroom.web.frames
     import meetroom.web.pages
     import meetroom.web.screen  # noqa: F401  (the main screen's channel)
 

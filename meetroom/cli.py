@@ -48,11 +48,21 @@ def _add_ctl(sub: argparse._SubParsersAction) -> None:
     ctl.add_argument("params", nargs="*", help="key=value; values are read as JSON when they parse")
 
 
+def _add_dev_server(sub: argparse._SubParsersAction) -> None:
+    dev = sub.add_parser("dev-server", help="run a Prosody XMPP server for development and tests")
+    dev.add_argument("--dir", type=Path, default=Path("meetroom-devserver"), help="all server files live here")
+    dev.add_argument("--domain", default="localhost", help="XMPP domain (default localhost)")
+    dev.add_argument("--c2s-port", type=_port, action="append", help="client port, repeatable (default 4307, 5222)")
+    dev.add_argument("--http-port", type=_port, default=5280, help="HTTP port for file upload (default 5280)")
+    dev.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD", help="create an account")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetroom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     _add_ctl(sub)
+    _add_dev_server(sub)
     cov = sub.add_parser("api-coverage", help="list which API commands are implemented")
     cov.add_argument("--markdown", type=Path, help="write the table as Markdown to this file")
     return parser
@@ -90,6 +100,10 @@ def main(argv: list[str] | None = None) -> None:
         from meetroom.client.ctl import run_ctl
 
         sys.exit(asyncio.run(run_ctl(args)))
+    if args.command == "dev-server":
+        from meetroom.devserver.cli import run_dev_server
+
+        sys.exit(run_dev_server(args))
     if args.command == "api-coverage":
         from meetroom.api.coverage import print_coverage
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from meetroom.client import RoomClient
 from tests.support.ports import free_port
@@ -41,16 +43,24 @@ async def test_startup_prints_ports_paths_and_web_address(room):
 
 
 @contextlib.contextmanager
-def occupy(*ports: int):
-    """Hold these loopback ports (if something else holds one already, it stays taken anyway)."""
+def occupy(*ports: int, within: float = 10.0):
+    """Hold these loopback ports; waits (bounded) for another process that holds one to let go."""
     socks = []
-    for port in ports:
-        sock = socket.socket()
-        with contextlib.suppress(OSError):
-            sock.bind(("127.0.0.1", port))
-            sock.listen(1)
-        socks.append(sock)
+    deadline = time.monotonic() + within
     try:
+        for port in ports:
+            while True:
+                sock = socket.socket()
+                try:
+                    sock.bind(("127.0.0.1", port))
+                    sock.listen(1)
+                    break
+                except OSError:
+                    sock.close()
+                    if time.monotonic() > deadline:
+                        pytest.skip(f"port {port} stays held by another process")
+                    time.sleep(0.1)
+            socks.append(sock)
         yield
     finally:
         for sock in socks:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from meetroom.api import registry
@@ -28,14 +30,44 @@ def _request_id(message: dict[str, Any]) -> Any:
     return ""
 
 
-def parse(text: str) -> dict[str, Any] | str:
-    """The request object, or the reason it is not one."""
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(message: Any) -> bool:
+    """Escaped pairs (emoji) are fine; a lone half cannot be stored or sent on as UTF-8."""
     try:
-        message = json.loads(text)
+        json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):  # too deep to check is refused as well
+        return True
+    return False
+
+
+def parse(text: str) -> dict[str, Any] | str:
+    """The request object, or the reason it is not one.
+
+    NaN and Infinity (also as 1e999) are refused: Python would accept them, store them and echo
+    them back in replies and notifications that are then not JSON for any other client.
+    """
+    try:
+        message = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         return f"invalid JSON: {str(exc)[:120]}"
     if not isinstance(message, dict):
         return f"a request must be a JSON object, got {type(message).__name__}"
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(message):
+        return "invalid JSON: a \\u escape encodes a lone surrogate, which is not a character"
     return message
 
 

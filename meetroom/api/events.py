@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meetroom.api.envelope import notification
-from meetroom.api.session import ADMIN, Session
+from meetroom.api.session import ADMIN, Session, encode
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,12 @@ class EventBus:
 
     def publish(self, event: str, fields: dict[str, Any] | None = None, *, admin_only: bool = False) -> None:
         message = notification(event, fields)
+        text: str | None = None
         for session in list(self.sessions):
             if session.role is None or (admin_only and session.role != ADMIN):
                 continue
-            session.send(message)
+            text = text or encode(message)
+            session.send_encoded(text)
         for listener in list(self._listeners):
             try:
                 listener(message)

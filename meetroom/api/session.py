@@ -20,6 +20,14 @@ USER = "user"
 OUTBOX_LIMIT = 5000
 
 _ids = itertools.count(1)
+# One encoder for all sessions: json.dumps with options builds a new encoder per call, which
+# doubled the cost of every reply (bench/api_latency.py).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def encode(message: dict[str, Any]) -> str:
+    return _ENCODER.encode(message)
+
 
 SendText = Callable[[str], Awaitable[None]]
 CloseFunc = Callable[[int, str], Awaitable[None]]
@@ -49,6 +57,10 @@ class Session:
         return self.role is not None
 
     def send(self, message: dict[str, Any]) -> None:
+        self.send_encoded(encode(message))
+
+    def send_encoded(self, text: str) -> None:
+        """Queue an already encoded message (a notification is encoded once for all sessions)."""
         if self.closed:
             return
         if self._outbox.qsize() >= OUTBOX_LIMIT:
@@ -56,7 +68,7 @@ class Session:
             self.closed = True
             self._closer = asyncio.create_task(self._close(1008, "client too slow to read"))
             return
-        self._outbox.put_nowait(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+        self._outbox.put_nowait(text)
 
     async def _drain(self) -> None:
         while True:
@@ -64,7 +76,12 @@ class Session:
             if text is None:
                 return
             try:
-                await self._send_text(text)
+                try:
+                    await self._send_text(text)
+                except UnicodeEncodeError:
+                    # A lone surrogate (from a file name, a peer, ...) cannot go out as UTF-8; inside a
+                    # JSON string its backslash form is the JSON escape for the same character.
+                    await self._send_text(text.encode("utf-8", "backslashreplace").decode("utf-8"))
             except (ConnectionError, RuntimeError):
                 self.closed = True
                 return

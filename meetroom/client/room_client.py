@@ -63,6 +63,7 @@ class RoomClient:
         self._closing = False
         self.connected = asyncio.Event()
         self.reconnects = 0
+        self.reconnected = asyncio.Event()  # set after each successful reconnect + sign-in
         self._reconnector: asyncio.Task | None = None
 
     # --- connection -------------------------------------------------------------------
@@ -238,6 +239,7 @@ class RoomClient:
                 except AuthFailed:
                     await self.auth(*self._credentials)
                 self.reconnects += 1
+                self.reconnected.set()
                 return
             except (OSError, aiohttp.ClientError, TimeoutError, AuthFailed, KeyError, ValueError) as exc:
                 log.debug("reconnect failed: %s", exc)

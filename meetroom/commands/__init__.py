@@ -1,3 +1,16 @@
 """Command handlers, one module per area; importing this package registers them all."""
 
-from meetroom.commands import auth, data, httpserver, system  # noqa: F401
+from meetroom.commands import (  # noqa: F401
+    abook,
+    auth,
+    chat,
+    data,
+    devices,
+    files,
+    httpserver,
+    layout,
+    network,
+    ptz,
+    screen,
+    system,
+)

@@ -10,7 +10,6 @@ from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
 from meetroom.api.session import ADMIN
-from meetroom.core.monitors import monitors_info
 from meetroom.core.systeminfo import system_info
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ async def get_system_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str,
 
 @command("getMonitorsInfo")
 async def get_monitors_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return monitors_info(ctx.session.api_version)
+    return ctx.room.video_matrix.monitors.info(ctx.session.api_version)
 
 
 @command("changeWindowState")

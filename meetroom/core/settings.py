@@ -94,6 +94,8 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("allowUnsecuredRemoteControl", bool, False, admin_only=True),
     Setting("allowRemoteScreen", bool, False, admin_only=True),
     Setting("systemPowerCommandsEnabled", bool, False, admin_only=True),
+    Setting("serverDomain", str, "", max_length=255, admin_only=True),  # XMPP domain when it differs from the address
+    Setting("serverKeepaliveInterval", int, 30, minimum=1, maximum=3600, admin_only=True),  # seconds between pings
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in DEFINITIONS}

@@ -1,0 +1,109 @@
+"""The local video layout: matrix type, hidden slots, slots on other monitors, current monitor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetroom.api.context import CommandContext
+from meetroom.api.envelope import CommandError
+from meetroom.api.registry import command
+from meetroom.app import Room
+from meetroom.core.videomatrix import LayoutError
+
+MONITOR_INDEX = {"monitorIndex": ("integer|string", True)}  # the C++ client sends a string
+
+
+def _announce(room: Room) -> None:
+    room.bus.publish("videoMatrixChanged", room.video_matrix.snapshot())
+
+
+def _index(value: Any) -> int:
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise CommandError("monitorIndex must be a monitor index number")
+        return int(value)
+    return value
+
+
+@command("getVideoMatrix")
+async def get_video_matrix(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.room.video_matrix.snapshot()
+
+
+@command("changeVideoMatrixType")
+async def change_video_matrix_type(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    try:
+        ctx.room.video_matrix.set_type(msg["matrixType"])
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    _announce(ctx.room)  # documented to answer with the layout even when the type stays
+
+
+@command("hideVideoSlot")
+async def hide_video_slot(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    try:
+        changed = ctx.room.video_matrix.hide(msg["callId"])
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    if changed:
+        _announce(ctx.room)
+
+
+@command("showVideoSlot")
+async def show_video_slot(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    try:
+        changed = ctx.room.video_matrix.show(msg["callId"])
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    if changed:
+        _announce(ctx.room)
+
+
+@command("swapVideoSlots")
+async def swap_video_slots(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    try:
+        changed = ctx.room.video_matrix.swap(msg["callId1"], msg["callId2"])
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    if changed:
+        _announce(ctx.room)
+
+
+@command("moveVideoSlotToMonitor", params={"callId": ("string", True), **MONITOR_INDEX})
+async def move_video_slot_to_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    room = ctx.room
+    matrix = room.video_matrix
+    index = _index(msg["monitorIndex"])
+    try:
+        matrix.move_to_monitor(msg["callId"], index)
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    slot = matrix.slot(msg["callId"])
+    room.bus.publish(
+        "videoSlotMovedToMonitor", {"callId": slot.id, "peerDn": matrix.name_of(slot), **matrix.monitor_fields(index)}
+    )
+    _announce(room)
+
+
+@command("removeVideoSlotFromMonitor", params=MONITOR_INDEX)
+async def remove_video_slot_from_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    room = ctx.room
+    index = _index(msg["monitorIndex"])
+    try:
+        slot_id = room.video_matrix.remove_from_monitor(index)
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    room.bus.publish("videoSlotRemovedFromMonitor", {"callId": slot_id, **room.video_matrix.monitor_fields(index)})
+    _announce(room)
+
+
+@command("changeCurrentMonitor", params=MONITOR_INDEX)
+async def change_current_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
+    room = ctx.room
+    try:
+        changed = room.video_matrix.set_current_monitor(_index(msg["monitorIndex"]))
+    except LayoutError as exc:
+        raise CommandError(str(exc)) from None
+    if changed:
+        room.bus.publish("monitorsInfoUpdated", room.video_matrix.monitors.info("2"))
+        _announce(room)

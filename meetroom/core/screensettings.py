@@ -1,0 +1,90 @@
+"""The main screen's custom pictures: background and logo, both files uploaded over HTTP.
+
+Only the choice is kept here (file id, logo mode); the screen page reads the picture through
+/files/<id>. A file in use cannot be deleted, so the screen never points at a missing file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from meetroom.store.db import Store
+
+if TYPE_CHECKING:
+    from meetroom.api.events import EventBus
+    from meetroom.core.settings import Settings
+
+NS = "screen"
+LOGO_MODES = (0, 1)  # 0 scaled into a 440x82 area bottom-left, 1 shown unscaled
+
+# setting -> (notification announcing it, getInfoWidgetsState field)
+WIDGETS = {
+    "showLogo": ("showLogo", "logoDisplaying"),
+    "showTime": ("showTime", "timeDisplaying"),
+    "showInfoConnect": ("showInfoConnect", "connectInfoDisplaying"),
+    "showCurrentUserWidget": ("showCurrentUserWidget", "currentUserInfoWidgetDisplaying"),
+    "showIncomingRequestWidget": ("showIncomingRequestWidget", "incomingRequestWidgetDisplaying"),
+    "showUpcomingMeetings": ("showUpcomingMeetings", "upcomingMeetingsComponentDisplaying"),
+}
+
+
+class ScreenSettings:
+    def __init__(self, store: Store, settings: Settings, bus: EventBus) -> None:
+        self._store = store
+        self._settings = settings
+        settings.on_change(lambda name, value: self._widget_changed(bus, name, value))
+        self.background: int | None = store.get(NS, "background")
+        logo = store.get(NS, "logo")
+        self.logo: dict[str, int] | None = logo if isinstance(logo, dict) else None
+
+    def _widget_changed(self, bus: EventBus, name: str, value: Any) -> None:
+        if name in WIDGETS:
+            bus.publish(WIDGETS[name][0], {"show": value})
+
+    def widgets(self) -> dict[str, bool]:
+        """getInfoWidgetsState: which widgets the main screen shows (from the show* settings)."""
+        return {field: bool(self._settings.get(name)) for name, (_, field) in WIDGETS.items()}
+
+    def background_info(self) -> dict[str, Any]:
+        """getBackground / backgroundImageChanged; fileId 0 stands for the built-in picture.
+
+        The documentation leaves fileId out for the default background, but python-trueconf-room's
+        filters wait for a reply that has it, so it is always present.
+        """
+        if self.background is None:
+            return {"isCustomImage": False, "fileId": 0}
+        return {"isCustomImage": True, "fileId": self.background}
+
+    def logo_info(self) -> dict[str, Any]:
+        if self.logo is None:
+            return {"isCustomImage": False}
+        return {"isCustomImage": True, "fileId": self.logo["fileId"], "mode": self.logo["mode"]}
+
+    def set_background(self, file_id: int | None) -> bool:
+        if file_id == self.background:
+            return False
+        self.background = file_id
+        if file_id is None:
+            self._store.delete(NS, "background")
+        else:
+            self._store.put(NS, "background", file_id)
+        return True
+
+    def set_logo(self, file_id: int | None, mode: int = 0) -> bool:
+        new = None if file_id is None else {"fileId": file_id, "mode": mode}
+        if new == self.logo:
+            return False
+        self.logo = new
+        if new is None:
+            self._store.delete(NS, "logo")
+        else:
+            self._store.put(NS, "logo", new)
+        return True
+
+    def uses(self, file_id: int) -> str | None:
+        """What the file is used as on the screen, if anything."""
+        if self.background == file_id:
+            return "the background"
+        if self.logo is not None and self.logo["fileId"] == file_id:
+            return "the logo"
+        return None

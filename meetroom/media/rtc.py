@@ -1,0 +1,124 @@
+"""Peer connections for calls: no STUN/TURN, ICE host candidates only on the configured addresses.
+
+Why this module exists
+----------------------
+aiortc's defaults do not fit a meeting room that must contact no host it was not configured to:
+
+* `RTCConfiguration()` without `iceServers` makes aiortc add Google's public STUN server, so the
+  factory always passes an explicit list (empty unless the caller configures servers).
+* aioice finds host addresses itself (`aioice.ice.get_host_addresses`, called by
+  `Connection.gather_candidates`) from every interface and always leaves 127.0.0.1 out; there is
+  no aiortc option to choose them. Tests must run on loopback only and a deployment may want one
+  interface, so meetroom supplies the list.
+
+How the address list is applied (a scoped patch)
+------------------------------------------------
+`aioice.ice.get_host_addresses` is replaced once, process-wide, by a thin wrapper that returns the
+list held in a `ContextVar` when one is set and otherwise defers to aioice's original function.
+`RoomPeerConnection.setLocalDescription` — the only place aiortc gathers candidates — sets that
+variable for the duration of its own call; asyncio tasks copy the context when they are created,
+so the gathering tasks aiortc starts inside see the list. Peer connections not made by this
+factory, and all other aioice users, keep aioice's behaviour. This avoids touching aiortc's
+name-mangled internals or rebuilding aioice's candidate gathering.
+
+Remote candidates are the other way traffic could leave the machine: `IcePolicy.allows_remote`
+is the filter the call code passes to the Jingle→SDP translator, so that with loopback-only
+hosts every connectivity check goes to 127.0.0.0/8, and mDNS names (`*.local`, which aioice
+would resolve by multicast) are refused unless enabled.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import aioice.ice
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+
+_scoped_hosts: ContextVar[tuple[str, ...] | None] = ContextVar("meetroom_ice_hosts", default=None)
+_aioice_original = None
+
+
+def _install_scoped_host_list() -> None:
+    """Wrap aioice's address discovery once; without a scoped list it behaves exactly as before."""
+    global _aioice_original
+    if _aioice_original is not None:
+        return
+    original = aioice.ice.get_host_addresses
+
+    def scoped_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        hosts = _scoped_hosts.get()
+        if hosts is None:
+            return original(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
+        return [h for h in hosts if (use_ipv6 if ipaddress.ip_address(h).version == 6 else use_ipv4)]
+
+    _aioice_original = original
+    aioice.ice.get_host_addresses = scoped_host_addresses
+
+
+@dataclass(frozen=True)
+class IcePolicy:
+    """Which local addresses ICE may use and which remote candidates the call code accepts.
+
+    `hosts` empty means "let aioice discover the interfaces" (it skips loopback); `ice_servers`
+    stays empty by default, so nothing outside the peer is ever contacted.
+    """
+
+    hosts: tuple[str, ...] = ()
+    ice_servers: tuple[RTCIceServer, ...] = field(default_factory=tuple)
+    allow_mdns: bool = False
+
+    def __post_init__(self) -> None:
+        for host in self.hosts:
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                raise ValueError(f"ICE host must be an IP address, got {host!r}") from None
+
+    @property
+    def loopback_only(self) -> bool:
+        return bool(self.hosts) and all(ipaddress.ip_address(h).is_loopback for h in self.hosts)
+
+    def allows_remote(self, address: str) -> bool:
+        """Keep a remote candidate? Loopback-only rooms accept only loopback peers."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return self.allow_mdns and not self.loopback_only and address.endswith(".local")
+        return ip.is_loopback if self.loopback_only else not ip.is_unspecified
+
+
+def parse_hosts(text: str) -> tuple[str, ...]:
+    """A setting's text (addresses separated by commas or spaces) → the tuple IcePolicy takes.
+
+    Raises ValueError naming the first entry that is not an IP address.
+    """
+    hosts = tuple(part for part in text.replace(",", " ").split() if part)
+    IcePolicy(hosts=hosts)  # validates
+    return hosts
+
+
+class RoomPeerConnection(RTCPeerConnection):
+    """An aiortc peer connection whose host candidates come from `policy.hosts` (when given)."""
+
+    def __init__(self, policy: IcePolicy) -> None:
+        super().__init__(RTCConfiguration(iceServers=list(policy.ice_servers)))
+        self.policy = policy
+
+    async def setLocalDescription(self, sessionDescription: RTCSessionDescription | None = None) -> None:
+        if not self.policy.hosts:
+            await super().setLocalDescription(sessionDescription)
+            return
+        token = _scoped_hosts.set(self.policy.hosts)
+        try:
+            await super().setLocalDescription(sessionDescription)
+        finally:
+            _scoped_hosts.reset(token)
+
+
+def create_peer_connection(hosts: Sequence[str] = (), *, policy: IcePolicy | None = None) -> RoomPeerConnection:
+    """The factory calls use: `create_peer_connection(["127.0.0.1"])` in tests."""
+    _install_scoped_host_list()
+    return RoomPeerConnection(policy or IcePolicy(hosts=tuple(hosts)))

@@ -1,0 +1,1 @@
+"""The conferencing network behind a small interface; the adapter speaks XMPP (slixmpp)."""

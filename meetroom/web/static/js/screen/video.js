@@ -1,0 +1,150 @@
+// The video matrix: one canvas per slot of getVideoMatrix, placed at its rectangle and fed with
+// JPEG frames from /frames/. A new frame replaces the old one only once decoded: no flicker.
+
+import { frameUrl } from "../api.js";
+
+const FRAME_INTERVAL_MS = 1000 / 15; // ≥ 10 fps per slot with headroom
+const RETRY_MS = 400;
+const PIP_RECT = { left: "37.5%", top: "71%", width: "25%", height: "25%" };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class Slot {
+  constructor(peerId, tokens, stats) {
+    this.peerId = peerId;
+    this.tokens = tokens;
+    this.stats = stats;
+    this.alive = true;
+    this.el = document.createElement("figure");
+    this.el.className = "slot";
+    this.el.dataset.peer = peerId;
+    this.canvas = document.createElement("canvas");
+    this.caption = document.createElement("figcaption");
+    this.mutes = document.createElement("div");
+    this.mutes.className = "mutes";
+    this.el.append(this.canvas, this.caption, this.mutes);
+    this.ctx = this.canvas.getContext("2d", { alpha: false });
+    this.controller = new AbortController();
+    this.pump();
+  }
+
+  place(rect, name, mutes) {
+    Object.assign(this.el.style, rect);
+    this.caption.textContent = name;
+    this.caption.hidden = !name;
+    const badges = [];
+    if (mutes.mic) badges.push("MIC OFF");
+    if (mutes.video) badges.push("CAM OFF");
+    if (this.mutes.dataset.badges !== badges.join()) {
+      this.mutes.dataset.badges = badges.join();
+      this.mutes.replaceChildren(
+        ...badges.map((text) => Object.assign(document.createElement("span"), { className: "mute", textContent: text }))
+      );
+    }
+  }
+
+  async pump() {
+    while (this.alive) {
+      const started = performance.now();
+      const token = await this.tokens.get();
+      try {
+        const resp = await fetch(frameUrl(this.peerId, token), { cache: "no-store", signal: this.controller.signal });
+        if (resp.ok) {
+          this.draw(await createImageBitmap(await resp.blob()));
+        } else {
+          if (resp.status === 401 || resp.status === 403) this.tokens.expired(token);
+          await sleep(RETRY_MS);
+        }
+      } catch {
+        if (!this.alive) return;
+        await sleep(RETRY_MS);
+      }
+      await sleep(Math.max(0, FRAME_INTERVAL_MS - (performance.now() - started)));
+    }
+  }
+
+  draw(bitmap) {
+    const box = this.el.getBoundingClientRect();
+    const w = Math.max(1, Math.round(box.width * devicePixelRatio));
+    const h = Math.max(1, Math.round(box.height * devicePixelRatio));
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    const scale = Math.min(w / bitmap.width, h / bitmap.height);
+    const dw = bitmap.width * scale;
+    const dh = bitmap.height * scale;
+    this.ctx.fillStyle = "#000";
+    this.ctx.fillRect(0, 0, w, h);
+    this.ctx.drawImage(bitmap, (w - dw) / 2, (h - dh) / 2, dw, dh);
+    bitmap.close();
+    this.stats.frames[this.peerId] = (this.stats.frames[this.peerId] || 0) + 1;
+  }
+
+  stop() {
+    this.alive = false;
+    this.controller.abort();
+    this.el.remove();
+  }
+}
+
+export class Matrix {
+  constructor(root, tokens, stats) {
+    this.root = root;
+    this.tokens = tokens;
+    this.stats = stats;
+    this.slots = new Map();
+    this.layout = null;
+    this.mutes = new Map(); // peerId -> {mic, video}
+    this.idle = true;
+  }
+
+  // `layout` is a getVideoMatrix reply or a videoMatrixChanged notification.
+  show(layout) {
+    this.layout = layout;
+    const width = layout.mainWindowWidth || 1;
+    const height = layout.mainWindowHeight || 1;
+    const slots = (layout.participants || []).filter((p) => p.peerId && p.width > 0 && p.height > 0);
+    // Idle with nobody but ourselves: the background stays, self view is a tile in the lower middle.
+    const pip = this.idle && slots.length === 1 && slots[0].peerId === "#self:0";
+    this.root.classList.toggle("pip", pip);
+    const wanted = new Set();
+    for (const p of slots) {
+      wanted.add(p.peerId);
+      let slot = this.slots.get(p.peerId);
+      if (!slot) {
+        slot = new Slot(p.peerId, this.tokens, this.stats);
+        this.slots.set(p.peerId, slot);
+        this.root.append(slot.el);
+      }
+      const pct = (v, total) => `${((100 * v) / total).toFixed(3)}%`;
+      const rect = pip
+        ? PIP_RECT
+        : { left: pct(p.left, width), top: pct(p.top, height), width: pct(p.width, width), height: pct(p.height, height) };
+      const name = p.peerId === "#self:0" ? "" : p.peerDn || p.title || p.peerId;
+      slot.place(rect, name, this.mutes.get(p.peerId) || {});
+    }
+    for (const [peerId, slot] of this.slots) {
+      if (!wanted.has(peerId)) {
+        slot.stop();
+        this.slots.delete(peerId);
+      }
+    }
+  }
+
+  setIdle(idle) {
+    if (idle === this.idle) return;
+    this.idle = idle;
+    if (this.layout) this.show(this.layout);
+  }
+
+  setMute(peerId, change) {
+    this.mutes.set(peerId, { ...(this.mutes.get(peerId) || {}), ...change });
+    if (this.layout) this.show(this.layout);
+  }
+
+  clear() {
+    for (const slot of this.slots.values()) slot.stop();
+    this.slots.clear();
+  }
+}
