@@ -16,6 +16,7 @@ from meetroom import __version__
 from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.session import Session
+from meetroom.calls.manager import CallManager
 from meetroom.core.access import ADMIN, PIN, AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.httpsettings import HttpSettings
@@ -50,6 +51,7 @@ class RoomOptions:
     http_token_ttl: float = 300.0
     reboot_command: list[str] = field(default_factory=lambda: ["systemctl", "reboot"])
     poweroff_command: list[str] = field(default_factory=lambda: ["systemctl", "poweroff"])
+    ice_hosts: tuple[str, ...] = ()  # ICE host addresses for calls (--ice-host); empty: the setting decides
 
 
 class Room:
@@ -75,6 +77,7 @@ class Room:
         self.media = Media(self)
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.net = NetworkService(self)
+        self.calls = CallManager(self)
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None
@@ -149,6 +152,7 @@ class Room:
         self.stopped.set()
 
     async def close(self) -> None:
+        await self.calls.close()
         await self.net.close()
         for session in list(self.bus.sessions):
             await session.flush_and_stop()

@@ -32,6 +32,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--http-token-ttl", type=float, default=300.0, help="lifetime of HTTP tokens, seconds")
     run.add_argument("--reboot-command", default="systemctl reboot", help="run by rebootSystem when enabled")
     run.add_argument("--poweroff-command", default="systemctl poweroff", help="run by shutdownSystem when enabled")
+    run.add_argument(
+        "--ice-host", action="append", default=[], metavar="ADDR", help="ICE host address for calls (repeatable)"
+    )
     run.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -55,6 +58,7 @@ def _add_dev_server(sub: argparse._SubParsersAction) -> None:
     dev.add_argument("--c2s-port", type=_port, action="append", help="client port, repeatable (default 4307, 5222)")
     dev.add_argument("--http-port", type=_port, default=5280, help="HTTP port for file upload (default 5280)")
     dev.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD", help="create an account")
+    dev.add_argument("--tls", action="store_true", help="require STARTTLS with a self-signed certificate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     cov = sub.add_parser("api-coverage", help="list which API commands are implemented")
     cov.add_argument("--markdown", type=Path, help="write the table as Markdown to this file")
     return parser
+
+
+def _ice_hosts(values: list[str]) -> tuple[str, ...]:
+    from meetroom.media.rtc import parse_hosts
+
+    try:
+        return parse_hosts(" ".join(values))
+    except ValueError as exc:
+        raise SystemExit(f"meetroom: --ice-host: {exc}") from None
 
 
 def run_options(args: argparse.Namespace):  # -> RoomOptions, imported lazily to keep `ctl` light
@@ -84,6 +97,7 @@ def run_options(args: argparse.Namespace):  # -> RoomOptions, imported lazily to
         http_token_ttl=args.http_token_ttl,
         reboot_command=shlex.split(args.reboot_command),
         poweroff_command=shlex.split(args.poweroff_command),
+        ice_hosts=_ice_hosts(args.ice_host),
     )
 
 

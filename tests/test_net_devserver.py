@@ -63,3 +63,11 @@ async def test_dev_server_serves_its_domain_and_creates_accounts(tmp_path):
     finally:
         server.stop()
     assert server.proc.returncode is not None
+
+
+def test_tls_option_requires_encryption(tmp_path):
+    plain = render(DevServerConfig(tmp_path))
+    secure = render(DevServerConfig(tmp_path, tls=True))
+    assert "c2s_require_encryption = false" in plain and '"tls"' in plain.split("modules_disabled")[1]
+    assert "c2s_require_encryption = true" in secure and "allow_unencrypted_plain_auth = false" in secure
+    assert '"tls"' in secure.split("modules_enabled")[1].split("\n")[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support.netroom import connect_server, login, online
-from tests.support.prosody import new_account, prosody  # noqa: F401
+from tests.support.prosody import ProsodyServer, new_account, prosody  # noqa: F401
 
 
 async def test_connect_then_login_reaches_state_3(prosody, room, connect):  # noqa: F811
@@ -146,3 +146,23 @@ async def test_without_autologin_a_restarted_room_connects_but_does_not_log_in(p
         await client.wait_event("appStateChanged", lambda e: e["appState"] == 2)
     assert (await client.call("getLogin"))["isLoggedIn"] is False
     assert (await client.call("getServerDomain"))["domain"] == "localhost"
+
+
+async def test_tls_is_used_when_offered_and_the_certificate_is_checked(room_factory, connect, tmp_path):
+    server = ProsodyServer(tmp_path / "tls-server", tls=True)
+    server.start()
+    try:
+        name, password = new_account(server)
+        # a room that does not trust the server's self-signed certificate refuses to log in
+        plain = await connect(room_factory(name="untrusting"))
+        await connect_server(plain, server)
+        refused = await login(plain, name, password)
+        assert refused["result"] == 7
+        assert "certificate verify failed" in refused["error"]
+        # with the certificate as serverCaFile, the login goes through STARTTLS
+        trusting = await connect(room_factory(name="trusting"))
+        reply = await trusting.call("setSettings", settings={"serverCaFile": str(server.certificate)})
+        assert reply["result"] is True
+        await online(trusting, server, name, password)
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@
 from meetroom.commands import (  # noqa: F401
     abook,
     auth,
+    calls,
     chat,
     data,
     devices,

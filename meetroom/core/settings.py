@@ -96,6 +96,9 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("systemPowerCommandsEnabled", bool, False, admin_only=True),
     Setting("serverDomain", str, "", max_length=255, admin_only=True),  # XMPP domain when it differs from the address
     Setting("serverKeepaliveInterval", int, 30, minimum=1, maximum=3600, admin_only=True),  # seconds between pings
+    Setting("callRingTimeout", int, 40, minimum=1, maximum=600),  # seconds an unanswered call rings
+    Setting("iceHostAddresses", str, "", max_length=1024, admin_only=True),  # ICE hosts for calls when no --ice-host
+    Setting("serverCaFile", str, "", max_length=1024, admin_only=True),  # extra CA/certificate trusted for TLS
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in DEFINITIONS}

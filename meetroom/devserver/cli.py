@@ -21,5 +21,6 @@ def run_dev_server(args: argparse.Namespace) -> int:
         c2s_ports=args.c2s_port or list(DEFAULT_C2S_PORTS),
         http_port=args.http_port,
         users=users,
+        tls=args.tls,
     )
     return run(cfg)

@@ -54,10 +54,27 @@ def register(cfg: DevServerConfig, name: str, password: str) -> None:
         raise DevServerError(f"cannot create account {name}@{cfg.domain}: {(proc.stdout + proc.stderr).strip()}")
 
 
+def make_certificate(cfg: DevServerConfig) -> None:
+    """A self-signed certificate for the domain (kept across restarts), made by prosodyctl."""
+    if cfg.certificate.exists():
+        return
+    proc = subprocess.run(
+        [_tool(PROSODYCTL), "--config", str(cfg.config_file), "cert", "generate", cfg.domain],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    if not cfg.certificate.exists():
+        raise DevServerError(f"cannot make a certificate for {cfg.domain}: {(proc.stdout + proc.stderr).strip()}")
+
+
 def prepare(cfg: DevServerConfig) -> list[str]:
     """Write the config, create the accounts; returns the command line that runs the server."""
     prosody = _tool(PROSODY)
     write(cfg)
+    if cfg.tls:
+        make_certificate(cfg)
     for name, password in cfg.users:
         register(cfg, name, password)
     return [prosody, "--config", str(cfg.config_file.resolve()), "-F"]
@@ -72,6 +89,8 @@ def describe(cfg: DevServerConfig) -> list[str]:
         f"conference service: {cfg.muc_service}",
         f"file upload: {cfg.upload_service} (http://{cfg.interface}:{cfg.http_port}/)",
     ]
+    if cfg.tls:
+        lines.append(f"TLS required; certificate (give it to rooms as serverCaFile): {cfg.certificate.resolve()}")
     lines += [f"account: {name}@{cfg.domain}" for name, _ in cfg.users]
     return lines
 

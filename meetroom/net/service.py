@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -232,7 +233,13 @@ class NetworkService:
             await self.logout(notify=False)
         jid = f"{bare}/{self.creds.resource()}"
         keepalive = float(self.room.settings.get("serverKeepaliveInterval"))
-        session = XmppSession(jid, password, self.server, self.port, self, keepalive=keepalive)
+        cafile = str(self.room.settings.get("serverCaFile") or "")
+        try:
+            session = XmppSession(jid, password, self.server, self.port, self, keepalive=keepalive, cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            reason = f"cannot use serverCaFile '{cafile}': {exc}"
+            self._publish("login", {"result": 7, "peerId": bare, "peerDn": "", "error": reason})
+            return 7
         for hook in self.session_hooks:
             hook(session)
         try:

@@ -51,9 +51,15 @@ def _is_loopback(host: str) -> bool:
 
 
 @functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One context per process: loading the system CA store costs ~50 ms, too much per login."""
-    return ssl.create_default_context()
+def tls_context(cafile: str = "") -> ssl.SSLContext:
+    """Made once per CA file: loading the system CA store costs ~50 ms, too much per login.
+
+    `cafile` adds a trusted certificate (e.g. a private server's own) to the system ones.
+    """
+    context = ssl.create_default_context()
+    if cafile:
+        context.load_verify_locations(cafile=cafile)
+    return context
 
 
 class LoginFailed(Exception):
@@ -150,12 +156,20 @@ class XmppSession:
     """One login: connect, authenticate, then serve the room until stopped or lost."""
 
     def __init__(
-        self, jid: str, password: str, host: str, port: int, listener: SessionListener, *, keepalive: float = 30.0
+        self,
+        jid: str,
+        password: str,
+        host: str,
+        port: int,
+        listener: SessionListener,
+        *,
+        keepalive: float = 30.0,
+        cafile: str = "",
     ) -> None:
         self.jid = JID(jid)
         self.host, self.port = host, port
         self.listener = listener
-        client = ClientXMPP(jid, password, ssl_context=tls_context())
+        client = ClientXMPP(jid, password, ssl_context=tls_context(cafile))
         # STARTTLS whenever the server offers it (certificate checked against the domain);
         # a server without TLS (the loopback dev server) is used in plain text
         client.enable_starttls = True

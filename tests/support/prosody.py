@@ -27,6 +27,7 @@ class ProsodyServer:
     directory: Path
     domain: str = "localhost"
     users: list[tuple[str, str]] = field(default_factory=list)
+    tls: bool = False
     c2s_ports: list[int] = field(default_factory=list)
     http_port: int = 0
     proc: subprocess.Popen | None = None
@@ -48,7 +49,13 @@ class ProsodyServer:
         cmd += ["--http-port", str(self.http_port)]
         for name, password in self.users:
             cmd += ["--user", f"{name}:{password}"]
+        if self.tls:
+            cmd.append("--tls")
         return cmd
+
+    @property
+    def certificate(self) -> Path:
+        return self.directory / "certs" / f"{self.domain}.crt"
 
     def start(self) -> ProsodyServer:
         self.output = []

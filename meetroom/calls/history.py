@@ -1,0 +1,69 @@
+"""The call log (getCallHistory & co.), kept in the room's SQLite database so it survives restarts."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from meetroom.store.db import Store
+
+INCOMING, OUTGOING, MISSED = 0, 1, 2
+NS = "calls"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS call_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type INTEGER NOT NULL,
+    peer_id TEXT NOT NULL,
+    peer_dn TEXT NOT NULL,
+    conf_id TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    duration INTEGER NOT NULL
+)
+"""
+
+
+class CallHistory:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        store.execute(_SCHEMA)
+
+    def add(self, kind: int, peer_id: str, peer_dn: str, conf_id: str, start: float, duration: float) -> None:
+        self._store.execute(
+            "INSERT INTO call_history(type, peer_id, peer_dn, conf_id, start_time, duration) VALUES(?,?,?,?,?,?)",
+            (kind, peer_id, peer_dn, conf_id, int(start), max(0, round(duration))),
+        )
+
+    @property
+    def last_view(self) -> int:
+        return int(self._store.get(NS, "lastView", 0))
+
+    def mark_viewed(self) -> int:
+        now = int(time.time())
+        self._store.put(NS, "lastView", now)
+        return now
+
+    def clear(self) -> None:
+        self._store.execute("DELETE FROM call_history")
+
+    def recent(self, count: int) -> list[dict[str, Any]]:
+        rows = self._store.execute(
+            "SELECT type, peer_id, peer_dn, conf_id, start_time, duration FROM call_history ORDER BY id DESC LIMIT ?",
+            (count,),
+        )
+        seen = self.last_view
+        return [
+            {
+                "type": kind,
+                "confType": 0,
+                "confTitle": "",
+                "peerId": peer,
+                "peerDn": name,
+                "confId": conf,
+                "startTime": start,
+                "duration": duration,
+                "viewed": start <= seen,
+                "streamId": "",
+            }
+            for kind, peer, name, conf, start, duration in rows
+        ]

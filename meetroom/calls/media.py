@@ -1,0 +1,167 @@
+"""The media of one call: an aiortc peer connection carrying the room's camera and microphone.
+
+Decoded remote video goes to the frame store under the peer's InstanceId (so /frames/ serves
+it); remote audio is measured (its level is what getConferenceParticipants reports as
+`audioLevel`). A watchdog notices a peer that stopped sending: aioice's consent checks alone
+would take about 30 s to declare a dead link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from aiortc import RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from meetroom.media.rtc import IcePolicy, create_peer_connection
+
+if TYPE_CHECKING:
+    from meetroom.app import Room
+
+log = logging.getLogger(__name__)
+
+SILENCE_LIMIT = 3.0  # seconds without any remote media before the peer counts as gone
+BITRATE_PERIOD = 2.0
+
+
+class CallMedia:
+    def __init__(self, room: Room, policy: IcePolicy, on_lost: Callable[[str], None]) -> None:
+        self.room = room
+        self.pc = create_peer_connection(policy=policy)
+        self.peer_id = ""  # frame store key, set once the answering instance is known
+        self.on_lost = on_lost
+        self.connected = asyncio.Event()
+        self.first_frame = asyncio.Event()
+        self.receive = {"audio": True, "video": True}
+        self.audio_gain = 100
+        self.audio_level = 0.0
+        self.video_frames = 0
+        self.last_media = 0.0
+        self.bitrate = 0  # kbit/s sent, measured
+        self.on_bitrate: Callable[[int], None] | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._tracks: list[MediaStreamTrack] = []
+        self._closed = False
+        self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
+        for track in (room.media.microphone_track(), room.media.camera_track()):
+            self._tracks.append(track)
+            self.pc.addTrack(track)
+
+    # --- negotiation --------------------------------------------------------------------
+    async def offer(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.pc.localDescription.sdp
+
+    async def answer(self, offer_sdp: str) -> str:
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return self.pc.localDescription.sdp
+
+    async def accept_answer(self, answer_sdp: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+
+    def mids(self) -> dict[str, str]:
+        """Content name (SDP mid) of our audio and video, for session-info mute/unmute."""
+        out = {}
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.mid is not None:
+                out.setdefault(transceiver.kind, transceiver.mid)
+        return out
+
+    def _on_state(self) -> None:
+        state = self.pc.connectionState
+        if state == "connected" and not self.connected.is_set():
+            self.last_media = time.monotonic()
+            self.connected.set()
+            self._tasks.append(asyncio.ensure_future(self._watchdog()))
+            self._tasks.append(asyncio.ensure_future(self._measure_bitrate()))
+        elif state in ("failed", "closed") and not self._closed:
+            self.on_lost(f"peer connection {state}")
+
+    # --- receiving ----------------------------------------------------------------------
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        reader = self._read_video if track.kind == "video" else self._read_audio
+        self._tasks.append(asyncio.ensure_future(reader(track)))
+
+    async def _read_video(self, track: MediaStreamTrack) -> None:
+        frames = self.room.media.frames
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                self.last_media = time.monotonic()
+                self.video_frames += 1
+                if self.receive["video"] and self.peer_id:
+                    frames.put(self.peer_id, frame)
+                    self.first_frame.set()
+
+    async def _read_audio(self, track: MediaStreamTrack) -> None:
+        level = 0.0
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                self.last_media = time.monotonic()
+                if not self.receive["audio"]:
+                    self.audio_level = 0.0
+                    continue
+                samples = frame.to_ndarray().astype(np.float32) / 32768.0
+                rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
+                level = 0.8 * level + 0.2 * rms * self.audio_gain / 100
+                self.audio_level = level
+
+    # --- health and statistics ------------------------------------------------------------
+    async def _watchdog(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(0.5)
+            if time.monotonic() - self.last_media > SILENCE_LIMIT:
+                self.on_lost(f"no media from the peer for {SILENCE_LIMIT:g} s")
+                return
+
+    async def _measure_bitrate(self) -> None:
+        before: tuple[float, int] | None = None
+        while not self._closed:
+            sent = await self._bytes_sent()
+            now = time.monotonic()
+            if before is not None and now > before[0]:
+                kbps = int((sent - before[1]) * 8 / (now - before[0]) / 1000)
+                if abs(kbps - self.bitrate) >= max(10, self.bitrate // 10):
+                    self.bitrate = kbps
+                    if self.on_bitrate is not None:
+                        self.on_bitrate(kbps)
+                else:
+                    self.bitrate = kbps
+            before = (now, sent)
+            await asyncio.sleep(BITRATE_PERIOD)
+
+    async def _bytes_sent(self) -> int:
+        total = 0
+        with contextlib.suppress(Exception):
+            stats = await self.pc.getStats()
+            for report in stats.values():
+                if getattr(report, "type", "") == "outbound-rtp":
+                    total += int(getattr(report, "bytesSent", 0) or 0)
+        return total
+
+    def stats(self) -> dict[str, Any]:
+        return {"audioLevel": round(self.audio_level, 4), "videoFrames": self.video_frames}
+
+    # --- end ------------------------------------------------------------------------------
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        for track in self._tracks:
+            track.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.pc.close(), 5.0)
+        if self.peer_id:
+            self.room.media.frames.remove(self.peer_id)

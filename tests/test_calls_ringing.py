@@ -1,0 +1,78 @@
+"""Calls that never connect: reject, ring timeout, busy, caller gives up, unknown and offline peers."""
+
+from __future__ import annotations
+
+from tests.support.calls import start_rooms, wait_state
+from tests.support.prosody import new_account, prosody  # noqa: F401
+
+
+async def test_reject_and_caller_hang_up_while_ringing(prosody, room_factory, connect):  # noqa: F811
+    a, b = await start_rooms(prosody, room_factory, connect)
+    # B declines: A hears cause 0, B reports rejectSent cause 0, both back to 3
+    await a.client.call("call", peerId=b.call_id)
+    invite = await b.client.wait_event("inviteReceived", timeout=10)
+    assert (await b.client.call("reject"))["result"] is True
+    sent = await b.client.wait_event("rejectSent")
+    assert sent["cause"] == 0 and sent["peerId"] == a.call_id and sent["confId"] == invite["confId"]
+    got = await a.client.wait_event("rejectReceived", timeout=5)
+    assert got["cause"] == 0 and got["peerId"] == b.call_id
+    await wait_state(a.client, 3)
+    await wait_state(b.client, 3)
+    # nothing to reject or accept any more
+    assert (await b.client.call("reject"))["result"] is False
+    assert (await b.client.call("accept"))["result"] is False
+
+    # A gives up while B rings: stopCalling on both sides (side 0 here, 1 there)
+    await a.client.call("call", peerId=b.call_id)
+    await b.client.wait_event("inviteReceived", timeout=10)
+    assert (await a.client.call("hangUp"))["result"] is True
+    assert (await a.client.wait_event("stopCalling"))["side"] == 0
+    stop = await b.client.wait_event("stopCalling", timeout=5)
+    assert stop["side"] == 1 and stop["peerId"] == a.call_id
+    await wait_state(a.client, 3)
+    await wait_state(b.client, 3)
+    history = (await b.client.call("getCallHistory", count=10))["calls"]
+    assert [c["type"] for c in history] == [2, 2]  # both missed at B
+    assert all(c["viewed"] is False for c in history)
+    assert (await b.client.call("setLastCallsViewed"))["result"] is True
+    viewed = await b.client.wait_event("lastCallsViewed")
+    assert (await b.client.call("getLastCallsViewTime"))["time"] == viewed["lastView"]
+    assert all(c["viewed"] for c in (await b.client.call("getCallHistory", count=10))["calls"])
+    await b.client.call("clearCallHistory")
+    await b.client.wait_event("callHistoryCleared")
+    assert (await b.client.call("getCallHistory", count=10))["calls"] == []
+    assert (await b.client.call("getCallHistory", count=-1))["result"] is False
+
+
+async def test_ring_timeout_and_busy(prosody, room_factory, connect):  # noqa: F811
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3, ring_timeout=2)
+    await a.client.call("call", peerId=b.call_id)
+    await b.client.wait_event("inviteReceived", timeout=10)
+    # C calls B while B rings: busy
+    await c.client.call("call", peerId=b.call_id)
+    busy = await c.client.wait_event("rejectReceived", timeout=5)
+    assert busy["cause"] == 2 and busy["peerId"] == b.call_id
+    assert (await b.client.wait_event("rejectSent"))["cause"] == 2
+    await wait_state(c.client, 3)
+    # nobody answers A within 2 s: cause 16, B stops ringing
+    timeout = await a.client.wait_event("rejectReceived", timeout=6)
+    assert timeout["cause"] == 16
+    assert (await b.client.wait_event("stopCalling", timeout=5))["side"] == 1
+    await wait_state(a.client, 3)
+    await wait_state(b.client, 3)
+
+
+async def test_unknown_and_offline_peers(prosody, room_factory, connect):  # noqa: F811
+    (a,) = await start_rooms(prosody, room_factory, connect, 1)
+    offline, _ = new_account(prosody, "off")
+    for peer in ("nosuchuser@localhost", f"{offline}@localhost"):
+        assert (await a.client.call("call", peerId=peer))["result"] is True
+        got = await a.client.wait_event("rejectReceived", timeout=8)
+        assert got["cause"] in (3, 5) and got["peerId"] == peer
+        await wait_state(a.client, 3)
+    for bad in ("", "a b@localhost", "x@", "@localhost"):
+        reply = await a.client.call("call", peerId=bad)
+        assert reply["result"] is False and reply["error"]
+    assert (await a.client.call("call", peerId=a.call_id))["result"] is False  # not ourselves
+    assert (await a.client.call("hangUp"))["result"] is False
+    assert (await a.client.call("getAppState"))["appState"] == 3
