@@ -20,12 +20,14 @@ from meetroom.calls.manager import CallManager
 from meetroom.core.access import ADMIN, PIN, AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.httpsettings import HttpSettings
+from meetroom.core.infowatch import InfoWatch
 from meetroom.core.monitors import MonitorSet
 from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config_json
 from meetroom.core.screensettings import ScreenSettings
 from meetroom.core.settings import Settings
 from meetroom.core.videomatrix import VideoMatrix
 from meetroom.media.manager import Media
+from meetroom.media.slides import SlideService
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
@@ -73,11 +75,13 @@ class Room:
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
         self.window = {"windowState": 2, "stayOnTop": False}
         self.files = FileStore(self.store, options.data_dir / "files")
+        self.slides = SlideService(self)  # the slideshow: slide list, prepared pictures
         self.screen_settings = ScreenSettings(self.store, self.settings, self.bus)
         self.media = Media(self)
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.net = NetworkService(self)
         self.calls = CallManager(self)
+        self.info = InfoWatch(self)  # overlay token rotation, web manager URL, window restore
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None
@@ -99,6 +103,7 @@ class Room:
     async def start(self) -> None:
         opts = self.options
         await self.media.start()
+        self.slides.start()
         ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
         self.ws_port = ws_sock.getsockname()[1]
         self._ws_runner = web.AppRunner(build_ws_app(self), access_log=None, handle_signals=False)
@@ -109,6 +114,7 @@ class Room:
         else:
             await self.http.start(self.http_settings.port, fixed=False, avoid=frozenset({self.ws_port}))
         self.http_settings.set_effective_port(self.http.port)
+        self.info.current_web_manager_url()  # the address later changes are compared with
         self.write_config()
         await self.net.start()
 
@@ -153,6 +159,7 @@ class Room:
 
     async def close(self) -> None:
         await self.calls.close()
+        await self.slides.close()
         await self.net.close()
         for session in list(self.bus.sessions):
             await session.flush_and_stop()
@@ -182,7 +189,8 @@ async def serve(options: RoomOptions) -> int:
     import meetroom.web.files
     import meetroom.web.frames
     import meetroom.web.pages
-    import meetroom.web.screen  # noqa: F401  (the main screen's channel)
+    import meetroom.web.screen  # the main screen's channel
+    import meetroom.web.slides  # noqa: F401  (the running slideshow's pictures)
 
     room = Room(options)
     try:

@@ -51,7 +51,9 @@ async def test_call_accept_media_frames_and_hang_up(prosody, room_factory, conne
     conf = await a.client.call("getConferences")
     assert conf["confId"] == sent["confId"] and conf["type"] == "p2p" and conf["direction"] == "outgoing"
     assert (await b.client.call("getConferences"))["direction"] == "incoming"
-    matrix = await a.client.wait_event("videoMatrixChanged", lambda e: any(p["peerId"] == b_full for p in e["participants"]))
+    matrix = await a.client.wait_event(
+        "videoMatrixChanged", lambda e: any(p["peerId"] == b_full for p in e["participants"])
+    )
     assert {p["peerId"] for p in matrix["participants"]} >= {"#self:0", b_full}
 
     # B's test pattern arrives at A's /frames/ under B's InstanceId, and it moves
@@ -91,7 +93,9 @@ async def test_call_accept_media_frames_and_hang_up(prosody, room_factory, conne
     await wait_state(a.client, 3)
     status = await a.client.call("getConferences")
     assert status["result"] is False
-    gone = await a.client.wait_event("videoMatrixChanged", lambda e: all(p["peerId"] != b_full for p in e["participants"]))
+    gone = await a.client.wait_event(
+        "videoMatrixChanged", lambda e: all(p["peerId"] != b_full for p in e["participants"])
+    )
     assert gone["participants"]
 
     # history on both sides, newest first

@@ -34,6 +34,7 @@ async def test_call_id_rings_every_instance_and_the_first_answer_wins(prosody, r
 
     # an InstanceId rings that instance only
     b1.client.clear_events()
+    a.client.clear_events()
     await a.client.call("call", peerId=b2_full)
     assert (await a.client.wait_event("inviteSent"))["peerId"] == b2_full
     await b2.client.wait_event("inviteReceived", timeout=10)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 from tests.support.calls import start_rooms, wait_state
 from tests.support.prosody import new_account, prosody  # noqa: F401
+from tests.support.trueconf_venv import ensure_venv, run_script
 
 
 async def test_reject_and_caller_hang_up_while_ringing(prosody, room_factory, connect):  # noqa: F811
@@ -76,3 +80,45 @@ async def test_unknown_and_offline_peers(prosody, room_factory, connect):  # noq
     assert (await a.client.call("call", peerId=a.call_id))["result"] is False  # not ourselves
     assert (await a.client.call("hangUp"))["result"] is False
     assert (await a.client.call("getAppState"))["appState"] == 3
+
+
+async def test_presence_shows_the_room_busy_during_a_call(prosody, room_factory, connect):  # noqa: F811
+    a, b = await start_rooms(prosody, room_factory, connect)
+
+    def status_of(peer: str, ext: int):
+        return lambda e: any(u["peerId"] == peer and u["extStatus"] == ext for u in e["usersStatuses"])
+
+    assert (await a.client.call("addToAbook", peerId=b.call_id))["result"] is True
+    await a.client.wait_event("usersStatusesChanged", status_of(b.call_id, 4), timeout=10)
+    await b.client.call("call", peerId=a.call_id)
+    await a.client.wait_event("inviteReceived", timeout=10)
+    await a.client.call("accept")
+    await a.client.wait_event("usersStatusesChanged", status_of(b.call_id, 9), timeout=10)
+    await wait_state(a.client, 5, timeout=15)
+    await a.client.call("hangUp")
+    await a.client.wait_event("usersStatusesChanged", status_of(b.call_id, 4), timeout=10)
+
+
+async def test_python_trueconf_room_library_calls_and_answers(prosody, room_factory, connect, tmp_path):  # noqa: F811
+    await asyncio.to_thread(ensure_venv)
+    a, b = await start_rooms(prosody, room_factory, connect)
+    args = {"caller_port": a.proc.http_port, "callee_port": b.proc.http_port, "peer": b.call_id}
+    out = await asyncio.to_thread(run_script, "call_flow.py", tmp_path / "client", json.dumps(args))
+    assert out["ready"] is True
+    states = out["states"]
+    assert 4 in states and 5 in states and states.index(4) < states.index(5)
+    assert out["events"]["inviteReceived"]["peerId"] == a.call_id
+    created = out["events"]["conferenceCreated"]
+    assert created["confId"].endswith("@localhost#vcs")
+    assert out["conference"] is True and out["events"]["getConferences"]["confId"] == created["confId"]
+    assert out["idle"] is True and states[-1] == 3
+    # B logs out: a contact known to be offline is refused at once with cause 3
+    assert (await b.client.call("logout"))["result"] is True
+    await a.client.wait_event(
+        "usersStatusesChanged", lambda e: e["usersStatuses"][0]["extStatus"] in (0, 1), timeout=10
+    )
+    started = asyncio.get_running_loop().time()
+    await a.client.call("call", peerId=b.call_id)
+    assert (await a.client.wait_event("rejectReceived", timeout=5))["cause"] == 3
+    assert asyncio.get_running_loop().time() - started < 2
+    await wait_state(a.client, 3)

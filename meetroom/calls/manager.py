@@ -159,7 +159,18 @@ class CallManager:
         self._publish("inviteSent", {"confId": call.conf_id, "peerId": target, "peerDn": call.peer_dn, "confType": 0})
         self._set_state(AppState.WAIT)
         self._timer(call, self.ring_timeout(), lambda: self._no_answer(call))
-        self._timer(call, NO_RINGING_SECONDS, lambda: self._nobody_rings(call))
+        wait = 0.0 if self._known_offline(target) else NO_RINGING_SECONDS
+        self._timer(call, wait, lambda: self._nobody_rings(call))
+
+    def _known_offline(self, target: str) -> bool:
+        """A contact whose presence we receive and that has no resource online cannot ring."""
+        bare = _bare(target)
+        contact = self.room.net.contacts.get(bare)
+        if contact is None or contact.subscription not in ("to", "both"):
+            return False
+        seen = self.room.net.presence.get(bare)
+        resources = seen.resources if seen is not None else {}
+        return target not in resources if "/" in target else not resources
 
     async def accept(self) -> None:
         call = self.call
@@ -318,6 +329,8 @@ class CallManager:
                 self._publish("stopCalling", {"peerId": call.peer_bare, "side": 1})
                 self._idle(call, record=MISSED)
             return
+        if "/" in message.to and message.to.lower() != own_full.lower():
+            return  # a carbon of something addressed to another instance of this account
         if action.kind == "propose":
             if not message.delayed and action.sid not in self._recent:
                 self._incoming(sender, action)

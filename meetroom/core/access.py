@@ -89,6 +89,7 @@ class AccessControl:
     _connection_tokens: dict[str, ConnectionToken] = field(default_factory=dict)
     _http_tokens: dict[str, HttpToken] = field(default_factory=dict)
     _failures: dict[str, _Failures] = field(default_factory=dict)
+    overlay_token: str = field(default_factory=lambda: _token(4))  # getOverlayHttpToken; lives until rotated
 
     def __post_init__(self) -> None:
         for mode in MODES:
@@ -117,6 +118,7 @@ class AccessControl:
         if persist:
             self.store.put(NS, mode, new.__dict__)
         self._revoke_mode_tokens(mode)
+        self.rotate_overlay_token()
         return new
 
     def unsecured(self, mode: str) -> bool:
@@ -155,7 +157,14 @@ class AccessControl:
         self._http_tokens[value] = HttpToken(session_id, role, self.clock() + self.http_token_ttl)
         return value
 
+    def rotate_overlay_token(self) -> str:
+        """A new overlay token; the previous one stops working at the HTTP server at once."""
+        self.overlay_token = _token(4)
+        return self.overlay_token
+
     def http_token_valid(self, value: str | None) -> bool:
+        if value and hmac.compare_digest(value.encode(), self.overlay_token.encode()):
+            return True
         token = self._http_tokens.get(value or "")
         if token is None:
             return False
@@ -173,6 +182,7 @@ class AccessControl:
     def clear_tokens(self) -> None:
         self._connection_tokens.clear()
         self._http_tokens.clear()
+        self.rotate_overlay_token()
 
     def _revoke_mode_tokens(self, mode: str) -> None:
         for value in [k for k, t in self._connection_tokens.items() if t.role == mode]:

@@ -40,6 +40,7 @@ SCREEN_COMMANDS = frozenset(
         "getMicMute",
         "getVideoMute",
         "getConferenceParticipants",
+        "getSlideShowInfo",
         "accept",
         "reject",
         "acceptPeer",
@@ -81,6 +82,16 @@ SCREEN_EVENTS = frozenset(
         "serverDisconnected",
         "webManagerUrlChanged",
         "broadcastPictureStateChanged",
+        # the slideshow shown full-screen while it runs
+        "mySlideShowStarted",
+        "mySlideShowStopped",
+        "mySlideShowTitleChanged",
+        "currentSlideIndexChanged",
+        "slideUploaded",
+        "slideRemoved",
+        "slidePositionChanged",
+        "slidesSorted",
+        "allSlidesRemoved",
     }
 )
 INFO_INTERVAL = 2.0  # how often the connection info is checked for changes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from tests.support.process import RoomProcess
 from tests.support.prosody import ProsodyServer, new_account
 
 ICE = ("--ice-host", "127.0.0.1")
+_rooms = itertools.count(1)
 
 
 @dataclass
@@ -45,9 +47,9 @@ async def start_rooms(
     """`count` rooms, each logged in (all as one account with `same_account`)."""
     shared = new_account(prosody, "s") if same_account else None
     rooms = []
-    for i in range(count):
+    for _ in range(count):
         name, password = shared or new_account(prosody, "c")
-        proc = room_factory(*ICE, name=f"room{i}")
+        proc = room_factory(*ICE, name=f"room{next(_rooms)}")
         client = await connect(proc)
         rooms.append(CallRoom(proc, client, name, password))
     await asyncio.gather(*(online(r.client, prosody, r.name, r.password) for r in rooms))

@@ -3,6 +3,7 @@
 // from the connection's address whether this page may be its screen.
 
 import { Channel } from "../api.js";
+import { SLIDE_EVENTS, SlideShow } from "./slides.js";
 import { Matrix } from "./video.js";
 import { Decor, Widgets } from "./widgets.js";
 
@@ -42,6 +43,7 @@ setInterval(() => (tokens.value = null), TOKEN_REFRESH_MS);
 const widgets = new Widgets();
 const decor = new Decor(tokens);
 const matrix = new Matrix($("#matrix"), tokens, stats);
+const slideshow = new SlideShow(tokens, $("#banner"));
 
 // Records when a change reached the page and when it was painted (for the latency bench).
 function painted(event) {
@@ -140,6 +142,7 @@ function wire(ch) {
   ch.on("audioCapturerMute", (msg) => matrix.setMute("#self:0", { mic: !!msg.mute }));
   ch.on("videoCapturerMute", (msg) => matrix.setMute("#self:0", { video: !!msg.mute }));
   for (const name of ["login", "logout"]) ch.on(name, () => loadAccount(ch));
+  for (const name of SLIDE_EVENTS) ch.on(name, () => slideshow.refresh(ch).catch(report));
   $("#banner .accept").onclick = () => answer("accept");
   $("#banner .reject").onclick = () => answer("reject");
 }
@@ -174,6 +177,7 @@ async function load(ch) {
   if (mic.result) matrix.setMute("#self:0", { mic: !!mic.mute });
   if (cam.result) matrix.setMute("#self:0", { video: !!cam.mute });
   widgets.meetings(meetings.result ? meetings.conferences : []);
+  await slideshow.refresh(ch).catch(report);
 }
 
 async function start() {

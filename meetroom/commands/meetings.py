@@ -1,0 +1,19 @@
+"""getScheduler: the meetings planned for the logged-in account.
+
+An XMPP server keeps no meeting schedule, so the list is always empty; the answer keeps the
+documented shape (a count and a list) so that the screen's meetings widget and clients can
+treat it like any other empty schedule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetroom.api.context import CommandContext
+from meetroom.api.registry import command
+
+
+@command("getScheduler")
+async def get_scheduler(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    conferences: list[dict[str, Any]] = []
+    return {"cnt": len(conferences), "conferences": conferences}

@@ -1,0 +1,40 @@
+"""searchContact: find people by part of their id or name.
+
+The search runs over the logged-in account's address book (the XMPP roster with presence).
+Standard XMPP servers such as Prosody keep no searchable user directory (XEP-0055 is not in
+Prosody's core), so the roster is the directory the room can honestly search.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetroom.api.context import CommandContext
+from meetroom.api.envelope import CommandError
+from meetroom.api.registry import command
+from meetroom.net.service import NotConnected
+
+MAX_RESULTS = 100
+MAX_QUERY = 256
+
+
+@command("searchContact", params={"searchString": ("string", True)})
+async def search_contact(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    query = msg["searchString"].strip()
+    if not query:
+        raise CommandError("'searchString' is empty: give part of a TrueConf ID or name")
+    if len(query) > MAX_QUERY:
+        raise CommandError(f"'searchString' is longer than {MAX_QUERY} characters")
+    net = ctx.room.net
+    try:
+        net.require_session()
+    except NotConnected as exc:
+        raise CommandError(str(exc)) from None
+    needle = query.casefold()
+    found = [
+        net.contact_entry(jid)
+        for jid in sorted(net.contacts)
+        if needle in jid.casefold() or needle in net.peer_dn(jid).casefold()
+    ]
+    # searchingResult names the query the list answers, so a client can match late replies.
+    return {"searchingResult": query, "foundContacts": found[:MAX_RESULTS]}
