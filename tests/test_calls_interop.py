@@ -161,3 +161,36 @@ async def test_plain_client_calls_the_room_and_the_room_calls_it(prosody, room_f
     finally:
         await x.pc.close()
         await x.session.stop()
+
+
+async def test_simultaneous_proposes_are_settled_by_the_lower_id(prosody, room_factory, connect):  # noqa: F811
+    (b,) = await start_rooms(prosody, room_factory, connect, 1)
+    x = await plain_client(prosody)
+    high, low = "ffffffff-ffff-4fff-bfff-ffffffffffff", "00000000-0000-4000-8000-000000000000"
+    try:
+        # x's id is higher: the room keeps its own call and rejects x's with <tie-break/>
+        await b.client.call("call", peerId=x.session.bare)
+        room_full, propose = await x.next_jmi("propose")
+        x.send_jmi(b.call_id, jmi.propose(high))
+        _, rejected = await x.next_jmi("reject")
+        assert rejected.sid == high and rejected.tie_break is True
+        assert b.client.pending_events("inviteReceived") == []
+        assert (await b.client.call("getConferences"))["direction"] == "outgoing"
+        x.send_jmi(room_full, jmi.ending("reject", propose.sid))  # no reason: a plain decline
+        assert (await b.client.wait_event("rejectReceived", timeout=5))["cause"] == 0
+        await wait_state(b.client, 3)
+
+        # x's id is lower: the room drops its own call and answers x's at once
+        await b.client.call("call", peerId=x.session.bare)
+        room_full, propose = await x.next_jmi("propose")
+        x.send_jmi(b.call_id, jmi.propose(low))
+        invite = await b.client.wait_event("inviteReceived", timeout=5)
+        assert invite["confId"] == jmi.conf_id_for(low, "localhost")
+        sender, proceed = await x.next_jmi("proceed")
+        assert proceed.sid == low and sender == room_full
+        x.send_jmi(room_full, jmi.ending("retract", low))  # x gives up before its session-initiate
+        assert (await b.client.wait_event("stopCalling", timeout=5))["side"] == 1
+        await wait_state(b.client, 3)
+    finally:
+        await x.pc.close()
+        await x.session.stop()

@@ -71,6 +71,12 @@ async def test_mutes_receiving_and_peer_dropping_mid_call(prosody, room_factory,
     assert (await a.client.call("enableVideoReceiving", peerId="nobody@localhost", enable=False))["result"] is False
     await a.client.call("enableVideoReceiving", peerId=b_full, enable=True)
     await remote_frame(a, b_full)
+    # audio from B stops counting at A while A does not receive it
+    assert (await a.client.call("enableAudioReceiving", peerId=b_full, enable=False))["result"] is True
+    assert (await a.client.wait_event("enableAudioReceivingChanged"))["enable"] is False
+    peers = (await a.client.call("getConferenceParticipants"))["participants"]
+    assert next(p for p in peers if p["peerId"] == b_full)["audioLevel"] == 0
+    await a.client.call("enableAudioReceiving", peerId=b_full, enable=True)
     assert (await a.client.call("setAudioReceivingLevel", peerId=b_full, level=50))["result"] is True
     assert (await a.client.call("setAudioReceivingLevel", peerId=b_full, level=500))["result"] is False
 

@@ -65,6 +65,15 @@ async def test_ring_timeout_and_busy(prosody, room_factory, connect):  # noqa: F
     await wait_state(a.client, 3)
     await wait_state(b.client, 3)
 
+    # with autoAccept on, C answers by itself
+    await c.client.call("setSettings", settings={"autoAccept": True})
+    await a.client.call("call", peerId=c.call_id)
+    await c.client.wait_event("inviteReceived", timeout=10)
+    await wait_state(a.client, 5, timeout=15)
+    await wait_state(c.client, 5)
+    await a.client.call("hangUp")
+    await wait_state(c.client, 3)
+
 
 async def test_unknown_and_offline_peers(prosody, room_factory, connect):  # noqa: F811
     (a,) = await start_rooms(prosody, room_factory, connect, 1)
@@ -97,6 +106,16 @@ async def test_presence_shows_the_room_busy_during_a_call(prosody, room_factory,
     await wait_state(a.client, 5, timeout=15)
     await a.client.call("hangUp")
     await a.client.wait_event("usersStatusesChanged", status_of(b.call_id, 4), timeout=10)
+    # B logs out: a contact known to be offline is refused at once with cause 3
+    assert (await b.client.call("logout"))["result"] is True
+    await a.client.wait_event(
+        "usersStatusesChanged", lambda e: e["usersStatuses"][0]["extStatus"] in (0, 1), timeout=10
+    )
+    started = asyncio.get_running_loop().time()
+    await a.client.call("call", peerId=b.call_id)
+    assert (await a.client.wait_event("rejectReceived", timeout=5))["cause"] == 3
+    assert asyncio.get_running_loop().time() - started < 2
+    await wait_state(a.client, 3)
 
 
 async def test_python_trueconf_room_library_calls_and_answers(prosody, room_factory, connect, tmp_path):  # noqa: F811
@@ -112,13 +131,3 @@ async def test_python_trueconf_room_library_calls_and_answers(prosody, room_fact
     assert created["confId"].endswith("@localhost#vcs")
     assert out["conference"] is True and out["events"]["getConferences"]["confId"] == created["confId"]
     assert out["idle"] is True and states[-1] == 3
-    # B logs out: a contact known to be offline is refused at once with cause 3
-    assert (await b.client.call("logout"))["result"] is True
-    await a.client.wait_event(
-        "usersStatusesChanged", lambda e: e["usersStatuses"][0]["extStatus"] in (0, 1), timeout=10
-    )
-    started = asyncio.get_running_loop().time()
-    await a.client.call("call", peerId=b.call_id)
-    assert (await a.client.wait_event("rejectReceived", timeout=5))["cause"] == 3
-    assert asyncio.get_running_loop().time() - started < 2
-    await wait_state(a.client, 3)

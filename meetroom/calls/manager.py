@@ -365,6 +365,8 @@ class CallManager:
         bare = _bare(sender)
         if self.call is not None and self.call.sid == action.sid:
             return  # the same propose again (carbon and direct copy)
+        if self._tie_break(sender, action):
+            return
         if self.call is not None or self.room.appstate.state != AppState.NORMAL:
             self.signalling.send_jmi(sender, jmi.ending("reject", action.sid, 2, condition="busy"))
             conf_id = jmi.conf_id_for(action.sid, self.room.net.domain)
@@ -372,17 +374,34 @@ class CallManager:
             self._publish("rejectSent", {"confId": conf_id, "peerId": bare, "peerDn": dn, "cause": 2})
             self.history.add(MISSED, bare, dn, "", time.time(), 0)
             return
-        self._ring(
-            Call(
-                sid=action.sid,
-                outgoing=False,
-                peer_bare=bare,
-                conf_id=jmi.conf_id_for(action.sid, self.room.net.domain),
-                peer_dn=self._peer_dn(bare),
-                owner=sender,
-                peer_full=sender,
-            )
-        )
+        self._ring(self._proposed(sender, action.sid))
+
+    def _proposed(self, sender: str, sid: str) -> Call:
+        bare = _bare(sender)
+        conf_id = jmi.conf_id_for(sid, self.room.net.domain)
+        return Call(sid, False, bare, conf_id, self._peer_dn(bare), owner=sender, peer_full=sender)
+
+    def _tie_break(self, sender: str, action: jmi.JmiAction) -> bool:
+        """Both sides proposed to each other at once (XEP-0353): the lower id wins.
+
+        Losing, our own propose is dropped (the peer rejects it with <tie-break/>) and theirs is
+        answered at once, since this room wanted that call anyway. Winning, theirs is rejected.
+        """
+        call = self.call
+        if call is None or not call.outgoing or call.phase is not Phase.RINGING or call.peer_bare != _bare(sender):
+            return False
+        if action.sid.encode() < call.sid.encode():
+            log.info("simultaneous calls with %s: theirs (%s) wins", sender, action.sid)
+            call.phase = Phase.ENDED
+            call.cancel_timers()
+            self._remember(call.sid)
+            self.call = None
+            self._ring(self._proposed(sender, action.sid))
+            self._spawn(self._accept_quietly())
+        else:
+            reject = jmi.ending("reject", action.sid, condition="expired", tie_break=True)
+            self.signalling.send_jmi(sender, reject)
+        return True
 
     def _ring(self, call: Call) -> None:
         self.call = call
@@ -395,7 +414,11 @@ class CallManager:
         self._set_state(AppState.WAIT)
         self._timer(call, self.ring_timeout() + CALLEE_GRACE, lambda: self._callee_timeout(call))
         if self.room.settings.get("autoAccept"):
-            self._spawn(self.accept())
+            self._spawn(self._accept_quietly())
+
+    async def _accept_quietly(self) -> None:
+        with contextlib.suppress(CallError):  # already answered by then
+            await self.accept()
 
     async def _callee_timeout(self, call: Call) -> None:
         if call.phase is Phase.RINGING:

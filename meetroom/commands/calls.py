@@ -93,6 +93,8 @@ def _receiving(kind: str, event: str) -> None:
             media.receive[kind] = enable
             if kind == "video" and not enable:
                 ctx.room.media.frames.remove(media.peer_id)
+            if kind == "audio" and not enable:
+                media.audio_level = 0.0
             ctx.room.bus.publish(event, {"peerId": media.peer_id, "enable": enable})
 
     command("enable" + kind.capitalize() + "Receiving")(handler)

@@ -46,6 +46,6 @@ async def activate_license(ctx: CommandContext, msg: dict[str, Any]) -> None:
     raise CommandError(NO_LICENSING, status="invalid")
 
 
-@command("productRegistrationOffline", admin_only=True)
+@command("productRegistrationOffline")
 async def product_registration_offline(ctx: CommandContext, msg: dict[str, Any]) -> None:
     raise CommandError(f"{NO_LICENSING}; registration files are not used")
