@@ -10,10 +10,13 @@ import asyncio
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import pytest
 from aiortc import AudioStreamTrack, RTCSessionDescription, VideoStreamTrack
+from slixmpp.exceptions import IqError
 
 from meetroom.media.rtc import IcePolicy, create_peer_connection
 from meetroom.net.jingle import jingle_to_sdp, jmi, sdp_to_jingle, session_terminate
+from meetroom.net.jingle.info import session_info
 from meetroom.net.jingle.ns import JINGLE, q
 from meetroom.net.xmpp import XmppSession
 from tests.support.calls import start_rooms, wait_state
@@ -191,6 +194,12 @@ async def test_simultaneous_proposes_are_settled_by_the_lower_id(prosody, room_f
         x.send_jmi(room_full, jmi.ending("retract", low))  # x gives up before its session-initiate
         assert (await b.client.wait_event("stopCalling", timeout=5))["side"] == 1
         await wait_state(b.client, 3)
+
+        # Jingle for a session the room does not know is refused as XEP-0166 says
+        with pytest.raises(IqError) as refused:
+            await x.send_jingle(room_full, session_info("no-such-session", "mute", name="0"))
+        assert refused.value.iq["error"]["condition"] == "item-not-found"
+        assert refused.value.iq.xml.find(".//{urn:xmpp:jingle:errors:1}unknown-session") is not None
     finally:
         await x.pc.close()
         await x.session.stop()

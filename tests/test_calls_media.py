@@ -16,6 +16,8 @@ CONF_ID = re.compile(r"^[0-9a-f]{32}@localhost#vcs$")
 
 async def test_call_accept_media_frames_and_hang_up(prosody, room_factory, connect):  # noqa: F811
     a, b = await start_rooms(prosody, room_factory, connect)
+    for room, name in ((a, "Alpha room"), (b, "Bravo room")):  # the test pattern carries this name
+        assert (await room.client.call("setSettings", settings={"displayName": name}))["result"] is True
 
     assert (await a.client.call("prepareCallIdForCall", peerId=b.name))["peerId"] == b.call_id
     assert (await a.client.call("call", peerId=b.name))["result"] is True
@@ -61,6 +63,11 @@ async def test_call_accept_media_frames_and_hang_up(prosody, room_factory, conne
     b_self = await self_frame(b.proc.http_port, b.client.http_token)
     assert first.shape == b_self.shape
     assert difference(first, b_self) < 30
+    # the name label (top left) is B's, not A's
+    a_self = await self_frame(a.proc.http_port, a.client.http_token)
+    band = max(12, first.shape[0] // 12)
+    label = (slice(band // 2, band // 2 + band), slice(band // 2, band // 2 + 8 * band))
+    assert difference(first[label], b_self[label]) < difference(first[label], a_self[label]) / 2
     await asyncio.sleep(0.5)
     later, seq2 = await remote_frame(a, b_full)
     assert seq2 > seq1 and not np.array_equal(first, later)

@@ -32,6 +32,14 @@ async def test_call_id_rings_every_instance_and_the_first_answer_wins(prosody, r
     await wait_state(b2.client, 3)
     await wait_state(a.client, 3)
 
+    # declined on one instance: the caller hears the decline, the other instance stops ringing
+    await a.client.call("call", peerId=b1.call_id)
+    await asyncio.gather(*(r.client.wait_event("inviteReceived", timeout=10) for r in (b1, b2)))
+    assert (await b1.client.call("reject"))["result"] is True
+    assert (await a.client.wait_event("rejectReceived", timeout=5))["cause"] == 0
+    assert (await b2.client.wait_event("stopCalling", timeout=5))["side"] == 1
+    await asyncio.gather(*(wait_state(r.client, 3) for r in (a, b1, b2)))
+
     # an InstanceId rings that instance only
     b1.client.clear_events()
     a.client.clear_events()
@@ -77,7 +85,9 @@ async def test_mutes_receiving_and_peer_dropping_mid_call(prosody, room_factory,
     peers = (await a.client.call("getConferenceParticipants"))["participants"]
     assert next(p for p in peers if p["peerId"] == b_full)["audioLevel"] == 0
     await a.client.call("enableAudioReceiving", peerId=b_full, enable=True)
+    assert (await a.client.call("getAudioReceivingLevel", peerId=b_full))["level"] == 100
     assert (await a.client.call("setAudioReceivingLevel", peerId=b_full, level=50))["result"] is True
+    assert (await a.client.call("getAudioReceivingLevel", peerId=b_full))["level"] == 50
     assert (await a.client.call("setAudioReceivingLevel", peerId=b_full, level=500))["result"] is False
 
     # B's process dies: A ends the call by itself within a few seconds

@@ -15,7 +15,8 @@ async def test_reject_and_caller_hang_up_while_ringing(prosody, room_factory, co
     # B declines: A hears cause 0, B reports rejectSent cause 0, both back to 3
     await a.client.call("call", peerId=b.call_id)
     invite = await b.client.wait_event("inviteReceived", timeout=10)
-    assert (await b.client.call("reject"))["result"] is True
+    assert (await b.client.call("acceptPeer", peerId="someone@localhost"))["result"] is False
+    assert (await b.client.call("rejectPeer", peerId=a.call_id))["result"] is True
     sent = await b.client.wait_event("rejectSent")
     assert sent["cause"] == 0 and sent["peerId"] == a.call_id and sent["confId"] == invite["confId"]
     got = await a.client.wait_event("rejectReceived", timeout=5)
@@ -35,8 +36,16 @@ async def test_reject_and_caller_hang_up_while_ringing(prosody, room_factory, co
     assert stop["side"] == 1 and stop["peerId"] == a.call_id
     await wait_state(a.client, 3)
     await wait_state(b.client, 3)
+    # B hangs up while it rings: the caller hears a decline
+    await a.client.call("call", peerId=b.call_id)
+    await b.client.wait_event("inviteReceived", timeout=10)
+    assert (await b.client.call("hangUp"))["result"] is True
+    assert (await b.client.wait_event("stopCalling"))["side"] == 0
+    assert (await a.client.wait_event("rejectReceived", timeout=5))["cause"] == 0
+    await wait_state(a.client, 3)
+    await wait_state(b.client, 3)
     history = (await b.client.call("getCallHistory", count=10))["calls"]
-    assert [c["type"] for c in history] == [2, 2]  # both missed at B
+    assert [c["type"] for c in history] == [2, 2, 2]  # all missed at B
     assert all(c["viewed"] is False for c in history)
     assert (await b.client.call("setLastCallsViewed"))["result"] is True
     viewed = await b.client.wait_event("lastCallsViewed")

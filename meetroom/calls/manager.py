@@ -11,26 +11,19 @@ import asyncio
 import contextlib
 import logging
 import time
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from meetroom import ids
+from meetroom.calls import views
 from meetroom.calls.call import Call, Phase
 from meetroom.calls.history import INCOMING, MISSED, OUTGOING, CallHistory
+from meetroom.calls.jingle_flow import JingleFlow
 from meetroom.calls.signalling import JmiMessage, Signalling
 from meetroom.core.appstate import AppState
 from meetroom.net.jingle import (
-    JingleError,
-    SdpError,
-    is_bundled,
-    jingle_to_sdp,
     jmi,
-    read_reason,
-    remote_candidates,
-    sdp_to_jingle,
     session_terminate,
 )
-from meetroom.net.jingle.info import read_session_info, session_info
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -39,9 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TERMINAL_NS = "urn:meetroom:terminal:0"  # marks a peer that sends all candidates in the SDP
 NO_RINGING_SECONDS = 5.0  # a propose no resource rings for means nobody can take the call
-CONNECT_TIMEOUT = 10.0  # answer → media connected
 INITIATE_TIMEOUT = 10.0  # our proceed → the caller's session-initiate
 CALLEE_GRACE = 2.0  # the callee rings a little longer than the caller, so the caller's retract wins
 RECENT_SIDS = 64
@@ -55,11 +46,7 @@ def _bare(jid: str) -> str:
     return jid.partition("/")[0].lower()
 
 
-def _terminal_marker() -> ET.Element:
-    return ET.Element(f"{{{TERMINAL_NS}}}terminal")
-
-
-class CallManager:
+class CallManager(JingleFlow):
     def __init__(self, room: Room) -> None:
         self.room = room
         self.history = CallHistory(room.store)
@@ -191,9 +178,7 @@ class CallManager:
         if call is None or call.outgoing or call.phase is not Phase.RINGING:
             raise CallError("there is no incoming call to reject")
         self._decline(call, cause=0, condition="decline")
-        self._publish(
-            "rejectSent", {"confId": call.conf_id, "peerId": call.peer_bare, "peerDn": call.peer_dn, "cause": 0}
-        )
+        self._publish_reject_sent(call, 0)
         self._idle(call)
 
     async def hang_up(self) -> None:
@@ -225,81 +210,16 @@ class CallManager:
             self.signalling.send_jingle_nowait(call.peer_full, terminate)
 
     # --- what the API reads -------------------------------------------------------------
-    def conference_fields(self, call: Call) -> dict[str, Any]:
-        return {
-            "confId": call.conf_id,
-            "confTitle": "",
-            "confType": 0,
-            "isSmartMeeting": False,
-            "conferenceOwner": call.owner,
-            "joinUrl": "",
-            "realTimeConferenceManagmentUrl": "",
-            "peerId": call.peer_id,
-            "isWaitingRoomSwitchingSupported": False,
-            "isWaitingRoomEnabled": False,
-            "isInWaitingRoom": False,
-            "maxParticipants": 2,
-            "pinned": False,
-        }
-
     def conferences(self) -> dict[str, Any]:
-        call = self.call
-        if call is None:
+        if self.call is None:
             raise CallError("the room is not in a call")
-        return {
-            **self.conference_fields(call),
-            "id": call.conf_id,
-            "slideShowPresent": False,
-            "duration": int(call.duration),
-            "autoJoin": False,
-            "confState": 1 if call.phase is Phase.ACTIVE else 0,
-            "type": "p2p",
-            "direction": "outgoing" if call.outgoing else "incoming",
-            "peerDn": call.peer_dn,
-        }
-
-    def _device_state(self, muted: bool) -> int:
-        return 1 if muted else 2
-
-    def participant(self, call: Call) -> dict[str, Any]:
-        media = call.media
-        return {
-            "peerId": call.peer_id,
-            "peerDn": call.peer_dn,
-            "mic": self._device_state(call.remote_mutes["mic"]),
-            "video": self._device_state(call.remote_mutes["video"]),
-            "slideShow": False,
-            "leaderType": 0,
-            "role": 0,
-            "broadcast": False,
-            "pinned": False,
-            "recordingMe": False,
-            "recordingByMe": False,
-            "isInWaitingRoom": False,
-            "extraVideo": [],
-            "audioReceiving": media.receive["audio"] if media else True,
-            "videoReceiving": media.receive["video"] if media else True,
-            **(media.stats() if media else {}),
-        }
+        return views.conference(self.call)
 
     def participants(self) -> dict[str, Any]:
         call = self.call
         if call is None or call.phase is not Phase.ACTIVE:
             raise CallError("the room is not in a call")
-        mutes = self.room.media.mutes
-        me = {
-            "peerId": self.own_full,
-            "peerDn": self.room.net.display_name,
-            "mic": self._device_state(mutes["mic"]),
-            "video": self._device_state(mutes["video"]),
-            "slideShow": False,
-            "leaderType": 0,
-            "role": 0,
-            "broadcast": False,
-            "pinned": False,
-            "isInWaitingRoom": False,
-        }
-        return {"confId": call.conf_id, "participants": [me, self.participant(call)]}
+        return views.participants(call, self.own_full, self.room.net.display_name, self.room.media.mutes)
 
     def active_media(self, peer: str) -> CallMedia:
         call = self.call
@@ -317,8 +237,12 @@ class CallManager:
             return  # our own copy of what we sent to our bare JID
         call = self.call
         mine = call is not None and call.sid == action.sid
-        from_own_account = _bare(sender) == own_bare
-        if message.carbon == "sent" or (from_own_account and action.kind != "propose"):
+        # JMI from another instance of this account is about a call it answered or declined,
+        # unless that instance is the other party of our call (instances may call each other)
+        elsewhere = _bare(sender) == own_bare and action.kind != "propose"
+        if mine and (call.outgoing or sender == call.peer_full):
+            elsewhere = False
+        if message.carbon == "sent" or elsewhere:
             # another instance of this account answered or declined the call we are ringing for
             if (
                 mine
@@ -444,8 +368,11 @@ class CallManager:
         if call.phase is not Phase.RINGING:
             return
         call.rejected.add(sender)
-        if call.rang - call.rejected:
-            return  # another resource still rings
+        declined = action.reason is None or action.reason.condition == "decline"
+        if not declined and call.rang - call.rejected:
+            return  # busy or timed out there, but another resource still rings
+        if call.rang - call.rejected:  # declined on one device: the others stop ringing too
+            self.signalling.send_jmi(call.target, jmi.ending("retract", call.sid, condition="cancel"))
         cause = action.reason.cause if action.reason else 0
         self._publish("rejectReceived", {"peerId": call.peer_id, "peerDn": call.peer_dn, "cause": cause})
         self._idle(call)
@@ -461,209 +388,23 @@ class CallManager:
         call.phase = Phase.NEGOTIATING
         self._spawn(self._offer(call))
 
-    # --- Jingle ---------------------------------------------------------------------------
-    def _new_media(self, call: Call) -> CallMedia:
-        from meetroom.calls.media import CallMedia
-
-        media = CallMedia(self.room, self.policy(), lambda reason: self._media_lost(call, reason))
-        media.peer_id = call.peer_full
-        media.on_bitrate = lambda kbps: self._publish("outgoingBitrateChanged", {"bitrate": kbps})
-        call.media = media
-        return media
-
-    async def _offer(self, call: Call) -> None:
-        try:
-            media = self._new_media(call)
-            sdp = await media.offer()
-            element = sdp_to_jingle(sdp, sid=call.sid, action="session-initiate", initiator=self.own_full)
-        except (ValueError, SdpError) as exc:
-            log.warning("cannot make the offer: %s", exc)
-            await self._end(call, local=True, cause=11, condition="media-error")
-            return
-        element.append(_terminal_marker())
-        if self.call is not call or call.phase is Phase.ENDED:
-            return
-        if not await self.signalling.send_jingle(call.peer_full, element):
-            await self._end(call, local=False, cause=10, condition="general-error", notify=False)
-            return
-        self._timer(call, CONNECT_TIMEOUT, lambda: self._end(call, local=True, cause=10, condition="failed-transport"))
-
-    async def _answer(self, call: Call) -> None:
-        offer = call.offer_jingle
-        assert offer is not None
-        try:
-            media = self._new_media(call)
-            policy = media.pc.policy
-            sdp = jingle_to_sdp(offer, candidate_filter=policy.allows_remote, end_of_candidates=call.peer_is_meetroom)
-            answer = await media.answer(sdp)
-            element = sdp_to_jingle(
-                answer, sid=call.sid, action="session-accept", responder=self.own_full, bundle=is_bundled(offer)
-            )
-        except (ValueError, JingleError, SdpError) as exc:
-            log.warning("cannot answer the offer: %s", exc)
-            await self._end(call, local=True, cause=15, condition="incompatible-parameters")
-            return
-        element.append(_terminal_marker())
-        if self.call is not call or call.phase is Phase.ENDED:
-            return
-        self._timer(call, CONNECT_TIMEOUT, lambda: self._end(call, local=True, cause=10, condition="failed-transport"))
-        call.tasks.append(self._spawn(self._await_connected(call)))
-        if not await self.signalling.send_jingle(call.peer_full, element):
-            await self._end(call, local=False, cause=10, condition="general-error", notify=False)
-
-    async def _await_connected(self, call: Call) -> None:
-        assert call.media is not None
-        await call.media.connected.wait()
-        if self.call is call and call.phase is Phase.NEGOTIATING:
-            self._connected(call)
-
-    def jingle_received(self, iq: Any, jingle: ET.Element) -> None:
-        action, sid = jingle.get("action", ""), jingle.get("sid", "")
-        sender = str(iq["from"])
-        call = self.call
-        mine = call is not None and call.sid == sid and sender == call.peer_full
-        if action == "session-initiate":
-            self._session_initiate(iq, jingle, sender)
-            return
-        if not mine:
-            if sid in self._recent:
-                self.signalling.ack(iq)
-            else:
-                self.signalling.error(iq, "item-not-found", "unknown-session")
-            return
-        assert call is not None
-        if action == "session-accept" and call.outgoing and call.phase is Phase.NEGOTIATING:
-            self.signalling.ack(iq)
-            call.peer_is_meetroom = jingle.find(f"{{{TERMINAL_NS}}}terminal") is not None
-            self._spawn(self._apply_answer(call, jingle))
-        elif action == "session-terminate":
-            self.signalling.ack(iq)
-            reason = read_reason(jingle, default_condition="success")
-            self._spawn(self._end(call, local=False, notify=False, cause=reason.cause, condition=reason.condition))
-        elif action == "session-info":
-            self._session_info(iq, jingle, call)
-        elif action == "transport-info":
-            self.signalling.ack(iq)
-            self._spawn(self._trickle(call, jingle))
-        else:
-            self.signalling.error(iq, "feature-not-implemented", "unsupported-info")
-
-    def _session_initiate(self, iq: Any, jingle: ET.Element, sender: str) -> None:
-        sid = jingle.get("sid", "")
-        call = self.call
-        if call is not None and call.sid == sid:
-            if call.outgoing or sender != call.peer_full or call.offer_jingle is not None:
-                self.signalling.error(iq, "unexpected-request", "out-of-order", etype="wait")
-                return
-            self.signalling.ack(iq)
-            call.offer_jingle = jingle
-            call.peer_is_meetroom = jingle.find(f"{{{TERMINAL_NS}}}terminal") is not None
-            if call.phase is Phase.NEGOTIATING:
-                call.cancel_timers()
-                self._spawn(self._answer(call))
-            return
-        self.signalling.ack(iq)
-        bare = _bare(sender)
-        if call is not None or self.room.appstate.state != AppState.NORMAL:
-            self.signalling.send_jingle_nowait(sender, session_terminate(sid, 2, condition="busy"))
-            return
-        incoming = Call(
-            sid=sid,
-            outgoing=False,
-            peer_bare=bare,
-            conf_id=jmi.conf_id_for(sid, self.room.net.domain),
-            peer_dn=self._peer_dn(bare),
-            owner=sender,
-            peer_full=sender,
-            via_jmi=False,
-            offer_jingle=jingle,
-            peer_is_meetroom=jingle.find(f"{{{TERMINAL_NS}}}terminal") is not None,
-        )
-        self._ring(incoming)
-
-    async def _apply_answer(self, call: Call, jingle: ET.Element) -> None:
-        media = call.media
-        if media is None:
-            return
-        try:
-            sdp = jingle_to_sdp(
-                jingle, candidate_filter=media.pc.policy.allows_remote, end_of_candidates=call.peer_is_meetroom
-            )
-            await media.accept_answer(sdp)
-        except (ValueError, JingleError, SdpError) as exc:
-            log.warning("cannot use the answer: %s", exc)
-            await self._end(call, local=True, cause=15, condition="incompatible-parameters")
-            return
-        await self._await_connected(call)
-
-    async def _trickle(self, call: Call, jingle: ET.Element) -> None:
-        media = call.media
-        if media is None:
-            return
-        from aiortc.sdp import candidate_from_sdp
-
-        first_mid = next(iter(media.mids().values()), None)
-        for found in remote_candidates(jingle, media.pc.policy.allows_remote):
-            candidate = candidate_from_sdp(found.sdp.partition(":")[2])
-            candidate.sdpMid = first_mid or found.mid
-            with contextlib.suppress(Exception):
-                await media.pc.addIceCandidate(candidate)
-
-    def _session_info(self, iq: Any, jingle: ET.Element, call: Call) -> None:
-        infos = read_session_info(jingle)
-        if not infos and len(jingle):
-            self.signalling.error(iq, "feature-not-implemented", "unsupported-info", etype="modify")
-            return
-        self.signalling.ack(iq)
-        mids = {mid: kind for kind, mid in (call.media.mids().items() if call.media else [])}
-        changed = False
-        for info in infos:
-            if info.payload not in ("mute", "unmute"):
-                continue
-            kinds = [mids[info.name]] if info.name in mids else ["audio", "video"]
-            for kind in kinds:
-                key = "mic" if kind == "audio" else "video"
-                muted = info.payload == "mute"
-                changed = changed or call.remote_mutes[key] != muted
-                call.remote_mutes[key] = muted
-        if changed and call.phase is Phase.ACTIVE:
-            self._publish_device_status(call)
-
-    def _publish_device_status(self, call: Call) -> None:
-        self._publish(
-            "deviceStatusReceived",
-            {
-                "confId": call.conf_id,
-                "peerId": call.peer_id,
-                "mic": self._device_state(call.remote_mutes["mic"]),
-                "video": self._device_state(call.remote_mutes["video"]),
-            },
-        )
-
     # --- connected ------------------------------------------------------------------------
     def _connected(self, call: Call) -> None:
         call.cancel_timers()
         call.phase = Phase.ACTIVE
         call.connected_at = time.time()
         self._set_state(AppState.CONFERENCE)
-        self._publish("conferenceCreated", self.conference_fields(call))
+        self._publish("conferenceCreated", views.conference_fields(call))
         self._publish("peerAccepted", {"peerId": call.peer_id, "peerDn": call.peer_dn, "confId": call.conf_id})
         self._publish(
             "newParticipantInConference",
-            {**self.participant(call), "extraVideo": 0, "confId": call.conf_id},
+            {**views.peer(call), "extraVideo": 0, "confId": call.conf_id},
         )
         self.room.video_matrix.add_slot(call.peer_id, call.peer_dn)
         self._publish("videoMatrixChanged", self.room.video_matrix.snapshot())
         for what in ("mic", "video"):
             if self.room.media.mutes[what]:
                 self._send_mute(call, what, True)
-
-    def _send_mute(self, call: Call, what: str, muted: bool) -> None:
-        if call.media is None:
-            return
-        mid = call.media.mids().get("audio" if what == "mic" else "video", "")
-        payload = "mute" if muted else "unmute"
-        self.signalling.send_jingle_nowait(call.peer_full, session_info(call.sid, payload, name=mid))
 
     def _on_event(self, message: dict[str, Any]) -> None:
         """Our own mute changes go to the peer as session-info while a call is up."""
@@ -741,7 +482,8 @@ class CallManager:
             self._publish("videoMatrixChanged", self.room.video_matrix.snapshot())
             self._publish("conferenceDeleted", {"confId": call.conf_id})
         elif call.outgoing and not local:
-            self._publish("rejectReceived", {"peerId": call.peer_id, "peerDn": call.peer_dn, "cause": cause or 10})
+            code = 10 if cause is None else cause
+            self._publish("rejectReceived", {"peerId": call.peer_id, "peerDn": call.peer_dn, "cause": code})
         else:
             self._publish("stopCalling", {"peerId": call.peer_id, "side": 0 if local else 1})
         kind = OUTGOING if call.outgoing else INCOMING

@@ -1,9 +1,9 @@
 """The media of one call: an aiortc peer connection carrying the room's camera and microphone.
 
 Decoded remote video goes to the frame store under the peer's InstanceId (so /frames/ serves
-it); remote audio is measured (its level is what getConferenceParticipants reports as
-`audioLevel`). A watchdog notices a peer that stopped sending: aioice's consent checks alone
-would take about 30 s to declare a dead link.
+it); remote audio is measured (getConferenceParticipants reports it as `audioLevel`) and played
+on the selected loudspeaker. A watchdog notices a peer that stopped sending: aioice's consent
+checks alone would take about 30 s to declare a dead link.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetroom.calls.playback import Playback
 from meetroom.media.rtc import IcePolicy, create_peer_connection
 
 if TYPE_CHECKING:
@@ -101,9 +102,18 @@ class CallMedia:
                     frames.put(self.peer_id, frame)
                     self.first_frame.set()
 
+    def _speaker(self) -> Playback | None:
+        """Playback on the selected loudspeaker; the virtual (null) speaker plays nothing."""
+        speaker = self.room.media.current("speaker")
+        if speaker is None or speaker.virtual:
+            return None
+        return Playback(speaker.path)
+
     async def _read_audio(self, track: MediaStreamTrack) -> None:
         level = 0.0
-        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+        playback = self._speaker()
+        media, settings = self.room.media, self.room.settings
+        try:
             while True:
                 frame = await track.recv()
                 self.last_media = time.monotonic()
@@ -114,6 +124,13 @@ class CallMedia:
                 rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
                 level = 0.8 * level + 0.2 * rms * self.audio_gain / 100
                 self.audio_level = level
+                if playback is not None and not media.mutes["speaker"]:
+                    playback.push(frame, float(settings.get("audioPlayLevel")) * self.audio_gain / 100)
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+        finally:
+            if playback is not None:
+                playback.close()
 
     # --- health and statistics ------------------------------------------------------------
     async def _watchdog(self) -> None:

@@ -112,6 +112,11 @@ async def set_audio_receiving_level(ctx: CommandContext, msg: dict[str, Any]) ->
     _query(ctx.room.calls.active_media, msg["peerId"]).audio_gain = level
 
 
+@command("getAudioReceivingLevel")
+async def get_audio_receiving_level(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"level": _query(ctx.room.calls.active_media, msg["peerId"]).audio_gain}
+
+
 @command("getOutgoingBitrate")
 async def get_outgoing_bitrate(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     current = ctx.room.calls.call

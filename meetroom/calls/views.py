@@ -1,0 +1,83 @@
+"""What the API shows of a call: conferenceCreated/getConferences fields and participant entries.
+
+Pure functions of a `Call`, so every notification and reply that describes the call agrees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetroom.calls.call import Call, Phase
+
+
+def device_state(muted: bool) -> int:
+    """mic/video of a participant: 1 selected but muted, 2 on (0, no device, never happens here)."""
+    return 1 if muted else 2
+
+
+def conference_fields(call: Call) -> dict[str, Any]:
+    """conferenceCreated: a point-to-point call has no title or URLs, and is never smart or waiting."""
+    return {
+        "confId": call.conf_id,
+        "confTitle": "",
+        "confType": 0,
+        "isSmartMeeting": False,
+        "conferenceOwner": call.owner,
+        "joinUrl": "",
+        "realTimeConferenceManagmentUrl": "",
+        "peerId": call.peer_id,
+        "isWaitingRoomSwitchingSupported": False,
+        "isWaitingRoomEnabled": False,
+        "isInWaitingRoom": False,
+        "maxParticipants": 2,
+        "pinned": False,
+    }
+
+
+def conference(call: Call) -> dict[str, Any]:
+    """getConferences: the conference fields plus the point-to-point ones (type/direction/peer)."""
+    return {
+        **conference_fields(call),
+        "id": call.conf_id,
+        "slideShowPresent": False,
+        "duration": int(call.duration),
+        "autoJoin": False,
+        "confState": 1 if call.phase is Phase.ACTIVE else 0,
+        "type": "p2p",
+        "direction": "outgoing" if call.outgoing else "incoming",
+        "peerDn": call.peer_dn,
+    }
+
+
+def _common(peer_id: str, peer_dn: str, mic_muted: bool, video_muted: bool) -> dict[str, Any]:
+    return {
+        "peerId": peer_id,
+        "peerDn": peer_dn,
+        "mic": device_state(mic_muted),
+        "video": device_state(video_muted),
+        "slideShow": False,
+        "leaderType": 0,
+        "role": 0,
+        "broadcast": False,
+        "pinned": False,
+        "recordingMe": False,
+        "recordingByMe": False,
+        "isInWaitingRoom": False,
+    }
+
+
+def peer(call: Call) -> dict[str, Any]:
+    """The other party, with meetroom's `audioLevel` / `videoFrames` showing that media arrives."""
+    media = call.media
+    return {
+        **_common(call.peer_id, call.peer_dn, call.remote_mutes["mic"], call.remote_mutes["video"]),
+        "extraVideo": [],
+        "audioReceiving": media.receive["audio"] if media else True,
+        "videoReceiving": media.receive["video"] if media else True,
+        **(media.stats() if media else {}),
+    }
+
+
+def participants(call: Call, own_id: str, own_name: str, mutes: dict[str, bool]) -> dict[str, Any]:
+    me = _common(own_id, own_name, mutes["mic"], mutes["video"])
+    return {"confId": call.conf_id, "participants": [me, peer(call)]}
