@@ -17,7 +17,7 @@ from slixmpp.exceptions import IqError
 from meetroom.media.rtc import IcePolicy, create_peer_connection
 from meetroom.net.jingle import jingle_to_sdp, jmi, sdp_to_jingle, session_terminate
 from meetroom.net.jingle.info import session_info
-from meetroom.net.jingle.ns import JINGLE, q
+from meetroom.net.jingle.ns import ICE_UDP, JINGLE, q
 from meetroom.net.xmpp import XmppSession
 from tests.support.calls import start_rooms, wait_state
 from tests.support.prosody import new_account, prosody  # noqa: F401
@@ -99,6 +99,10 @@ class PlainClient:
         )
 
 
+def candidate_ips(jingle: ET.Element) -> set[str]:
+    return {c.get("ip", "") for c in jingle.iter(f"{{{ICE_UDP}}}candidate")}
+
+
 async def plain_client(prosody) -> PlainClient:  # noqa: F811
     name, password = new_account(prosody, "x")
     session = XmppSession(f"{name}@localhost/plain", password, "127.0.0.1", prosody.port, Quiet())
@@ -127,6 +131,7 @@ async def test_plain_client_calls_the_room_and_the_room_calls_it(prosody, room_f
         )
         await x.send_jingle(room_full, offer)
         _, accept = await x.next_jingle("session-accept")
+        assert candidate_ips(accept) == {"127.0.0.1"}  # --ice-host: the room offers loopback only
         answer = jingle_to_sdp(accept, candidate_filter=POLICY.allows_remote)
         await x.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         created = await b.client.wait_event("conferenceCreated", timeout=15)
@@ -152,6 +157,7 @@ async def test_plain_client_calls_the_room_and_the_room_calls_it(prosody, room_f
         x.send_jmi(sender, jmi.simple("proceed", propose.sid))
         _, offer = await x.next_jingle("session-initiate")
         assert offer.get("sid") == propose.sid
+        assert candidate_ips(offer) == {"127.0.0.1"}
         await x.send_jingle(sender, await x.answer(offer, propose.sid))
         await b.client.wait_event("conferenceCreated", timeout=15)
         await wait_state(b.client, 5)

@@ -140,3 +140,21 @@ async def test_python_trueconf_room_library_calls_and_answers(prosody, room_fact
     assert created["confId"].endswith("@localhost#vcs")
     assert out["conference"] is True and out["events"]["getConferences"]["confId"] == created["confId"]
     assert out["idle"] is True and states[-1] == 3
+
+
+async def test_ice_host_option_and_setting_are_checked(prosody, room_factory, connect, tmp_path):  # noqa: F811
+    from tests.support.netroom import online
+    from tests.support.process import RoomProcess
+
+    bad = RoomProcess(tmp_path / "bad", ["--ice-host", "not-an-address"])
+    assert bad.start_expecting_failure() != 0
+    assert "--ice-host" in bad.text and "not-an-address" in bad.text
+
+    name, password = new_account(prosody, "ice")
+    room = room_factory(name="no-ice-option")  # no --ice-host: the setting decides
+    client = await connect(room)
+    await online(client, prosody, name, password)
+    assert (await client.call("setSettings", settings={"iceHostAddresses": "127.0.0.1, nonsense"}))["result"]
+    reply = await client.call("call", peerId="someone@localhost")
+    assert reply["result"] is False and "iceHostAddresses" in reply["error"] and "nonsense" in reply["error"]
+    assert (await client.call("getAppState"))["appState"] == 3

@@ -55,7 +55,7 @@ async def test_slide_list_only_takes_pictures_and_reports_every_change(room, con
     client = await connect(room)
     info = await client.call("getSlideShowInfo")
     assert (info["available"], info["started"], info["slides"]) == (False, False, [])
-    assert "currentSlideIdx" not in info and "title" not in info
+    assert info["currentSlideIdx"] == -1 and "title" not in info
 
     text_id = await _upload(room, client, b"quarterly numbers, not a picture", "notes.txt")
     for bad, words in (

@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from meetroom.app import Room
 
-BITRATE_MIN_KBPS = 64
-BITRATE_MAX_KBPS = 4096
+
+def encoder_bitrate_limits() -> dict[str, int]:
+    """The video encoder's real range in kbit/s (aiortc's VP8 encoder adapts within it)."""
+    from aiortc.codecs import vpx
+
+    return {"max": vpx.MAX_BITRATE // 1000, "min": vpx.MIN_BITRATE // 1000}
 
 
 def version_parts(version: str) -> dict[str, int]:
@@ -38,20 +42,10 @@ def system_info(room: Room) -> dict[str, Any]:
             "canEditGroups": True,
             "canUseDialer": True,
         },
-        "bitrateLimits": {"max": BITRATE_MAX_KBPS, "min": BITRATE_MIN_KBPS},
+        "bitrateLimits": encoder_bitrate_limits(),
         "systemRating": {
             "videoQuality": {"send": "720p", "receiveP2P": "720p", "receiveGroup": "360p"},
             "videoContentLevels": {"send": 3, "receiveP2P": 3, "receiveGroup": 2, "bench": 3},
         },
-        "cameraInfo": {
-            "cameraFramerate": 30,
-            "cameraHeight": 720,
-            "cameraWidth": 1280,
-            "sendFormat": "VP8",
-            "format": 0,
-            "sendFramerate": 30,
-            "sendHeight": 720,
-            "sendWidth": 1280,
-            "stereo": False,
-        },
+        "cameraInfo": room.media.camera_info(),
     }

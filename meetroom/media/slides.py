@@ -98,11 +98,17 @@ class SlideService:
 
     def info(self) -> dict[str, Any]:
         show = self.show
-        reply: dict[str, Any] = {"available": show.available, "started": show.started, "slides": show.entries()}
+        # currentSlideIdx is always present (-1 when no show runs): the documented example carries it
+        # while stopped, and python-trueconf-room's reply filter needs it.
+        reply: dict[str, Any] = {
+            "available": show.available,
+            "started": show.started,
+            "slides": show.entries(),
+            "currentSlideIdx": show.current if show.started else -1,
+        }
         if show.started:
             for entry in reply["slides"]:
                 entry["url"] = self.url(entry["fileId"])
-            reply["currentSlideIdx"] = show.current
             reply["title"] = show.title
         return reply
 
