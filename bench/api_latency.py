@@ -29,10 +29,14 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.process import stop_by_pid  # noqa: E402
+
 READY_TIMEOUT = 30.0
 P50_RATIO_TARGET = 1.5
 P99_TARGET_MS = 5.0
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -71,13 +75,7 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_by_pid(self.proc)
 
 
 def _wait_line(proc: subprocess.Popen, pattern: str) -> list[str]:

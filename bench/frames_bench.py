@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from meetroom.client import RoomClient  # noqa: E402
+from tests.support.process import RoomProcess  # noqa: E402
 
 DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
 POLLERS = (1, 4, 16)
@@ -38,29 +35,9 @@ TARGET_JPEGS = 100.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def start_room(data_dir: str) -> tuple[subprocess.Popen, int]:
-    ws, http = free_port(), free_port()
-    cmd = [sys.executable, "-m", "meetroom", "run", "--host", "127.0.0.1", "--data-dir", data_dir]
-    cmd += ["--wsport", str(ws), "--httpport", str(http)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if m := re.match(r"HTTP server port: (\d+)", line):
-            http = int(m.group(1))
-        if line.startswith("meetroom ready"):
-            return proc, http
-    raise RuntimeError("room did not start")
 
 
 async def poll(session: aiohttp.ClientSession, url: str, until: float, seqs: list[int]) -> int:
@@ -92,7 +69,9 @@ async def run(url: str, pollers: int, pid: int) -> tuple[float, float, float]:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
-        proc, port = start_room(data_dir)
+        room = RoomProcess(Path(data_dir)).start()
+        assert room.proc is not None
+        port, pid = room.http_port, room.proc.pid
         try:
             client = RoomClient("127.0.0.1", port)
             await client.connect()
@@ -105,8 +84,8 @@ async def main() -> None:
             print(header + f"{'baseline req/s':>16}{'baseline cores':>16}")
             worst_capture, least = 1e9, 1e9
             for pollers in POLLERS:
-                rate, capture, cores = await run(frames, pollers, proc.pid)
-                base_rate, _, base_cores = await run(baseline, pollers, proc.pid)
+                rate, capture, cores = await run(frames, pollers, pid)
+                base_rate, _, base_cores = await run(baseline, pollers, pid)
                 worst_capture, least = min(worst_capture, capture), min(least, rate)
                 print(f"{pollers:>7}{rate:>10.0f}{capture:>13.1f}{cores:>12.2f}{base_rate:>16.0f}{base_cores:>16.2f}")
             verdict = "meets" if least >= TARGET_JPEGS and worst_capture >= 28 else "MISSES"
@@ -116,8 +95,7 @@ async def main() -> None:
             )
             await client.close()
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
+            room.stop()
 
 
 if __name__ == "__main__":

@@ -9,9 +9,14 @@ prints each figure beside a baseline measured in the same run:
 - frames drawn per second in the self-view slot, against what a plain HTTP loop fetching
   /frames/ gets;
 - delay from a notification to the page having painted the change (videoMatrixChanged and a
-  widget switch), against the delay to a plain API client.
+  widget switch), against the delay to a plain API client;
+- a 2-party call (a real Prosody from `meetroom dev-server` and a second room, all on loopback):
+  CPU of meetroom and Chromium while the screen shows the call, against the same call with no
+  screen page and against the idle figures above; frames drawn per slot; and the delay from
+  videoMatrixChanged to the new layout on screen (painted, and the re-appearing slot's first
+  picture drawn).
 
-Run: python bench/screen_bench.py [--seconds 8]
+Run: python bench/screen_bench.py [--seconds 8] [--no-call]
 """
 
 from __future__ import annotations
@@ -36,9 +41,13 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from meetroom.client import RoomClient  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.netroom import online  # noqa: E402
 from tests.support.process import RoomProcess  # noqa: E402
+from tests.support.prosody import ProsodyServer  # noqa: E402
 
 PIN = "2468"
+ICE = ["--ice-host", "127.0.0.1"]
+ACCOUNTS = [("benchscreen", "bench-screen-1"), ("benchpeer", "bench-screen-2")]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -95,12 +104,12 @@ def cpu_percent(room_pid: int, browser_pid: int, seconds: float) -> tuple[float,
 
 # --- an API client on a loop of its own ---------------------------------------------------------
 class Api:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, pin: str | None = PIN) -> None:
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
         self.client = RoomClient("127.0.0.1", port)
         self.run(self.client.connect())
-        self.run(self.client.auth(PIN))
+        self.run(self.client.auth(pin))
 
     def run(self, coro, timeout: float = 30.0):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -108,8 +117,8 @@ class Api:
     def call(self, method: str, **params):
         return self.run(self.client.call(method, **params))
 
-    def wait_event(self, name: str):
-        return self.run(self.client.wait_event(name, None, 10))
+    def wait_event(self, name: str, timeout: float = 10):
+        return self.run(self.client.wait_event(name, None, timeout), timeout + 5)
 
 
 async def _fetch_rate(port: int, token: str, seconds: float) -> float:
@@ -150,14 +159,132 @@ def _fmt(values: list[float]) -> str:
     return f"median {statistics.median(values):6.1f} ms, max {max(values):6.1f} ms"
 
 
+def _cpu_line(label: str, figures: tuple[float, float]) -> None:
+    print(f"{label:<34} meetroom {figures[0]:5.1f} %   chromium {figures[1]:5.1f} %")
+
+
+def _wait_page(page, script: str, what: str, timeout: float = 20.0) -> None:
+    """Poll the page (its CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.05)
+
+
+def idle_figures(api: Api, page, base: str, pids: tuple[int, int], args: argparse.Namespace) -> None:
+    base_cpu = cpu_percent(*pids, args.seconds)
+    _cpu_line("baseline: no screen page", base_cpu)
+
+    api.call("hideVideoSlot", callId="#self:0")
+    page.goto(f"{base}/screen")
+    page.wait_for_selector("body[data-ready='1']")
+    _cpu_line("screen idle, no self view", cpu_percent(*pids, args.seconds))
+
+    api.call("showVideoSlot", callId="#self:0")
+    time.sleep(1.0)
+    first = _frames(page)
+    started = time.monotonic()
+    _cpu_line("screen idle, self view tile", cpu_percent(*pids, args.seconds))
+    fps = (_frames(page) - first) / (time.monotonic() - started)
+
+    token = api.call("getTokenForHttpServer")["token"]
+    raw = api.run(_fetch_rate(int(base.rsplit(":", 1)[1]), token, 3.0))
+    print(f"self view drawn: {fps:5.1f} fps   (baseline: /frames/ answers {raw:6.1f} requests/s)")
+
+    types = [1, 0]
+    change = lambda i: api.call("changeVideoMatrixType", matrixType=types[i % 2])  # noqa: E731
+    client_ms, page_ms = _delays(api, page, "videoMatrixChanged", change, args.rounds)
+    print(f"videoMatrixChanged -> API client  {_fmt(client_ms)}   (baseline)")
+    print(f"videoMatrixChanged -> screen page {_fmt(page_ms)}   (painted)")
+    client_ms, page_ms = _delays(
+        api, page, "settingsChanged", lambda i: api.call("setSettings", settings={"showTime": i % 2 == 1}), args.rounds
+    )
+    print(f"widget switch -> API client       {_fmt(client_ms)}   (baseline)")
+    print(f"widget switch -> screen page      {_fmt(page_ms)}   (painted)")
+
+
+def _start_call(api: Api, peer: Api, server: ProsodyServer) -> str:
+    """Both rooms log in; the peer calls the measured room, which answers. Returns the peer's id."""
+    for client, (name, password) in ((api, ACCOUNTS[0]), (peer, ACCOUNTS[1])):
+        client.run(online(client.client, server, name, password), 60)
+    api.client.clear_events()
+    assert peer.call("call", peerId=ACCOUNTS[0][0])["result"] is True
+    api.wait_event("inviteReceived", 15)
+    assert api.call("accept")["result"] is True
+    api.wait_event("conferenceCreated", 20)
+    layout = api.wait_event("videoMatrixChanged", 10)
+    remote = [p["peerId"] for p in layout["participants"] if p["peerId"] != "#self:0"]
+    return remote[0]
+
+
+def _layout_delays(api: Api, page, remote: str, rounds: int) -> tuple[list[float], list[float], list[float]]:
+    """changeVideoMatrixType 1 -> 0 -> 1 ...: ms to the API client, to the painted layout, and (when
+    the remote slot comes back) to its first picture drawn."""
+    to_client, painted_ms, complete_ms = [], [], []
+    key = f"window.screenStats.firstFrameAt[{remote!r}] || 0"
+    for i in range(rounds):
+        matrix_type = 0 if i % 2 == 0 else 1
+        api.client.clear_events()
+        before_paint = page.evaluate("window.screenStats.paintAt['videoMatrixChanged'] || 0")
+        before_frame = page.evaluate(key)
+        sent = time.time()
+        api.call("changeVideoMatrixType", matrixType=matrix_type)
+        api.wait_event("videoMatrixChanged")
+        to_client.append(1000 * (time.time() - sent))
+        script = f"(window.screenStats.paintAt['videoMatrixChanged'] || 0) !== {before_paint}"
+        _wait_page(page, script, "layout not painted", 5)
+        painted_ms.append(page.evaluate("window.screenStats.paintAt['videoMatrixChanged']") - 1000 * sent)
+        if matrix_type == 1:
+            _wait_page(page, f"({key}) !== {before_frame}", "remote slot never drew", 5)
+            complete_ms.append(page.evaluate(key) - 1000 * sent)
+        time.sleep(0.3)
+    return to_client, painted_ms, complete_ms
+
+
+def call_figures(api: Api, page, base: str, pids: tuple[int, int], args: argparse.Namespace, data: Path) -> None:
+    server = ProsodyServer(data / "prosody", users=ACCOUNTS).start()
+    other = RoomProcess(data / "peer", ICE).start()
+    try:
+        peer = Api(other.http_port, pin=None)
+        page.goto("about:blank")
+        remote = _start_call(api, peer, server)
+        time.sleep(2.0)  # media settles
+        print(f"--- 2-party call with {remote}")
+        _cpu_line("call, no screen page (baseline)", cpu_percent(*pids, args.seconds))
+
+        page.goto(f"{base}/screen")
+        page.wait_for_selector("body.in-call[data-ready='1']")
+        _wait_page(page, "Object.values(window.screenStats.frames).filter((n) => n > 5).length >= 2", "no video")
+        counts = page.evaluate("({...window.screenStats.frames})")
+        started = time.monotonic()
+        _cpu_line("call, screen showing it", cpu_percent(*pids, args.seconds))
+        elapsed = time.monotonic() - started
+        after = page.evaluate("({...window.screenStats.frames})")
+        for slot in ("#self:0", remote):
+            print(f"  slot {slot}: {(after[slot] - counts[slot]) / elapsed:5.1f} fps drawn")
+
+        client_ms, painted_ms, complete_ms = _layout_delays(api, page, remote, args.rounds)
+        print(f"call: videoMatrixChanged -> API client   {_fmt(client_ms)}   (baseline)")
+        print(f"call: videoMatrixChanged -> layout drawn {_fmt(painted_ms)}   (painted)")
+        print(f"call: videoMatrixChanged -> slot back    {_fmt(complete_ms)}   (remote slot's first picture)")
+        api.call("hangUp")
+        api.wait_event("conferenceDeleted", 15)
+        peer.run(peer.client.close())
+    finally:
+        other.stop()
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each CPU measurement")
     parser.add_argument("--rounds", type=int, default=20, help="notifications per latency figure")
+    parser.add_argument("--no-call", action="store_true", help="skip the 2-party call figures")
     args = parser.parse_args()
     marker = f"--meetroom-bench={uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory() as data:
-        room = RoomProcess(Path(data), ["--pin", PIN]).start()
+        room = RoomProcess(Path(data) / "room", ["--pin", PIN, *ICE]).start()
         try:
             api = Api(room.http_port)
             base = f"http://127.0.0.1:{room.http_port}"
@@ -167,49 +294,11 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1920, "height": 1080})
                 page.goto("about:blank")
                 time.sleep(2.0)  # let the browser's start-up work finish before the baseline
-                room_pid = room.proc.pid
-                print(f"meetroom pid {room_pid}, chromium pid {browser_pid}, {args.seconds:.0f} s per CPU figure")
-
-                base_room, base_browser = cpu_percent(room_pid, browser_pid, args.seconds)
-                print(f"baseline: no screen page     meetroom {base_room:5.1f} %   chromium {base_browser:5.1f} %")
-
-                api.call("hideVideoSlot", callId="#self:0")
-                page.goto(f"{base}/screen")
-                page.wait_for_selector("body[data-ready='1']")
-                idle_room, idle_browser = cpu_percent(room_pid, browser_pid, args.seconds)
-                print(f"screen idle, no self view    meetroom {idle_room:5.1f} %   chromium {idle_browser:5.1f} %")
-
-                api.call("showVideoSlot", callId="#self:0")
-                time.sleep(1.0)
-                first = _frames(page)
-                started = time.monotonic()
-                self_room, self_browser = cpu_percent(room_pid, browser_pid, args.seconds)
-                fps = (_frames(page) - first) / (time.monotonic() - started)
-                print(f"screen idle, self view tile  meetroom {self_room:5.1f} %   chromium {self_browser:5.1f} %")
-
-                token = api.call("getTokenForHttpServer")["token"]
-                raw = api.run(_fetch_rate(room.http_port, token, 3.0))
-                print(f"self view drawn: {fps:5.1f} fps   (baseline: /frames/ answers {raw:6.1f} requests/s)")
-
-                types = [1, 0]
-                client_ms, page_ms = _delays(
-                    api,
-                    page,
-                    "videoMatrixChanged",
-                    lambda i: api.call("changeVideoMatrixType", matrixType=types[i % 2]),
-                    args.rounds,
-                )
-                print(f"videoMatrixChanged -> API client  {_fmt(client_ms)}   (baseline)")
-                print(f"videoMatrixChanged -> screen page {_fmt(page_ms)}   (painted)")
-                client_ms, page_ms = _delays(
-                    api,
-                    page,
-                    "settingsChanged",
-                    lambda i: api.call("setSettings", settings={"showTime": i % 2 == 1}),
-                    args.rounds,
-                )
-                print(f"widget switch -> API client       {_fmt(client_ms)}   (baseline)")
-                print(f"widget switch -> screen page      {_fmt(page_ms)}   (painted)")
+                pids = (room.proc.pid, browser_pid)
+                print(f"meetroom pid {pids[0]}, chromium pid {pids[1]}, {args.seconds:.0f} s per CPU figure")
+                idle_figures(api, page, base, pids, args)
+                if not args.no_call:
+                    call_figures(api, page, base, pids, args, Path(data))
                 browser.close()
             api.run(api.client.close())
         finally:

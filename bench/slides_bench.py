@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,29 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from meetroom.client import RoomClient  # noqa: E402
+from tests.support.process import RoomProcess  # noqa: E402
 
 REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 PHOTO = (4000, 3000)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_room(data_dir: str) -> tuple[subprocess.Popen, int]:
-    cmd = [sys.executable, "-m", "meetroom", "run", "--host", "127.0.0.1", "--data-dir", data_dir]
-    cmd += ["--wsport", str(free_port()), "--httpport", str(free_port())]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    http = 0
-    for line in proc.stdout:
-        if m := re.match(r"HTTP server port: (\d+)", line):
-            http = int(m.group(1))
-        if line.startswith("meetroom ready"):
-            return proc, http
-    raise RuntimeError("room did not start")
 
 
 def photo(seed: int) -> bytes:
@@ -93,7 +70,8 @@ def ms(seconds: float) -> str:
 async def main() -> None:
     photos = [photo(seed) for seed in range(3)]
     with tempfile.TemporaryDirectory() as data_dir:
-        proc, port = start_room(data_dir)
+        room = RoomProcess(Path(data_dir)).start()
+        port = room.http_port
         try:
             client = RoomClient("127.0.0.1", port)
             await client.connect()
@@ -151,8 +129,7 @@ async def main() -> None:
                 print(f"  baseline: getSlideShowInfo round trip     {ms(statistics.median(plain))}")
             await client.close()
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
+            room.stop()
 
 
 if __name__ == "__main__":

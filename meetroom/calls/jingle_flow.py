@@ -19,7 +19,6 @@ from meetroom.net.jingle import (
     SdpError,
     is_bundled,
     jingle_to_sdp,
-    jmi,
     read_reason,
     remote_candidates,
     sdp_to_jingle,
@@ -34,15 +33,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TERMINAL_NS = "urn:meetroom:terminal:0"  # marks a peer that sends all candidates in the SDP
+TERMINAL = f"{{{TERMINAL_NS}}}terminal"
 CONNECT_TIMEOUT = 10.0  # answer → media connected
 
 
 def terminal_marker() -> ET.Element:
-    return ET.Element(f"{{{TERMINAL_NS}}}terminal")
+    return ET.Element(TERMINAL)
 
 
-def _bare(jid: str) -> str:
-    return jid.partition("/")[0].lower()
+def from_meetroom(jingle: ET.Element) -> bool:
+    """Whether the offer carries the marker of another meetroom (see TERMINAL_NS)."""
+    return jingle.find(TERMINAL) is not None
 
 
 class JingleFlow:
@@ -69,10 +70,8 @@ class JingleFlow:
         element.append(terminal_marker())
         if self.call is not call or call.phase is Phase.ENDED:
             return
-        if not await self.signalling.send_jingle(call.peer_full, element):
-            await self._end(call, local=False, cause=10, condition="general-error", notify=False)
-            return
-        self._timer(call, CONNECT_TIMEOUT, lambda: self._end(call, local=True, cause=10, condition="failed-transport"))
+        if await self._send_or_end(call, element):
+            self._connect_deadline(call)
 
     async def _answer(self: CallManager, call: Call) -> None:
         offer = call.offer_jingle
@@ -92,10 +91,20 @@ class JingleFlow:
         element.append(terminal_marker())
         if self.call is not call or call.phase is Phase.ENDED:
             return
-        self._timer(call, CONNECT_TIMEOUT, lambda: self._end(call, local=True, cause=10, condition="failed-transport"))
+        self._connect_deadline(call)
         call.tasks.append(self._spawn(self._await_connected(call)))
-        if not await self.signalling.send_jingle(call.peer_full, element):
-            await self._end(call, local=False, cause=10, condition="general-error", notify=False)
+        await self._send_or_end(call, element)
+
+    def _connect_deadline(self: CallManager, call: Call) -> None:
+        """End the call if its media has not connected within CONNECT_TIMEOUT."""
+        self._timer(call, CONNECT_TIMEOUT, lambda: self._end(call, local=True, cause=10, condition="failed-transport"))
+
+    async def _send_or_end(self: CallManager, call: Call, element: ET.Element) -> bool:
+        """Send the offer/answer; a peer that refuses or does not answer ends the call (quietly)."""
+        if await self.signalling.send_jingle(call.peer_full, element):
+            return True
+        await self._end(call, local=False, cause=10, condition="general-error", notify=False)
+        return False
 
     async def _await_connected(self: CallManager, call: Call) -> None:
         assert call.media is not None
@@ -120,7 +129,7 @@ class JingleFlow:
         assert call is not None
         if action == "session-accept" and call.outgoing and call.phase is Phase.NEGOTIATING:
             self.signalling.ack(iq)
-            call.peer_is_meetroom = jingle.find(f"{{{TERMINAL_NS}}}terminal") is not None
+            call.peer_is_meetroom = from_meetroom(jingle)
             self._spawn(self._apply_answer(call, jingle))
         elif action == "session-terminate":
             self.signalling.ack(iq)
@@ -143,29 +152,17 @@ class JingleFlow:
                 return
             self.signalling.ack(iq)
             call.offer_jingle = jingle
-            call.peer_is_meetroom = jingle.find(f"{{{TERMINAL_NS}}}terminal") is not None
+            call.peer_is_meetroom = from_meetroom(jingle)
             if call.phase is Phase.NEGOTIATING:
                 call.cancel_timers()
                 self._spawn(self._answer(call))
             return
         self.signalling.ack(iq)
-        bare = _bare(sender)
         if call is not None or self.room.appstate.state != AppState.NORMAL:
             self.signalling.send_jingle_nowait(sender, session_terminate(sid, 2, condition="busy"))
             return
-        incoming = Call(
-            sid=sid,
-            outgoing=False,
-            peer_bare=bare,
-            conf_id=jmi.conf_id_for(sid, self.room.net.domain),
-            peer_dn=self._peer_dn(bare),
-            owner=sender,
-            peer_full=sender,
-            via_jmi=False,
-            offer_jingle=jingle,
-            peer_is_meetroom=jingle.find(f"{{{TERMINAL_NS}}}terminal") is not None,
-        )
-        self._ring(incoming)
+        marked = from_meetroom(jingle)
+        self._ring(self._proposed(sender, sid, via_jmi=False, offer_jingle=jingle, peer_is_meetroom=marked))
 
     async def _apply_answer(self: CallManager, call: Call, jingle: ET.Element) -> None:
         media = call.media

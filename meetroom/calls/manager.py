@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from meetroom import ids
@@ -20,6 +21,7 @@ from meetroom.calls.history import INCOMING, MISSED, OUTGOING, CallHistory
 from meetroom.calls.jingle_flow import JingleFlow
 from meetroom.calls.signalling import JmiMessage, Signalling
 from meetroom.core.appstate import AppState
+from meetroom.core.tasks import TaskSet
 from meetroom.net.jingle import (
     jmi,
     session_terminate,
@@ -53,7 +55,7 @@ class CallManager(JingleFlow):
         self.signalling = Signalling(room.net, self)
         self.call: Call | None = None
         self._recent: list[str] = []  # sids of ended calls: late stanzas for them are acknowledged quietly
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks = TaskSet()
         room.bus.add_listener(self._on_event)
         room.appstate.on_change(self._on_appstate)
 
@@ -61,11 +63,8 @@ class CallManager(JingleFlow):
     def _publish(self, event: str, fields: dict[str, Any]) -> None:
         self.room.bus.publish(event, fields)
 
-    def _spawn(self, coro: Any) -> asyncio.Task:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        return self._tasks.spawn(coro)
 
     def _timer(self, call: Call, seconds: float, action: Any) -> None:
         async def fire() -> None:
@@ -131,15 +130,8 @@ class CallManager(JingleFlow):
         except ValueError as exc:
             raise CallError(f"iceHostAddresses: {exc}") from None
         sid = jmi.new_sid()
-        call = Call(
-            sid=sid,
-            outgoing=True,
-            peer_bare=bare,
-            conf_id=jmi.conf_id_for(sid, self.room.net.domain),
-            peer_dn=self._peer_dn(bare),
-            owner=self.own_full,
-            target=target,
-            peer_full=target if "/" in target else "",
+        call = self._new_call(
+            sid, bare, outgoing=True, owner=self.own_full, target=target, peer_full=target if "/" in target else ""
         )
         self.call = call
         self.signalling.send_jmi(target, jmi.propose(sid))
@@ -300,10 +292,14 @@ class CallManager(JingleFlow):
             return
         self._ring(self._proposed(sender, action.sid))
 
-    def _proposed(self, sender: str, sid: str) -> Call:
-        bare = _bare(sender)
+    def _new_call(self, sid: str, bare: str, *, outgoing: bool, owner: str, **extra: Any) -> Call:
+        """A call with what every call derives from its id and peer: the confId and the peer's name."""
         conf_id = jmi.conf_id_for(sid, self.room.net.domain)
-        return Call(sid, False, bare, conf_id, self._peer_dn(bare), owner=sender, peer_full=sender)
+        return Call(sid, outgoing, bare, conf_id, self._peer_dn(bare), owner=owner, **extra)
+
+    def _proposed(self, sender: str, sid: str, **extra: Any) -> Call:
+        """An incoming call from `sender` (a JMI propose, or a Jingle offer without one)."""
+        return self._new_call(sid, _bare(sender), outgoing=False, owner=sender, peer_full=sender, **extra)
 
     def _tie_break(self, sender: str, action: jmi.JmiAction) -> bool:
         """Both sides proposed to each other at once (XEP-0353): the lower id wins.
@@ -497,5 +493,4 @@ class CallManager(JingleFlow):
         if call is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._end(call, local=True), 3.0)
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from slixmpp.exceptions import IqError, IqTimeout
 
@@ -13,6 +14,8 @@ from meetroom.api.registry import command
 from meetroom.ids import IdError
 from meetroom.net.service import NetworkService, NotConnected
 from meetroom.net.xmpp import XmppSession
+
+T = TypeVar("T")
 
 
 def _session(ctx: CommandContext) -> tuple[NetworkService, XmppSession]:
@@ -29,10 +32,14 @@ def _peer(net: NetworkService, text: str) -> str:
         raise CommandError(str(exc)) from None
 
 
-def _server_error(exc: Exception) -> CommandError:
-    if isinstance(exc, IqError):
-        return CommandError(f"the server refused: {exc.condition} {exc.text}".strip())
-    return CommandError("the server did not answer in time")
+async def _ask(request: Awaitable[T]) -> T:
+    """Await one request to the server; a refusal or no answer becomes the command's clear error."""
+    try:
+        return await request
+    except IqError as exc:
+        raise CommandError(f"the server refused: {exc.condition} {exc.text}".strip()) from None
+    except IqTimeout:
+        raise CommandError("the server did not answer in time") from None
 
 
 def _contact(net: NetworkService, peer: str) -> Any:
@@ -55,10 +62,7 @@ async def add_to_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, An
         raise CommandError("the room's own account cannot be its contact")
     existing = net.contacts.get(peer)
     name = (msg.get("peerDn") or "").strip() or (existing.name if existing else "")
-    try:
-        await session.roster_set(peer, name, existing.groups if existing else ())
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    await _ask(session.roster_set(peer, name, existing.groups if existing else ()))
     session.subscribe(peer)
     return {"callId": peer} if peer != msg["peerId"] else {}
 
@@ -68,10 +72,7 @@ async def remove_from_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
     net, session = _session(ctx)
     peer = _peer(net, msg["peerId"])
     _contact(net, peer)
-    try:
-        await session.roster_remove(peer)
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    await _ask(session.roster_remove(peer))
 
 
 @command("renameInAbook")
@@ -82,10 +83,7 @@ async def rename_in_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
     name = msg["peerDn"].strip()
     if not name:
         raise CommandError("'peerDn' is empty")
-    try:
-        await session.roster_set(peer, name, item.groups)
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    await _ask(session.roster_set(peer, name, item.groups))
 
 
 # --- groups ------------------------------------------------------------------------------
@@ -110,10 +108,7 @@ def _group_entry(net: NetworkService, name: str) -> dict[str, Any]:
 
 async def _set_groups(session: XmppSession, net: NetworkService, peer: str, groups: tuple[str, ...]) -> None:
     item = net.contacts[peer]
-    try:
-        await session.roster_set(peer, item.name, groups)
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    await _ask(session.roster_set(peer, item.name, groups))
 
 
 @command("createGroup")
@@ -189,10 +184,7 @@ async def block(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     peer = _peer(net, msg["peerId"])
     if peer == net.account_id:
         raise CommandError("the room cannot block its own account")
-    try:
-        await session.block(peer)
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    await _ask(session.block(peer))
     return {"peerId": peer}
 
 
@@ -202,20 +194,14 @@ async def unblock(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     peer = _peer(net, msg["peerId"])
     if peer not in session.blocked:
         raise CommandError(f"'{peer}' is not blocked")
-    try:
-        await session.unblock(peer)
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    await _ask(session.unblock(peer))
     return {"peerId": peer}
 
 
 @command("getBanList")
 async def get_ban_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     net, session = _session(ctx)
-    try:
-        jids = await session.blocklist()
-    except (IqError, IqTimeout) as exc:
-        raise _server_error(exc) from None
+    jids = await _ask(session.blocklist())
     return {"banList": [{"peerId": jid, "peerDn": net.peer_dn(jid)} for jid in jids]}
 
 

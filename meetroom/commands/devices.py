@@ -164,13 +164,32 @@ def _running(room: Room, name: str) -> asyncio.Task | None:
     return task if task is not None and not task.done() else None
 
 
+def _refuse_in_call(room: Room, what: str) -> None:
+    """Sound tests use the devices a call needs, so none may start during one."""
+    if _in_call(room):
+        raise CommandError(f"{what} is not available during a call")
+
+
+def _check_startable(room: Room, name: str, what: str) -> None:
+    _refuse_in_call(room, what)
+    if _running(room, name):
+        raise CommandError(f"{what} is already running")
+
+
+async def _stop_test(room: Room, name: str, what: str) -> None:
+    """Cancel the running test `name` and wait until its own cleanup has announced the end."""
+    task = _running(room, name)
+    if task is None:
+        raise CommandError(f"{what} is not running")
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 @command("testAudioCapturerStart")
 async def test_audio_capturer_start(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
-    if _in_call(room):
-        raise CommandError("the microphone test is not available during a call")
-    if _running(room, "level"):
-        raise CommandError("the microphone test is already running")
+    _check_startable(room, "level", "the microphone test")
     read, close = room.media.microphone_reader()
 
     def report(lvl: float) -> None:
@@ -178,11 +197,7 @@ async def test_audio_capturer_start(ctx: CommandContext, msg: dict[str, Any]) ->
 
     async def run() -> None:
         try:
-            await soundtest.run_level_test(
-                read,
-                lambda: room.media.mutes["mic"],
-                lambda lvl: room.bus.publish("testAudioCapturerLevel", {"lvl": lvl}),
-            )
+            await soundtest.run_level_test(read, lambda: room.media.mutes["mic"], report)
         finally:
             close()
             room.appstate.update(audio_capture_test=False)
@@ -195,19 +210,13 @@ async def test_audio_capturer_start(ctx: CommandContext, msg: dict[str, Any]) ->
 
 @command("testAudioCapturerStop")
 async def test_audio_capturer_stop(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    task = _running(ctx.room, "level")
-    if task is None:
-        raise CommandError("the microphone test is not running")
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await _stop_test(ctx.room, "level", "the microphone test")
 
 
 @command("testAudioRenderer")
 async def test_audio_renderer(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
-    if _in_call(room):
-        raise CommandError("the speaker test is not available during a call")
+    _refuse_in_call(room, "the speaker test")
     if room.media.current("speaker") is None:
         raise CommandError("no speaker is selected")
     room.media.play(audio.tone(1.0))
@@ -220,10 +229,7 @@ DELAY_STATE_NAMES = {DELAY_IDLE: "idle", DELAY_RUNNING: "running", DELAY_FINISHE
 @command("startAudioDelayDetectorTest")
 async def start_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
-    if _in_call(room):
-        raise CommandError("the audio delay test is not available during a call")
-    if _running(room, "delay"):
-        raise CommandError("the audio delay test is already running")
+    _check_startable(room, "delay", "the audio delay test")
     read, close = room.media.microphone_reader()
 
     def announce(state: int, delay: int) -> None:
@@ -246,12 +252,7 @@ async def start_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> No
 
 @command("stopAudioDelayDetectorTest")
 async def stop_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    task = _running(ctx.room, "delay")
-    if task is None:
-        raise CommandError("the audio delay test is not running")
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await _stop_test(ctx.room, "delay", "the audio delay test")
 
 
 @command("getAudioDelayDetectorInfo")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
 from meetroom.app import Room
-from meetroom.core.videomatrix import LayoutError
+from meetroom.core.videomatrix import LayoutError, VideoMatrix
 
 MONITOR_INDEX = {"monitorIndex": ("integer|string", True)}  # the C++ client sends a string
 
@@ -39,34 +40,23 @@ async def change_video_matrix_type(ctx: CommandContext, msg: dict[str, Any]) -> 
     _announce(ctx.room)  # documented to answer with the layout even when the type stays
 
 
-@command("hideVideoSlot")
-async def hide_video_slot(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    try:
-        changed = ctx.room.video_matrix.hide(msg["callId"])
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    if changed:
-        _announce(ctx.room)
+def _slot_command(name: str, action: Callable[..., bool], *fields: str) -> None:
+    """Register `name`: call the VideoMatrix method `action` with the message's `fields`, announce a change."""
+
+    async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
+        try:
+            changed = action(ctx.room.video_matrix, *(msg[f] for f in fields))
+        except LayoutError as exc:
+            raise CommandError(str(exc)) from None
+        if changed:
+            _announce(ctx.room)
+
+    command(name)(handler)
 
 
-@command("showVideoSlot")
-async def show_video_slot(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    try:
-        changed = ctx.room.video_matrix.show(msg["callId"])
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    if changed:
-        _announce(ctx.room)
-
-
-@command("swapVideoSlots")
-async def swap_video_slots(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    try:
-        changed = ctx.room.video_matrix.swap(msg["callId1"], msg["callId2"])
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    if changed:
-        _announce(ctx.room)
+_slot_command("hideVideoSlot", VideoMatrix.hide, "callId")
+_slot_command("showVideoSlot", VideoMatrix.show, "callId")
+_slot_command("swapVideoSlots", VideoMatrix.swap, "callId1", "callId2")
 
 
 @command("moveVideoSlotToMonitor", params={"callId": ("string", True), **MONITOR_INDEX})

@@ -211,6 +211,13 @@ def _existing(room: Room, preset_id: Any) -> dict[str, Any]:
     return preset
 
 
+def _save(room: Room, preset: dict[str, Any], event: str) -> dict[str, Any]:
+    """Store the preset, announce it with `event` and return what clients see of it."""
+    room.store.put(PRESETS_NS, preset["presetId"], preset)
+    room.bus.publish(event, _public(preset))
+    return _public(preset)
+
+
 PRESET_ID = {"presetId": ("string|integer", True)}
 
 
@@ -224,8 +231,7 @@ async def get_all_presets(ctx: CommandContext, msg: dict[str, Any]) -> dict[str,
 async def add_preset(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     preset = _from_message(ctx.room, msg, "")
     preset["presetId"] = _new_id(ctx.room)
-    ctx.room.store.put(PRESETS_NS, preset["presetId"], preset)
-    ctx.room.bus.publish("videoCapturerPresetAdded", _public(preset))
+    _save(ctx.room, preset, "videoCapturerPresetAdded")
     return {"presetId": preset["presetId"]}
 
 
@@ -233,26 +239,19 @@ async def add_preset(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]
 async def add_preset_from_current(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     preset = _from_current(ctx.room, "")
     preset["presetId"] = _new_id(ctx.room)
-    ctx.room.store.put(PRESETS_NS, preset["presetId"], preset)
-    ctx.room.bus.publish("videoCapturerPresetAdded", _public(preset))
-    return _public(preset)
+    return _save(ctx.room, preset, "videoCapturerPresetAdded")
 
 
 @command("updateVideoCapturerPreset", params=PRESET_ID)
 async def update_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
     old = _existing(ctx.room, msg["presetId"])
-    preset = _from_message(ctx.room, msg, old["presetId"])
-    ctx.room.store.put(PRESETS_NS, preset["presetId"], preset)
-    ctx.room.bus.publish("videoCapturerPresetUpdated", _public(preset))
+    _save(ctx.room, _from_message(ctx.room, msg, old["presetId"]), "videoCapturerPresetUpdated")
 
 
 @command("updatePresetFromCurrentVideoCapturer", params=PRESET_ID)
 async def update_preset_from_current(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     old = _existing(ctx.room, msg["presetId"])
-    preset = _from_current(ctx.room, old["presetId"])
-    ctx.room.store.put(PRESETS_NS, preset["presetId"], preset)
-    ctx.room.bus.publish("videoCapturerPresetUpdated", _public(preset))
-    return _public(preset)
+    return _save(ctx.room, _from_current(ctx.room, old["presetId"]), "videoCapturerPresetUpdated")
 
 
 @command("removeVideoCapturerPreset", params=PRESET_ID)

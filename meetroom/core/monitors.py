@@ -50,7 +50,3 @@ class MonitorSet:
 
     def size(self, index: int) -> tuple[int, int]:
         return VIRTUAL_WIDTH, VIRTUAL_HEIGHT
-
-
-def monitors_info(api_version: str) -> dict[str, Any]:
-    return MonitorSet(1).info(api_version)

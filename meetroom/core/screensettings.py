@@ -64,10 +64,7 @@ class ScreenSettings:
         if file_id == self.background:
             return False
         self.background = file_id
-        if file_id is None:
-            self._store.delete(NS, "background")
-        else:
-            self._store.put(NS, "background", file_id)
+        self._persist("background", file_id)
         return True
 
     def set_logo(self, file_id: int | None, mode: int = 0) -> bool:
@@ -75,11 +72,15 @@ class ScreenSettings:
         if new == self.logo:
             return False
         self.logo = new
-        if new is None:
-            self._store.delete(NS, "logo")
-        else:
-            self._store.put(NS, "logo", new)
+        self._persist("logo", new)
         return True
+
+    def _persist(self, key: str, value: Any) -> None:
+        """Store a custom picture's choice; None (the built-in one) leaves no entry behind."""
+        if value is None:
+            self._store.delete(NS, key)
+        else:
+            self._store.put(NS, key, value)
 
     def uses(self, file_id: int) -> str | None:
         """What the file is used as on the screen, if anything."""

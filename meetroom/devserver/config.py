@@ -53,10 +53,6 @@ class DevServerConfig:
         return self.directory / "prosody.cfg.lua"
 
     @property
-    def pid_file(self) -> Path:
-        return self.directory / "prosody.pid"
-
-    @property
     def muc_service(self) -> str:
         return f"conference.{self.domain}"
 

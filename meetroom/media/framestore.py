@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import io
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +39,6 @@ def encode_jpeg(frame: Frame, quality: int) -> bytes:
 class _Slot:
     frame: Frame
     seq: int
-    stamp: float
     jpegs: dict[int, asyncio.Future[bytes]] = field(default_factory=dict)  # quality -> encoded bytes
 
 
@@ -60,7 +58,7 @@ class FrameStore:
         with self._lock:
             old = self._slots.get(peer_id)
             seq = old.seq + 1 if old else 1
-            slot = _Slot(frame, seq, time.monotonic())
+            slot = _Slot(frame, seq)
             if old is not None and old.frame is frame:
                 slot.jpegs = old.jpegs  # a still picture published again: keep its encodes
             self._slots[peer_id] = slot
@@ -84,11 +82,6 @@ class FrameStore:
         with self._lock:
             slot = self._slots.get(peer_id)
             return (slot.frame, slot.seq) if slot else None
-
-    def age(self, peer_id: str) -> float | None:
-        with self._lock:
-            slot = self._slots.get(peer_id)
-            return time.monotonic() - slot.stamp if slot else None
 
     async def wait_newer(self, peer_id: str, seq: int, timeout: float) -> tuple[Frame, int] | None:
         """The first frame after `seq`, else the current one (None if none) when time runs out."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,15 +33,23 @@ def placeholder(width: int, height: int, name: str, text: str = "Camera is off")
     return out
 
 
-def open_image(path: Path) -> Image.Image:
-    """Decode an uploaded file as an RGB picture, or raise NotAnImage with the reason."""
+def _to_rgb(img: Image.Image) -> Image.Image:
+    return img.convert("RGB")
+
+
+def open_image(path: Path, prepare: Callable[[Image.Image], Image.Image] = _to_rgb) -> Image.Image:
+    """Decode an uploaded file with `prepare` (default: as it is, in RGB), or raise NotAnImage with the reason.
+
+    Oversized pictures are refused before any pixel is decoded, and whatever goes wrong while
+    `prepare` decodes is reported the same way.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise NotAnImage(f"picture is too large ({img.width}x{img.height})")
-                return img.convert("RGB")
+                return prepare(img)
     except NotAnImage:
         raise
     except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

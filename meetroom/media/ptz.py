@@ -55,9 +55,6 @@ class PtzPosition:
         self.values = {a: RANGES[a].default for a in AXES}
         return changed
 
-    def is_default(self) -> bool:
-        return all(self.values[a] == RANGES[a].default for a in AXES)
-
     def controls(self) -> dict[str, Any]:
         """The pan/tilt/zoom objects of getPtzControls and ptzControlsChanged."""
         out = {}

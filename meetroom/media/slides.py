@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from meetroom.core.slides import CacheQueue, Slide, SlideError, SlideShow
+from meetroom.core.tasks import TaskSet
 from meetroom.media.images import NotAnImage
 from meetroom.media.slideimage import render_slide
 
@@ -39,7 +41,7 @@ class SlideService:
         self._waiters: dict[int, list[asyncio.Future[bool]]] = {}
         self._uploaded: set[int] = set()  # slides announced with slideUploaded in this run
         self._worker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self._load()
 
     # --- persistence ------------------------------------------------------------------
@@ -85,10 +87,8 @@ class SlideService:
     def _publish(self, event: str, fields: dict[str, Any] | None = None) -> None:
         self.room.bus.publish(event, fields or {})
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        self._tasks.spawn(coro)
 
     # --- queries ----------------------------------------------------------------------
     def url(self, file_id: int) -> str:

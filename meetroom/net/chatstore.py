@@ -11,11 +11,10 @@ crash of the process, and after a power cut the server archive refills what was 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from meetroom.store.db import Connection
 
 INCOMING, OUTGOING = 0, 1
 
@@ -57,27 +56,9 @@ class StoredMessage:
     time: float
 
 
-class _Connection:
-    """The chat tables' own SQLite connection."""
-
-    def __init__(self, path: Path) -> None:
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-
-    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
 class ChatStore:
     def __init__(self, path: Path) -> None:
-        self._store = _Connection(path)
+        self._store = Connection(path, synchronous="NORMAL", timeout=10)  # the chat tables' own connection
         for sql in _SCHEMA:
             self._store.execute(sql)
 

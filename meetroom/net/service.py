@@ -13,11 +13,12 @@ import ipaddress
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from meetroom import ids
 from meetroom.core.appstate import EXT_AVAILABLE, EXT_OFFLINE, AppState
+from meetroom.core.tasks import TaskSet
 from meetroom.net.chatstore import INCOMING, OUTGOING, ChatStore, chat_id
 from meetroom.net.credentials import CredentialStore
 from meetroom.net.groups import GroupBook
@@ -69,7 +70,7 @@ class NetworkService:
         self.session_hooks: list[SessionHook] = []
         self._link: ServerLink | None = None
         self._task: asyncio.Task | None = None
-        self._background: set[asyncio.Task] = set()
+        self._background = TaskSet()
         self._login: tuple[str, str] | None = None  # kept in memory for re-login after a loss
         self._published_ext: int | None = None
         room.appstate.on_change(self._own_status_changed)
@@ -90,11 +91,8 @@ class NetworkService:
     def _publish(self, event: str, fields: dict[str, Any]) -> None:
         self.room.bus.publish(event, fields)
 
-    def _spawn(self, coro: Any) -> asyncio.Task:
-        task = asyncio.create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        return self._background.spawn(coro)
 
     def _server_fields(self) -> dict[str, Any]:
         return {"service": self.service, "server": self.server, "port": self.port}
@@ -124,8 +122,7 @@ class NetworkService:
 
     async def close(self) -> None:
         await self._cancel_task()
-        for task in list(self._background):
-            task.cancel()
+        self._background.cancel_all()
         await self._drop_link()
         if self.session is not None:
             session, self.session = self.session, None

@@ -23,14 +23,33 @@ CREATE TABLE IF NOT EXISTS kv (
 """
 
 
-class Store:
+class Connection:
+    """One SQLite connection in WAL mode (autocommit), used from any thread one statement at a time.
+
+    `synchronous` picks the disk-sync cost of a commit; `timeout` how long a statement waits for
+    another connection's write lock on the same file.
+    """
+
+    def __init__(self, path: Path, *, synchronous: str, timeout: float = 5.0) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=timeout)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+
+    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class Store(Connection):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        super().__init__(path, synchronous="FULL")
         self._db.executescript(_SCHEMA)
 
     def get(self, ns: str, key: str, default: Any = None) -> Any:
@@ -75,11 +94,3 @@ class Store:
     def count(self, ns: str) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM kv WHERE ns=?", (ns,)).fetchone()[0]
-
-    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

@@ -13,7 +13,7 @@ from aiohttp import BodyPartReader, web
 
 from meetroom.store.files import parse_id
 from meetroom.web.http import http_routes
-from meetroom.web.httpauth import refuse_without_token
+from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -31,10 +31,8 @@ def _too_large(limit: int) -> web.Response:
 
 @http_routes
 def install(room: Room, app: web.Application) -> None:
+    @token_required(room)
     async def upload(request: web.Request) -> web.Response:
-        refused = refuse_without_token(room, request)
-        if refused is not None:
-            return refused
         limit = room.http_settings.max_post_bytes
         if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK:
             return _too_large(limit)
@@ -69,10 +67,8 @@ def install(room: Room, app: web.Application) -> None:
         record = store.commit(file_id, temp, part.filename or "", size, mime)
         return web.Response(text=f"{record.id}\n", headers={"FileId": str(record.id)})
 
+    @token_required(room)
     async def download(request: web.Request) -> web.StreamResponse:
-        refused = refuse_without_token(room, request)
-        if refused is not None:
-            return refused
         file_id = parse_id(request.match_info["file_id"])
         record = room.files.get(file_id) if file_id is not None else None
         path = room.files.path(record.id) if record is not None else None

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from meetroom.media.framestore import SELF
 from meetroom.web.http import http_routes
-from meetroom.web.httpauth import refuse_without_token
+from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -24,10 +24,8 @@ QUALITY, BEST_QUALITY = 75, 92
 
 @http_routes
 def install(room: Room, app: web.Application) -> None:
+    @token_required(room)
     async def frame(request: web.Request) -> web.Response:
-        refused = refuse_without_token(room, request)
-        if refused is not None:
-            return refused
         peer = request.query.get("peerId", "")
         if not peer:
             return web.Response(status=400, text="peerId missing: use peerId=%23self%3A0 for self view\n")

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from meetroom.store.files import parse_id
 from meetroom.web.http import http_routes
-from meetroom.web.httpauth import refuse_without_token
+from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -20,10 +20,8 @@ if TYPE_CHECKING:
 
 @http_routes
 def install(room: Room, app: web.Application) -> None:
+    @token_required(room)
     async def slide(request: web.Request) -> web.StreamResponse:
-        refused = refuse_without_token(room, request)
-        if refused is not None:
-            return refused
         slides = room.slides
         if not slides.show.started:
             return web.Response(status=404, text="no slideshow is running\n")

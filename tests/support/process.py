@@ -16,6 +16,18 @@ from tests.support.ports import free_ports
 READY_TIMEOUT = 20.0
 
 
+def stop_by_pid(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM to the pid we started; SIGKILL if it has not exited after `grace` seconds."""
+    if proc.poll() is not None:
+        return
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
 @dataclass
 class RoomProcess:
     data_dir: Path
@@ -81,11 +93,5 @@ class RoomProcess:
         return "".join(self.output)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+        if self.proc is not None:
+            stop_by_pid(self.proc)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_ports
+from tests.support.process import stop_by_pid
 
 READY_TIMEOUT = 20.0
 
@@ -98,14 +97,8 @@ class ProsodyServer:
 
     def stop(self) -> None:
         """SIGTERM to the pid we started (the dev-server process became Prosody by exec)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+        if self.proc is not None:
+            stop_by_pid(self.proc, grace=15)
 
 
 def _accepts(port: int) -> bool:

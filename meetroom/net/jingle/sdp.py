@@ -14,16 +14,10 @@ class SdpError(ValueError):
     """The text is not an SDP session description this translator can read."""
 
 
-@dataclass
-class Media:
-    """One `m=` section: the media line plus its own lines and attributes, in order."""
+class _Attributes:
+    """Attribute look-ups shared by the session level and each media section."""
 
-    kind: str
-    port: int
-    proto: str
-    formats: list[str]
-    lines: list[tuple[str, str]] = field(default_factory=list)
-    attributes: list[tuple[str, str | None]] = field(default_factory=list)
+    attributes: list[tuple[str, str | None]]
 
     def values(self, name: str) -> list[str]:
         """Values of every `a=name:value` line (an empty string for a bare `a=name`)."""
@@ -38,22 +32,24 @@ class Media:
 
 
 @dataclass
-class Session:
+class Media(_Attributes):
+    """One `m=` section: the media line plus its own lines and attributes, in order."""
+
+    kind: str
+    port: int
+    proto: str
+    formats: list[str]
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    attributes: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class Session(_Attributes):
     """A whole session description: session-level lines/attributes and the media sections."""
 
     lines: list[tuple[str, str]] = field(default_factory=list)
     attributes: list[tuple[str, str | None]] = field(default_factory=list)
     media: list[Media] = field(default_factory=list)
-
-    def values(self, name: str) -> list[str]:
-        return [value or "" for key, value in self.attributes if key == name]
-
-    def first(self, name: str) -> str | None:
-        values = self.values(name)
-        return values[0] if values else None
-
-    def has(self, name: str) -> bool:
-        return any(key == name for key, _ in self.attributes)
 
 
 def _split_attribute(text: str) -> tuple[str, str | None]:

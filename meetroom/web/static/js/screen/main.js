@@ -12,7 +12,7 @@ const RECONNECT_MS = 1500;
 const $ = (sel) => document.querySelector(sel);
 
 // Counters the tests and bench/screen_bench.py read.
-const stats = { frames: {}, events: 0, lastEvent: "", lastEventAt: 0, lastPaintAt: 0, paintAt: {}, layouts: 0 };
+const stats = { frames: {}, firstFrameAt: {}, events: 0, lastEvent: "", lastEventAt: 0, lastPaintAt: 0, paintAt: {}, layouts: 0 };
 window.screenStats = stats;
 
 let channel = null;
@@ -59,7 +59,8 @@ function painted(event) {
   );
 }
 
-function banner(invite) {
+// The incoming-call banner (accept/reject for touch screens), or "Calling …" while this room dials.
+function banner(invite, outgoing = false) {
   const box = $("#banner");
   if (!invite) {
     box.hidden = true;
@@ -67,14 +68,17 @@ function banner(invite) {
     return;
   }
   const group = invite.type > 0 || invite.confTitle;
-  $("#banner-title").textContent = group ? "Invitation to a conference" : "Incoming call";
+  const title = outgoing ? "Calling" : group ? "Invitation to a conference" : "Incoming call";
+  $("#banner-title").textContent = title;
   box.querySelector(".banner-caller").textContent = group
     ? `${invite.confTitle || "Conference"} — ${invite.peerDn || invite.peerId}`
     : invite.peerDn || invite.peerId;
   box.querySelector(".error").textContent = "";
+  box.querySelector(".banner-actions").hidden = outgoing;
+  box.classList.toggle("outgoing", outgoing);
   box.dataset.peer = invite.peerId;
   box.hidden = false;
-  box.querySelector("button.accept").focus();
+  if (!outgoing) box.querySelector("button.accept").focus();
 }
 
 async function answer(method) {
@@ -133,11 +137,13 @@ function wire(ch) {
     matrix.show(msg);
     stats.layouts += 1;
   });
-  ch.on("inviteReceived", banner);
+  ch.on("inviteReceived", (msg) => banner(msg));
+  ch.on("inviteSent", (msg) => banner(msg, true));
   for (const name of ["stopCalling", "rejectReceived", "rejectSent", "conferenceCreated", "peerAccepted"]) ch.on(name, () => banner(null));
   ch.on("requestInviteReceived", addRequest);
   ch.on("conferenceList", (msg) => widgets.meetings(msg.conferences));
   ch.on("newParticipantInConference", (msg) => matrix.setMute(msg.peerId, { mic: msg.mic < 2, video: msg.video < 2 }));
+  ch.on("participantLeftConference", (msg) => matrix.forget(msg.peerId));
   ch.on("deviceStatusReceived", (msg) => matrix.setMute(msg.peerId, { mic: msg.mic < 2, video: msg.video < 2 }));
   ch.on("audioCapturerMute", (msg) => matrix.setMute("#self:0", { mic: !!msg.mute }));
   ch.on("videoCapturerMute", (msg) => matrix.setMute("#self:0", { video: !!msg.mute }));
@@ -163,6 +169,16 @@ async function loadAccount(ch) {
   if (login.result && login.isLoggedIn !== undefined) widgets.user({ peerId: login.peerId || "", peerDn: login.peerDn || "" });
 }
 
+// A call that was already ringing or running when the page (re)connected.
+async function loadCall(ch, state) {
+  const conf = await ch.call("getConferences");
+  if (state === 4 && conf.result && conf.type === "p2p") banner({ peerId: conf.peerId, peerDn: conf.peerDn, type: 0 }, conf.direction === "outgoing");
+  if (state !== 5) return;
+  const people = await ch.call("getConferenceParticipants");
+  // our own entry has the room's InstanceId, not "#self:0": self view's mutes come from getMicMute/getVideoMute
+  for (const p of people.result ? people.participants : []) matrix.setMute(p.peerId, { mic: p.mic < 2, video: p.video < 2 });
+}
+
 // Everything the screen draws, read once after (re)connecting; notifications keep it current.
 async function load(ch) {
   await refreshWidgets();
@@ -177,6 +193,7 @@ async function load(ch) {
   if (mic.result) matrix.setMute("#self:0", { mic: !!mic.mute });
   if (cam.result) matrix.setMute("#self:0", { video: !!cam.mute });
   widgets.meetings(meetings.result ? meetings.conferences : []);
+  if (state.result && (state.appState === 4 || state.appState === 5)) await loadCall(ch, state.appState);
   await slideshow.refresh(ch).catch(report);
 }
 

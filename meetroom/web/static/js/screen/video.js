@@ -5,6 +5,8 @@ import { frameUrl } from "../api.js";
 
 const FRAME_INTERVAL_MS = 1000 / 15; // ≥ 10 fps per slot with headroom
 const RETRY_MS = 400;
+const UNDER_MIN_PX = 44; // letterbox height needed to put the name under the picture
+const LABEL_GAP_PX = 8;
 const PIP_RECT = { left: "37.5%", top: "71%", width: "25%", height: "25%" };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -43,23 +45,38 @@ class Slot {
     }
   }
 
+  // One decoded frame, or null after a refusal or error (the caller waits before asking again).
+  async fetchBitmap() {
+    const token = await this.tokens.get();
+    try {
+      const resp = await fetch(frameUrl(this.peerId, token), { cache: "no-store", signal: this.controller.signal });
+      if (resp.ok) return await createImageBitmap(await resp.blob());
+      if (resp.status === 401 || resp.status === 403) this.tokens.expired(token);
+    } catch {
+      // aborted (slot removed) or the room is restarting: retried below
+    }
+    return null;
+  }
+
+  // Frames on a fixed schedule; the next request is already on its way while a frame is drawn.
   async pump() {
+    let due = performance.now();
+    let next = this.fetchBitmap();
     while (this.alive) {
-      const started = performance.now();
-      const token = await this.tokens.get();
-      try {
-        const resp = await fetch(frameUrl(this.peerId, token), { cache: "no-store", signal: this.controller.signal });
-        if (resp.ok) {
-          this.draw(await createImageBitmap(await resp.blob()));
-        } else {
-          if (resp.status === 401 || resp.status === 403) this.tokens.expired(token);
-          await sleep(RETRY_MS);
-        }
-      } catch {
-        if (!this.alive) return;
-        await sleep(RETRY_MS);
+      const bitmap = await next;
+      if (!this.alive) {
+        bitmap?.close();
+        return;
       }
-      await sleep(Math.max(0, FRAME_INTERVAL_MS - (performance.now() - started)));
+      if (!bitmap) {
+        await sleep(RETRY_MS);
+        due = performance.now();
+        next = this.fetchBitmap();
+        continue;
+      }
+      due = Math.max(due + FRAME_INTERVAL_MS, performance.now() - FRAME_INTERVAL_MS);
+      next = sleep(Math.max(0, due - performance.now())).then(() => (this.alive ? this.fetchBitmap() : null));
+      this.draw(bitmap);
     }
   }
 
@@ -78,7 +95,29 @@ class Slot {
     this.ctx.fillRect(0, 0, w, h);
     this.ctx.drawImage(bitmap, (w - dw) / 2, (h - dh) / 2, dw, dh);
     bitmap.close();
+    this.placeLabels(w, h, dw, dh);
     this.stats.frames[this.peerId] = (this.stats.frames[this.peerId] || 0) + 1;
+    if (!this.drawn) {
+      this.drawn = true;
+      this.stats.firstFrameAt[this.peerId] = Date.now(); // a slot that (re)appeared has its picture
+    }
+  }
+
+  // The name goes right under the picture when the letterbox leaves room for it, else along the
+  // picture's bottom edge; mute badges sit on the same line at the picture's right edge.
+  placeLabels(w, h, dw, dh) {
+    const key = `${w}x${h}:${Math.round(dw)}x${Math.round(dh)}`;
+    if (key === this.labelsAt) return;
+    this.labelsAt = key;
+    const side = (w - dw) / 2 / devicePixelRatio;
+    const band = (h - dh) / 2 / devicePixelRatio;
+    const under = band >= UNDER_MIN_PX;
+    const vertical = under
+      ? { top: `${h / devicePixelRatio - band + LABEL_GAP_PX}px`, bottom: "auto" }
+      : { top: "auto", bottom: `${band + LABEL_GAP_PX}px` };
+    Object.assign(this.caption.style, { left: `${side + LABEL_GAP_PX}px`, ...vertical });
+    Object.assign(this.mutes.style, { right: `${side + LABEL_GAP_PX}px`, ...vertical });
+    this.el.classList.toggle("labels-under", under);
   }
 
   stop() {
@@ -121,7 +160,8 @@ export class Matrix {
       const rect = pip
         ? PIP_RECT
         : { left: pct(p.left, width), top: pct(p.top, height), width: pct(p.width, width), height: pct(p.height, height) };
-      const name = p.peerId === "#self:0" ? "" : p.peerDn || p.title || p.peerId;
+      // In idle self view the room's name is on the widgets already; in a call every slot is named.
+      const name = pip ? "" : p.peerDn || p.title || p.peerId;
       slot.place(rect, name, this.mutes.get(p.peerId) || {});
     }
     for (const [peerId, slot] of this.slots) {
@@ -141,6 +181,10 @@ export class Matrix {
   setMute(peerId, change) {
     this.mutes.set(peerId, { ...(this.mutes.get(peerId) || {}), ...change });
     if (this.layout) this.show(this.layout);
+  }
+
+  forget(peerId) {
+    this.mutes.delete(peerId);
   }
 
   clear() {

@@ -1,6 +1,7 @@
 // Call: dial, incoming call, hang up, mutes, layout, address book with presence, chat.
 
 import { act, button, card, clear, field, h, row, settingToggle, showError } from "../ui.js";
+import { CallStatus } from "./callstatus.js";
 
 const LAYOUTS = [
   "Single window",
@@ -39,6 +40,7 @@ export default {
     peer.addEventListener("keydown", (e) => e.key === "Enter" && dial.click());
     const hang = button("Hang up", (b) => act(b, () => ctx.api.call("hangUp", {})), { id: "hangup", class: "danger" });
 
+    this.status = new CallStatus(ctx, (state) => (hang.hidden = state !== 4 && state !== 5));
     this.incoming = h("div", { class: "incoming", hidden: true, role: "alert" });
     ctx.on("inviteReceived", (msg) => this.showIncoming(ctx, msg));
     for (const name of ["stopCalling", "rejectSent", "rejectReceived", "conferenceCreated"]) ctx.on(name, () => (this.incoming.hidden = true));
@@ -82,7 +84,8 @@ export default {
     ctx.on("chatMessageSent", (msg) => this.addChat(msg.peerId, msg.message, "out"));
 
     el.append(
-      card("Dial", row(field("TrueConf ID", peer), dial, hang), this.incoming),
+      card("Current call", this.status.el, row(hang), this.incoming),
+      card("Dial", row(field("TrueConf ID", peer), dial)),
       card("Microphone, camera, speaker", ...this.mutes),
       card("Layout", row(field("Video layout", this.layout))),
       card("Address book", row(field("Group", this.groups)), this.abook),
@@ -139,7 +142,7 @@ export default {
   },
 
   async load(ctx) {
-    await Promise.all(this.mutes.map((m) => m.load()));
+    await Promise.all([...this.mutes.map((m) => m.load()), this.status.refresh()]);
     const [layout, abook, groups] = await Promise.all(["getVideoMatrix", "getAbook", "getGroups"].map((m) => ctx.api.call(m)));
     if (layout.result) this.layout.value = String(layout.matrixType);
     else showError(this.layout, layout.error);
