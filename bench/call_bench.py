@@ -151,6 +151,19 @@ async def hang_up(a: RoomClient, b: RoomClient) -> None:
     await asyncio.gather(wait_state(a, 3), wait_state(b, 3))
 
 
+CAP_KBPS = 150
+
+
+async def capped_bitrate(client: RoomClient, kbps: int) -> int:
+    """A's outgoing bitrate 4 s after its outputBandWidth is lowered mid-call (the setting is restored)."""
+    old = next(s["value"] for s in (await client.call("getSettings"))["settings"] if s["name"] == "outputBandWidth")
+    await client.call("setSettings", settings={"outputBandWidth": kbps})
+    await asyncio.sleep(4.0)
+    bitrate = (await client.call("getOutgoingBitrate"))["bitrate"]
+    await client.call("setSettings", settings={"outputBandWidth": old})
+    return bitrate
+
+
 async def main(calls: int, hold: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = ProsodyServer(Path(tmp) / "prosody").start()
@@ -185,6 +198,7 @@ async def main(calls: int, hold: float) -> None:
                 await asyncio.sleep(hold)
                 busy = sum(cpu_seconds(p) - c for p, c in zip(pids, before, strict=True)) / hold
                 bitrate = (await a.call("getOutgoingBitrate"))["bitrate"]
+                capped = await capped_bitrate(a, CAP_KBPS)
                 remote_url = f"http://127.0.0.1:{rooms[0].http_port}/frames/?peerId={quote(peer)}&token={a.http_token}"
                 own_url = f"http://127.0.0.1:{rooms[1].http_port}/frames/?peerId=%23self%3A0&token={b.http_token}"
                 glass = await latencies(http, remote_url, 60)
@@ -204,6 +218,7 @@ async def main(calls: int, hold: float) -> None:
             print(f"{'CPU, both room processes idle':<46} {idle * 100:6.1f} % of one core")
             print(f"{'CPU, both room processes in one call':<46} {busy * 100:6.1f} % of one core")
             print(f"{'outgoing bitrate A (getOutgoingBitrate)':<46} {bitrate} kbit/s")
+            print(f"{f'  same, outputBandWidth={CAP_KBPS} set mid-call':<46} {capped} kbit/s   (baseline: line above)")
         finally:
             for client in clients:
                 await client.close()

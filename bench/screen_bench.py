@@ -172,6 +172,16 @@ def _wait_page(page, script: str, what: str, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def _changed(page, script: str, before: float, what: str, timeout: float = 5.0) -> float:
+    """The first value of `script` other than `before` (a page timestamp, ms)."""
+    deadline = time.monotonic() + timeout
+    while (value := page.evaluate(script)) == before:
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.002)
+    return value
+
+
 def idle_figures(api: Api, page, base: str, pids: tuple[int, int], args: argparse.Namespace) -> None:
     base_cpu = cpu_percent(*pids, args.seconds)
     _cpu_line("baseline: no screen page", base_cpu)
@@ -218,28 +228,29 @@ def _start_call(api: Api, peer: Api, server: ProsodyServer) -> str:
     return remote[0]
 
 
-def _layout_delays(api: Api, page, remote: str, rounds: int) -> tuple[list[float], list[float], list[float]]:
+def _layout_delays(api: Api, page, remote: str, rounds: int) -> dict[str, list[float]]:
     """changeVideoMatrixType 1 -> 0 -> 1 ...: ms to the API client, to the painted layout, and (when
-    the remote slot comes back) to its first picture drawn."""
-    to_client, painted_ms, complete_ms = [], [], []
-    key = f"window.screenStats.firstFrameAt[{remote!r}] || 0"
+    the remote slot comes back) to its picture being drawn again and to its first fresh frame."""
+    delays: dict[str, list[float]] = {"client": [], "painted": [], "picture": [], "fresh": []}
+    fresh = f"window.screenStats.firstFrameAt[{remote!r}] || 0"
     for i in range(rounds):
         matrix_type = 0 if i % 2 == 0 else 1
         api.client.clear_events()
         before_paint = page.evaluate("window.screenStats.paintAt['videoMatrixChanged'] || 0")
-        before_frame = page.evaluate(key)
+        before_fresh = page.evaluate(fresh)
+        before_shown = page.evaluate(f"window.screenStats.shownAt[{remote!r}] || 0")
         sent = time.time()
         api.call("changeVideoMatrixType", matrixType=matrix_type)
         api.wait_event("videoMatrixChanged")
-        to_client.append(1000 * (time.time() - sent))
-        script = f"(window.screenStats.paintAt['videoMatrixChanged'] || 0) !== {before_paint}"
-        _wait_page(page, script, "layout not painted", 5)
-        painted_ms.append(page.evaluate("window.screenStats.paintAt['videoMatrixChanged']") - 1000 * sent)
+        delays["client"].append(1000 * (time.time() - sent))
+        painted = _changed(page, "window.screenStats.paintAt['videoMatrixChanged'] || 0", before_paint, "no paint")
+        delays["painted"].append(painted - 1000 * sent)
         if matrix_type == 1:
-            _wait_page(page, f"({key}) !== {before_frame}", "remote slot never drew", 5)
-            complete_ms.append(page.evaluate(key) - 1000 * sent)
+            shown = _changed(page, f"window.screenStats.shownAt[{remote!r}] || 0", before_shown, "slot not shown")
+            delays["picture"].append(shown - 1000 * sent)
+            delays["fresh"].append(_changed(page, fresh, before_fresh, "remote slot got no new frame") - 1000 * sent)
         time.sleep(0.3)
-    return to_client, painted_ms, complete_ms
+    return delays
 
 
 def call_figures(api: Api, page, base: str, pids: tuple[int, int], args: argparse.Namespace, data: Path) -> None:
@@ -248,6 +259,7 @@ def call_figures(api: Api, page, base: str, pids: tuple[int, int], args: argpars
     try:
         peer = Api(other.http_port, pin=None)
         page.goto("about:blank")
+        api.call("changeVideoMatrixType", matrixType=1)  # all equal: both parties on screen
         remote = _start_call(api, peer, server)
         time.sleep(2.0)  # media settles
         print(f"--- 2-party call with {remote}")
@@ -264,10 +276,15 @@ def call_figures(api: Api, page, base: str, pids: tuple[int, int], args: argpars
         for slot in ("#self:0", remote):
             print(f"  slot {slot}: {(after[slot] - counts[slot]) / elapsed:5.1f} fps drawn")
 
-        client_ms, painted_ms, complete_ms = _layout_delays(api, page, remote, args.rounds)
-        print(f"call: videoMatrixChanged -> API client   {_fmt(client_ms)}   (baseline)")
-        print(f"call: videoMatrixChanged -> layout drawn {_fmt(painted_ms)}   (painted)")
-        print(f"call: videoMatrixChanged -> slot back    {_fmt(complete_ms)}   (remote slot's first picture)")
+        delays = _layout_delays(api, page, remote, args.rounds)
+        print(f"call: videoMatrixChanged -> API client    {_fmt(delays['client'])}   (baseline)")
+        print(f"call: videoMatrixChanged -> layout drawn  {_fmt(delays['painted'])}   (painted)")
+        print(f"call: remote slot back, picture drawn     {_fmt(delays['picture'])}   (its last picture, kept)")
+        print(f"call: remote slot back, first new frame   {_fmt(delays['fresh'])}")
+        page.goto("about:blank")
+        time.sleep(1.0)
+        # the call's own cost drifts (bitrate adaptation, other load): its baseline is taken on both sides
+        _cpu_line("call, no screen page (again)", cpu_percent(*pids, args.seconds))
         api.call("hangUp")
         api.wait_event("conferenceDeleted", 15)
         peer.run(peer.client.close())

@@ -7,6 +7,7 @@ and both screens go back to idle.
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -53,6 +54,29 @@ def _slot_picture(page, peer: str) -> np.ndarray:
         }})()"""
     )
     return np.asarray(data, dtype=np.float64).reshape(90, 160, 4)[:, :, :3]
+
+
+def _watch_comeback(page, peer_prefix: str) -> None:
+    """Records what the slot's canvas holds at the moment the slot is put back into the page
+    (a MutationObserver runs before any new frame can arrive)."""
+    page.evaluate(
+        f"""(() => {{
+            window.comeback = null;
+            const matrix = document.getElementById("matrix");
+            const watcher = new MutationObserver((records) => {{
+                for (const node of records.flatMap((r) => [...r.addedNodes])) {{
+                    if (!node.dataset || !node.dataset.peer.startsWith({peer_prefix!r})) continue;
+                    const canvas = node.querySelector("canvas");
+                    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+                    let brightest = 0;
+                    for (let i = 0; i < data.length; i += 4 * 31) brightest = Math.max(brightest, data[i], data[i + 1]);
+                    window.comeback = {{ brightest, width: canvas.width }};
+                    watcher.disconnect();
+                }}
+            }});
+            watcher.observe(matrix, {{ childList: true }});
+        }})()"""
+    )
 
 
 def _frames_drawn(page, peer: str) -> int:
@@ -152,11 +176,15 @@ def test_dial_from_manager_answer_on_screen_and_hang_up(prosody, room_factory, c
         _check_live_slots(screen, layout, {peer: dn, "#self:0": own})
         expect(screen.locator("#matrix")).not_to_have_class("pip")
 
-    # A layout change made in the manager is followed by both A's screen and the manager itself.
+    # A layout change made in the manager is followed by A's screen at once.
     manager.select_option("#layout", "0")
     expect(screen_a.locator("#matrix figure")).to_have_count(1)
+    _watch_comeback(screen_a, id_b)
     manager.select_option("#layout", "1")
     expect(screen_a.locator("#matrix figure")).to_have_count(2)
+    # B's slot came back with its last picture already in it, not as a black box waiting for a frame
+    comeback = screen_a.evaluate("window.comeback")
+    assert comeback is not None and comeback["brightest"] > 60, comeback
 
     # B mutes its microphone and camera: A's screen marks B's slot, and unmarks it after unmute.
     b_on_a = screen_a.locator(f'#matrix figure[data-peer^="{id_b}/"] .mutes')
@@ -164,6 +192,8 @@ def test_dial_from_manager_answer_on_screen_and_hang_up(prosody, room_factory, c
     expect(b_on_a).to_contain_text("MIC OFF")
     assert api_b.call("setVideoMute", mute=True)["result"] is True
     expect(b_on_a).to_contain_text("CAM OFF")
+    b_slot = screen_a.locator(f'#matrix figure[data-peer^="{id_b}/"]')
+    expect(b_slot).to_have_class(re.compile(r"\bcam-off\b"))  # the frozen last picture is dimmed
     # a screen opened during the call reads the mutes back (getConferenceParticipants)
     screen_a.reload()
     expect(screen_a.locator("body")).to_have_attribute("data-ready", "1")
@@ -173,6 +203,7 @@ def test_dial_from_manager_answer_on_screen_and_hang_up(prosody, room_factory, c
     assert api_b.call("setMicMute", mute=False)["result"] is True
     assert api_b.call("setVideoMute", mute=False)["result"] is True
     expect(b_on_a).to_be_empty()
+    expect(b_slot).not_to_have_class(re.compile(r"\bcam-off\b"))
     expect(manager.locator(f'#call-people li[data-peer^="{id_b}/"]')).to_contain_text("mic on")
     # and B's own screen marks its self view while the mic is off
     assert api_b.call("setMicMute", mute=True)["result"] is True

@@ -9,10 +9,10 @@ if TYPE_CHECKING:
 
 
 def encoder_bitrate_limits() -> dict[str, int]:
-    """The video encoder's real range in kbit/s (aiortc's VP8 encoder adapts within it)."""
-    from aiortc.codecs import vpx
+    """The video encoder's real range in kbit/s (the governed VP8 encoder adapts within it)."""
+    from meetroom.calls.bitrate import video_limits_kbps
 
-    return {"max": vpx.MAX_BITRATE // 1000, "min": vpx.MIN_BITRATE // 1000}
+    return video_limits_kbps()
 
 
 def version_parts(version: str) -> dict[str, int]:

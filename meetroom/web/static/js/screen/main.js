@@ -12,7 +12,7 @@ const RECONNECT_MS = 1500;
 const $ = (sel) => document.querySelector(sel);
 
 // Counters the tests and bench/screen_bench.py read.
-const stats = { frames: {}, firstFrameAt: {}, events: 0, lastEvent: "", lastEventAt: 0, lastPaintAt: 0, paintAt: {}, layouts: 0 };
+const stats = { frames: {}, firstFrameAt: {}, shownAt: {}, events: 0, lastEvent: "", lastEventAt: 0, lastPaintAt: 0, paintAt: {}, layouts: 0 };
 window.screenStats = stats;
 
 let channel = null;

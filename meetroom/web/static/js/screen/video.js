@@ -1,5 +1,7 @@
 // The video matrix: one canvas per slot of getVideoMatrix, placed at its rectangle and fed with
-// JPEG frames from /frames/. A new frame replaces the old one only once decoded: no flicker.
+// JPEG frames from /frames/. No flicker: a new frame replaces the old one only once decoded, a
+// slot that changes size redraws its last picture at once, and a participant that leaves the
+// layout for a moment (single-window layout, hidden slot) keeps its slot parked, picture and all.
 
 import { frameUrl } from "../api.js";
 
@@ -16,7 +18,9 @@ class Slot {
     this.peerId = peerId;
     this.tokens = tokens;
     this.stats = stats;
-    this.alive = true;
+    this.alive = false;
+    this.generation = 0; // a paused and resumed slot never runs two pumps
+    this.last = null; // the newest decoded picture, kept for redrawing at a new size
     this.el = document.createElement("figure");
     this.el.className = "slot";
     this.el.dataset.peer = peerId;
@@ -26,17 +30,32 @@ class Slot {
     this.mutes.className = "mutes";
     this.el.append(this.canvas, this.caption, this.mutes);
     this.ctx = this.canvas.getContext("2d", { alpha: false });
+    this.resume();
+  }
+
+  resume() {
+    if (this.alive) return;
+    this.alive = true;
     this.controller = new AbortController();
-    this.pump();
+    this.pump(++this.generation);
+  }
+
+  // Out of the layout: no more requests, but the canvas and last picture stay for a comeback.
+  pause() {
+    this.alive = false;
+    this.controller.abort();
+    this.el.remove();
   }
 
   place(rect, name, mutes) {
     Object.assign(this.el.style, rect);
+    if (this.last) this.render(false); // the new size shows the last picture right away
     this.caption.textContent = name;
     this.caption.hidden = !name;
     const badges = [];
     if (mutes.mic) badges.push("MIC OFF");
     if (mutes.video) badges.push("CAM OFF");
+    this.el.classList.toggle("cam-off", !!mutes.video); // the last picture stays, dimmed
     if (this.mutes.dataset.badges !== badges.join()) {
       this.mutes.dataset.badges = badges.join();
       this.mutes.replaceChildren(
@@ -59,12 +78,13 @@ class Slot {
   }
 
   // Frames on a fixed schedule; the next request is already on its way while a frame is drawn.
-  async pump() {
+  async pump(generation) {
+    const running = () => this.alive && this.generation === generation;
     let due = performance.now();
     let next = this.fetchBitmap();
-    while (this.alive) {
+    while (running()) {
       const bitmap = await next;
-      if (!this.alive) {
+      if (!running()) {
         bitmap?.close();
         return;
       }
@@ -75,18 +95,33 @@ class Slot {
         continue;
       }
       due = Math.max(due + FRAME_INTERVAL_MS, performance.now() - FRAME_INTERVAL_MS);
-      next = sleep(Math.max(0, due - performance.now())).then(() => (this.alive ? this.fetchBitmap() : null));
+      next = sleep(Math.max(0, due - performance.now())).then(() => (running() ? this.fetchBitmap() : null));
       this.draw(bitmap);
     }
   }
 
   draw(bitmap) {
+    this.last?.close();
+    this.last = bitmap;
+    this.render(true);
+    this.stats.frames[this.peerId] = (this.stats.frames[this.peerId] || 0) + 1;
+    if (!this.drawn) {
+      this.drawn = true;
+      this.stats.firstFrameAt[this.peerId] = Date.now(); // a slot that (re)appeared has its picture
+    }
+  }
+
+  // Paints the last picture letterboxed into the slot; unless `always`, only when the size changed.
+  render(always) {
+    const bitmap = this.last;
     const box = this.el.getBoundingClientRect();
     const w = Math.max(1, Math.round(box.width * devicePixelRatio));
     const h = Math.max(1, Math.round(box.height * devicePixelRatio));
     if (this.canvas.width !== w || this.canvas.height !== h) {
       this.canvas.width = w;
       this.canvas.height = h;
+    } else if (!always) {
+      return;
     }
     const scale = Math.min(w / bitmap.width, h / bitmap.height);
     const dw = bitmap.width * scale;
@@ -94,13 +129,7 @@ class Slot {
     this.ctx.fillStyle = "#000";
     this.ctx.fillRect(0, 0, w, h);
     this.ctx.drawImage(bitmap, (w - dw) / 2, (h - dh) / 2, dw, dh);
-    bitmap.close();
     this.placeLabels(w, h, dw, dh);
-    this.stats.frames[this.peerId] = (this.stats.frames[this.peerId] || 0) + 1;
-    if (!this.drawn) {
-      this.drawn = true;
-      this.stats.firstFrameAt[this.peerId] = Date.now(); // a slot that (re)appeared has its picture
-    }
   }
 
   // The name goes right under the picture when the letterbox leaves room for it, else along the
@@ -121,9 +150,9 @@ class Slot {
   }
 
   stop() {
-    this.alive = false;
-    this.controller.abort();
-    this.el.remove();
+    this.pause();
+    this.last?.close();
+    this.last = null;
   }
 }
 
@@ -133,6 +162,7 @@ export class Matrix {
     this.tokens = tokens;
     this.stats = stats;
     this.slots = new Map();
+    this.parked = new Map(); // peerId -> paused Slot of a participant currently out of the layout
     this.layout = null;
     this.mutes = new Map(); // peerId -> {mic, video}
     this.idle = true;
@@ -152,7 +182,17 @@ export class Matrix {
       wanted.add(p.peerId);
       let slot = this.slots.get(p.peerId);
       if (!slot) {
-        slot = new Slot(p.peerId, this.tokens, this.stats);
+        slot = this.parked.get(p.peerId);
+        this.parked.delete(p.peerId);
+        if (slot) {
+          slot.drawn = false;
+          slot.resume();
+          // its kept picture is drawn below, with this layout: note when that reaches the screen
+          const peer = p.peerId;
+          requestAnimationFrame(() => setTimeout(() => (this.stats.shownAt[peer] = Date.now()), 0));
+        } else {
+          slot = new Slot(p.peerId, this.tokens, this.stats);
+        }
         this.slots.set(p.peerId, slot);
         this.root.append(slot.el);
       }
@@ -166,8 +206,10 @@ export class Matrix {
     }
     for (const [peerId, slot] of this.slots) {
       if (!wanted.has(peerId)) {
-        slot.stop();
+        slot.pause();
         this.slots.delete(peerId);
+        this.parked.get(peerId)?.stop();
+        this.parked.set(peerId, slot);
       }
     }
   }
@@ -175,6 +217,7 @@ export class Matrix {
   setIdle(idle) {
     if (idle === this.idle) return;
     this.idle = idle;
+    if (idle) this.unpark(); // the call is over: nobody is coming back
     if (this.layout) this.show(this.layout);
   }
 
@@ -183,12 +226,21 @@ export class Matrix {
     if (this.layout) this.show(this.layout);
   }
 
+  // A participant left the call: its mutes and its parked slot go.
   forget(peerId) {
     this.mutes.delete(peerId);
+    this.parked.get(peerId)?.stop();
+    this.parked.delete(peerId);
+  }
+
+  unpark() {
+    for (const slot of this.parked.values()) slot.stop();
+    this.parked.clear();
   }
 
   clear() {
     for (const slot of this.slots.values()) slot.stop();
     this.slots.clear();
+    this.unpark();
   }
 }
