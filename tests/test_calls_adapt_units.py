@@ -52,6 +52,21 @@ def test_target_drops_at_once_but_rises_only_after_a_pause(monkeypatch):
     assert governor.target_bps == bitrate.FLOOR_BPS
 
 
+def test_reported_loss_cuts_the_target_and_clean_reports_release_it():
+    governor = BitrateGovernor(10240)
+    governor.note_estimate(400_000)
+    governor.note_loss(0.30)
+    assert governor.target_bps == int(400_000 * 0.85)
+    governor.note_loss(0.05)  # between the thresholds: hold
+    assert governor.target_bps == int(400_000 * 0.85)
+    for _ in range(30):
+        governor.note_loss(0.0)
+    assert governor.loss_cap_bps == vpx.MAX_BITRATE
+    governor.note_loss(1.0)
+    governor.note_loss(1.0)
+    assert governor.target_bps == max(bitrate.FLOOR_BPS, int(int(400_000 * 0.85) * 0.25))
+
+
 def test_encoder_follows_the_governor_and_shrinks_the_picture_for_low_targets():
     governor = BitrateGovernor(10240)
     encoder = GovernedVp8Encoder(governor)

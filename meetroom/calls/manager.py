@@ -58,6 +58,7 @@ class CallManager(JingleFlow):
         self._tasks = TaskSet()
         room.bus.add_listener(self._on_event)
         room.appstate.on_change(self._on_appstate)
+        room.settings.on_change(self._on_setting)
 
     # --- small helpers ------------------------------------------------------------------
     def _publish(self, event: str, fields: dict[str, Any]) -> None:
@@ -418,6 +419,12 @@ class CallManager(JingleFlow):
         call = self.call
         if call is not None and snapshot.get("appState", 0) < AppState.NORMAL:
             self._spawn(self._end(call, local=False, notify=False))
+
+    def _on_setting(self, name: str, value: Any) -> None:
+        """outputBandWidth changed: the running call's video encoder follows at once."""
+        call = self.call
+        if name == "outputBandWidth" and call is not None and call.media is not None:
+            call.media.set_output_bandwidth(int(value))
 
     def _media_lost(self, call: Call, reason: str) -> None:
         if self.call is call and call.phase is not Phase.ENDED:

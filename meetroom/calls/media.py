@@ -3,7 +3,9 @@
 Decoded remote video goes to the frame store under the peer's InstanceId (so /frames/ serves
 it); remote audio is measured (getConferenceParticipants reports it as `audioLevel`) and played
 on the selected loudspeaker. A watchdog notices a peer that stopped sending: aioice's consent
-checks alone would take about 30 s to declare a dead link.
+checks alone would take about 30 s to declare a dead link. The video encoder's target follows the
+link estimate and reported loss under the room's `outputBandWidth` (meetroom.calls.bitrate); received
+video recovers from unrepaired loss (meetroom.calls.loss).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetroom.calls.bitrate import BitrateGovernor
+from meetroom.calls.loss import recovering
 from meetroom.calls.playback import Playback
 from meetroom.media.rtc import IcePolicy, create_peer_connection
 
@@ -28,13 +32,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SILENCE_LIMIT = 3.0  # seconds without any remote media before the peer counts as gone
-BITRATE_PERIOD = 2.0
+BITRATE_PERIOD = 1.0  # seconds per outgoing-bitrate measurement
 
 
 class CallMedia:
     def __init__(self, room: Room, policy: IcePolicy, on_lost: Callable[[str], None]) -> None:
         self.room = room
         self.pc = create_peer_connection(policy=policy)
+        self.governor = BitrateGovernor(int(room.settings.get("outputBandWidth")))
         self.peer_id = ""  # frame store key, set once the answering instance is known
         self.on_lost = on_lost
         self.connected = asyncio.Event()
@@ -44,29 +49,39 @@ class CallMedia:
         self.audio_level = 0.0
         self.video_frames = 0
         self.last_media = 0.0
-        self.bitrate = 0  # kbit/s sent, measured
+        self.bitrate = 0  # kbit/s sent (audio + video RTP payload), measured
+        self.video_bitrate = 0
         self.on_bitrate: Callable[[int], None] | None = None
         self._tasks: list[asyncio.Task] = []
         self._tracks: list[MediaStreamTrack] = []
         self._closed = False
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
-        for track in (room.media.microphone_track(), room.media.camera_track()):
-            self._tracks.append(track)
-            self.pc.addTrack(track)
+        with recovering():  # aiortc creates the receivers (and their jitter buffers) here
+            for track in (room.media.microphone_track(), room.media.camera_track()):
+                self._tracks.append(track)
+                self.pc.addTrack(track)
 
     # --- negotiation --------------------------------------------------------------------
+    # aiortc starts the senders inside these calls; the governor's scope makes their VP8 encoder ours.
     async def offer(self) -> str:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
+        with self.governor.scope():
+            await self.pc.setLocalDescription(await self.pc.createOffer())
         return self.pc.localDescription.sdp
 
     async def answer(self, offer_sdp: str) -> str:
-        await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        with self.governor.scope(), recovering():
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription.sdp
 
     async def accept_answer(self, answer_sdp: str) -> None:
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+        with self.governor.scope():
+            await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+
+    def set_output_bandwidth(self, kbps: int) -> None:
+        """A new outputBandWidth during the call: the encoder rebuilds at the new target on its next frame."""
+        self.governor.set_output_bandwidth(kbps)
 
     def mids(self) -> dict[str, str]:
         """Content name (SDP mid) of our audio and video, for session-info mute/unmute."""
@@ -141,14 +156,22 @@ class CallMedia:
                 return
 
     async def _measure_bitrate(self) -> None:
-        before: tuple[float, int] | None = None
+        before: tuple[float, dict[str, int]] | None = None
+        last_report: Any = None
         while not self._closed:
-            sent = await self._bytes_sent()
+            sent, loss = await self._read_stats()
             now = time.monotonic()
+            if loss is not None and loss[0] != last_report:
+                last_report = loss[0]
+                self.governor.note_loss(loss[1])
             if before is not None and now > before[0]:
-                kbps = int((sent - before[1]) * 8 / (now - before[0]) / 1000)
+                seconds = now - before[0]
+                rate = {kind: int((n - before[1].get(kind, 0)) * 8 / seconds / 1000) for kind, n in sent.items()}
+                self.video_bitrate = rate.get("video", 0)
+                kbps = sum(rate.values())
                 if abs(kbps - self.bitrate) >= max(10, self.bitrate // 10):
                     self.bitrate = kbps
+                    log.info("outgoing bitrate %s", self.bitrate_state())
                     if self.on_bitrate is not None:
                         self.on_bitrate(kbps)
                 else:
@@ -156,14 +179,32 @@ class CallMedia:
             before = (now, sent)
             await asyncio.sleep(BITRATE_PERIOD)
 
-    async def _bytes_sent(self) -> int:
-        total = 0
+    async def _read_stats(self) -> tuple[dict[str, int], tuple[Any, float] | None]:
+        """RTP payload bytes sent so far per media kind, and the peer's latest loss report on our video."""
+        total: dict[str, int] = {}
+        loss = None
         with contextlib.suppress(Exception):
             stats = await self.pc.getStats()
             for report in stats.values():
+                kind = str(getattr(report, "kind", ""))
                 if getattr(report, "type", "") == "outbound-rtp":
-                    total += int(getattr(report, "bytesSent", 0) or 0)
-        return total
+                    total[kind] = total.get(kind, 0) + int(getattr(report, "bytesSent", 0) or 0)
+                elif getattr(report, "type", "") == "remote-inbound-rtp" and kind == "video":
+                    loss = (report.timestamp, int(report.fractionLost or 0) / 256)  # RTCP's 8-bit fraction
+        return total, loss
+
+    def bitrate_state(self) -> dict[str, int]:
+        """The encoder's target and its inputs in kbit/s (logged; tests/support/poor_link_driver.py reads it)."""
+        g = self.governor
+        return {
+            "measured": self.bitrate,
+            "video": self.video_bitrate,
+            "target": g.target_bps // 1000,
+            "estimate": g.estimate_bps // 1000,
+            "ceiling": g.ceiling_bps // 1000,
+            "loss_cap": g.loss_cap_bps // 1000,
+            "encoders": g.attached,
+        }
 
     def stats(self) -> dict[str, Any]:
         return {"audioLevel": round(self.audio_level, 4), "videoFrames": self.video_frames}
