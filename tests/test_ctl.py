@@ -57,3 +57,18 @@ def test_api_coverage_is_read_from_the_registry():
     implemented = sum(1 for r in rows if r[1] and r[3])
     assert out.stdout.strip().endswith(f"{implemented} of 247 spec commands implemented")
     assert "+ getAppState" in out.stdout
+
+
+def test_coverage_table_in_docs_is_current(tmp_path):
+    """docs/api-coverage.md is generated from the registry; regenerate it when commands change."""
+    from pathlib import Path
+
+    fresh = tmp_path / "coverage.md"
+    subprocess.run(
+        [sys.executable, "-m", "meetroom", "api-coverage", "--markdown", str(fresh)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    committed = Path(__file__).resolve().parents[1] / "docs" / "api-coverage.md"
+    assert committed.read_text() == fresh.read_text(), "run: meetroom api-coverage --markdown docs/api-coverage.md"
