@@ -13,7 +13,6 @@ import asyncio
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,11 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp
-from call_bench import hang_up, one_call, online
+from call_bench import hang_up, one_call, pct, two_rooms
 
 from meetroom.client import RoomClient
-from tests.support.process import RoomProcess
-from tests.support.prosody import ProsodyServer, new_account
 
 
 async def round_trips(client: RoomClient, samples: int) -> tuple[float, float]:
@@ -36,47 +33,27 @@ async def round_trips(client: RoomClient, samples: int) -> tuple[float, float]:
         await client.call("getAppState")
         times.append((time.perf_counter() - start) * 1000)
         await asyncio.sleep(0.01)
-    times.sort()
-    return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
+    return pct(times, 50), pct(times, 99)
 
 
 async def main(samples: int, profile: str | None) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = ProsodyServer(Path(tmp) / "prosody").start()
-        rooms = [RoomProcess(Path(tmp) / n, ["--ice-host", "127.0.0.1"]).start() for n in ("a", "b")]
-        clients: list[RoomClient] = []
-        try:
-            for room in rooms:
-                name, password = new_account(server, "lat")
-                client = RoomClient("127.0.0.1", room.http_port)
-                await client.connect()
-                await client.auth()
-                await client.call("setModes", pin="Test pattern", mode="640x360@30")
-                await online(client, server, name, password)
-                client.login_id = f"{name}@localhost"  # type: ignore[attr-defined]
-                clients.append(client)
-            a, b = clients
-            idle = await round_trips(a, samples)
-            async with aiohttp.ClientSession() as http:
-                await one_call(a, b, rooms[0], http)
-                spy = None
-                if profile and shutil.which("py-spy"):
-                    cmd = ["py-spy", "record", "-d", str(samples // 40 + 1), "-r", "200", "--format", "raw",
-                           "-o", profile, "-p", str(rooms[0].proc.pid)]  # fmt: skip
-                    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                busy = await round_trips(a, samples)
-                if spy is not None:
-                    spy.wait(60)
-                await hang_up(a, b)
-            print(f"getAppState on room A, {samples} spaced round trips")
-            print(f"{'idle (baseline)':<28} p50 {idle[0]:6.2f} ms   p99 {idle[1]:6.2f} ms")
-            print(f"{'in a 640x360@30 call':<28} p50 {busy[0]:6.2f} ms   p99 {busy[1]:6.2f} ms")
-        finally:
-            for client in clients:
-                await client.close()
-            for room in rooms:
-                room.stop()
-            server.stop()
+    async with two_rooms("lat") as (rooms, clients):
+        a, b = clients
+        idle = await round_trips(a, samples)
+        async with aiohttp.ClientSession() as http:
+            await one_call(a, b, rooms[0], http)
+            spy = None
+            if profile and shutil.which("py-spy"):
+                cmd = ["py-spy", "record", "-d", str(samples // 40 + 1), "-r", "200", "--format", "raw",
+                       "-o", profile, "-p", str(rooms[0].proc.pid)]  # fmt: skip
+                spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            busy = await round_trips(a, samples)
+            if spy is not None:
+                spy.wait(60)
+            await hang_up(a, b)
+        print(f"getAppState on room A, {samples} spaced round trips")
+        print(f"{'idle (baseline)':<28} p50 {idle[0]:6.2f} ms   p99 {idle[1]:6.2f} ms")
+        print(f"{'in a 640x360@30 call':<28} p50 {busy[0]:6.2f} ms   p99 {busy[1]:6.2f} ms")
 
 
 if __name__ == "__main__":

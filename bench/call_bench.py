@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import os
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -164,14 +166,16 @@ async def capped_bitrate(client: RoomClient, kbps: int) -> int:
     return bitrate
 
 
-async def main(calls: int, hold: float) -> None:
+@contextlib.asynccontextmanager
+async def two_rooms(prefix: str) -> AsyncIterator[tuple[list[RoomProcess], list[RoomClient]]]:
+    """Prosody and rooms A and B at 640x360@30, logged in; everything is stopped by pid afterwards."""
     with tempfile.TemporaryDirectory() as tmp:
         server = ProsodyServer(Path(tmp) / "prosody").start()
         rooms = [RoomProcess(Path(tmp) / n, ["--ice-host", "127.0.0.1"]).start() for n in ("a", "b")]
-        clients = []
+        clients: list[RoomClient] = []
         try:
             for room in rooms:
-                name, password = new_account(server, "bench")
+                name, password = new_account(server, prefix)
                 client = RoomClient("127.0.0.1", room.http_port)
                 await client.connect()
                 await client.auth()
@@ -179,52 +183,57 @@ async def main(calls: int, hold: float) -> None:
                 await online(client, server, name, password)
                 client.login_id = f"{name}@localhost"  # type: ignore[attr-defined]
                 clients.append(client)
-            a, b = clients
-            base = await baseline_setup(min(calls, 20))
-            setups, frames = [], []
-            async with aiohttp.ClientSession() as http:
-                for _ in range(calls):
-                    setup, frame, _peer = await one_call(a, b, rooms[0], http)
-                    setups.append(setup)
-                    frames.append(frame)
-                    await hang_up(a, b)
-                # CPU: both processes idle, then during one call
-                pids = [r.proc.pid for r in rooms]
-                before = [cpu_seconds(p) for p in pids]
-                await asyncio.sleep(hold)
-                idle = sum(cpu_seconds(p) - c for p, c in zip(pids, before, strict=True)) / hold
-                _s, _f, peer = await one_call(a, b, rooms[0], http)
-                before = [cpu_seconds(p) for p in pids]
-                await asyncio.sleep(hold)
-                busy = sum(cpu_seconds(p) - c for p, c in zip(pids, before, strict=True)) / hold
-                bitrate = (await a.call("getOutgoingBitrate"))["bitrate"]
-                capped = await capped_bitrate(a, CAP_KBPS)
-                remote_url = f"http://127.0.0.1:{rooms[0].http_port}/frames/?peerId={quote(peer)}&token={a.http_token}"
-                own_url = f"http://127.0.0.1:{rooms[1].http_port}/frames/?peerId=%23self%3A0&token={b.http_token}"
-                glass = await latencies(http, remote_url, 60)
-                local = await latencies(http, own_url, 60)
-                await hang_up(a, b)
-
-            def row(label: str, values: list[float], target: str) -> None:
-                p50, p99 = pct(values, 50) * 1000, pct(values, 99) * 1000
-                print(f"{label:<46} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {target}")
-
-            print(f"{calls} calls between two rooms on one Prosody (loopback, 640x360@30 test pattern)")
-            row("baseline: aiortc offer -> connected, in-process", base, "")
-            row("call -> both rooms in appState 5", setups, "target < 500 ms")
-            row("call -> first remote frame in /frames/", frames, "target < 1500 ms")
-            row("baseline: B's self view via B's /frames/", local, "")
-            row("glass-to-glass: B's pattern via A's /frames/", glass, "target < 200 ms")
-            print(f"{'CPU, both room processes idle':<46} {idle * 100:6.1f} % of one core")
-            print(f"{'CPU, both room processes in one call':<46} {busy * 100:6.1f} % of one core")
-            print(f"{'outgoing bitrate A (getOutgoingBitrate)':<46} {bitrate} kbit/s")
-            print(f"{f'  same, outputBandWidth={CAP_KBPS} set mid-call':<46} {capped} kbit/s   (baseline: line above)")
+            yield rooms, clients
         finally:
             for client in clients:
                 await client.close()
             for room in rooms:
                 room.stop()
             server.stop()
+
+
+async def main(calls: int, hold: float) -> None:
+    async with two_rooms("bench") as (rooms, clients):
+        a, b = clients
+        base = await baseline_setup(min(calls, 20))
+        setups, frames = [], []
+        async with aiohttp.ClientSession() as http:
+            for _ in range(calls):
+                setup, frame, _peer = await one_call(a, b, rooms[0], http)
+                setups.append(setup)
+                frames.append(frame)
+                await hang_up(a, b)
+            # CPU: both processes idle, then during one call
+            pids = [r.proc.pid for r in rooms]
+            before = [cpu_seconds(p) for p in pids]
+            await asyncio.sleep(hold)
+            idle = sum(cpu_seconds(p) - c for p, c in zip(pids, before, strict=True)) / hold
+            _s, _f, peer = await one_call(a, b, rooms[0], http)
+            before = [cpu_seconds(p) for p in pids]
+            await asyncio.sleep(hold)
+            busy = sum(cpu_seconds(p) - c for p, c in zip(pids, before, strict=True)) / hold
+            bitrate = (await a.call("getOutgoingBitrate"))["bitrate"]
+            capped = await capped_bitrate(a, CAP_KBPS)
+            remote_url = f"http://127.0.0.1:{rooms[0].http_port}/frames/?peerId={quote(peer)}&token={a.http_token}"
+            own_url = f"http://127.0.0.1:{rooms[1].http_port}/frames/?peerId=%23self%3A0&token={b.http_token}"
+            glass = await latencies(http, remote_url, 60)
+            local = await latencies(http, own_url, 60)
+            await hang_up(a, b)
+
+        def row(label: str, values: list[float], target: str) -> None:
+            p50, p99 = pct(values, 50) * 1000, pct(values, 99) * 1000
+            print(f"{label:<46} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {target}")
+
+        print(f"{calls} calls between two rooms on one Prosody (loopback, 640x360@30 test pattern)")
+        row("baseline: aiortc offer -> connected, in-process", base, "")
+        row("call -> both rooms in appState 5", setups, "target < 500 ms")
+        row("call -> first remote frame in /frames/", frames, "target < 1500 ms")
+        row("baseline: B's self view via B's /frames/", local, "")
+        row("glass-to-glass: B's pattern via A's /frames/", glass, "target < 200 ms")
+        print(f"{'CPU, both room processes idle':<46} {idle * 100:6.1f} % of one core")
+        print(f"{'CPU, both room processes in one call':<46} {busy * 100:6.1f} % of one core")
+        print(f"{'outgoing bitrate A (getOutgoingBitrate)':<46} {bitrate} kbit/s")
+        print(f"{f'  same, outputBandWidth={CAP_KBPS} set mid-call':<46} {capped} kbit/s   (baseline: line above)")
 
 
 if __name__ == "__main__":
