@@ -54,6 +54,7 @@ class RoomOptions:
     reboot_command: list[str] = field(default_factory=lambda: ["systemctl", "reboot"])
     poweroff_command: list[str] = field(default_factory=lambda: ["systemctl", "poweroff"])
     ice_hosts: tuple[str, ...] = ()  # ICE host addresses for calls (--ice-host); empty: the setting decides
+    allow_file_pages: bool = False  # --allow-file-pages: Origin null counts as the room itself
 
 
 class Room:
@@ -153,6 +154,10 @@ class Room:
         own_hosts = {"127.0.0.1", "localhost", "::1", self.options.host, lan_address()}
         own_ports = (self.http.port, self.ws_port)
         return parsed.scheme == "http" and parsed.port in own_ports and parsed.hostname in own_hosts
+
+    def allows_file_pages(self) -> bool:
+        """The administrator's opt-in for pages opened from a file (browsers send Origin null)."""
+        return self.options.allow_file_pages or bool(self.settings.get("allowFilePages"))
 
     def request_stop(self) -> None:
         self.stopped.set()

@@ -35,6 +35,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--ice-host", action="append", default=[], metavar="ADDR", help="ICE host address for calls (repeatable)"
     )
+    run.add_argument(
+        "--allow-file-pages",
+        action="store_true",
+        help="let pages opened from a file (Origin null) use unsecured control; any site's sandboxed frame looks alike",
+    )
     run.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -98,6 +103,7 @@ def run_options(args: argparse.Namespace):  # -> RoomOptions, imported lazily to
         reboot_command=shlex.split(args.reboot_command),
         poweroff_command=shlex.split(args.poweroff_command),
         ice_hosts=_ice_hosts(args.ice_host),
+        allow_file_pages=args.allow_file_pages,
     )
 
 

@@ -179,19 +179,53 @@ async def test_repeated_wrong_credentials_are_slowed_down(room_factory, connect)
     assert_granted(await client.call("auth", type="secured", credentials="4321"), 2)
 
 
+async def _unsecured_auth_from(room, origin: str) -> dict:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"ws://127.0.0.1:{room.ws_port}/", headers={"Origin": origin}) as ws,
+    ):
+        await ws.send_json({"method": "auth", "type": "unsecured"})
+        return await ws.receive_json(timeout=5)
+
+
 async def test_unsecured_control_from_a_foreign_web_page_is_refused(room):
-    async with aiohttp.ClientSession() as http:
-        for origin, allowed in (
-            ("http://evil.example", False),
-            (f"http://127.0.0.1:{room.http_port}", True),
-            ("null", True),
-        ):
-            async with http.ws_connect(f"ws://127.0.0.1:{room.ws_port}/", headers={"Origin": origin}) as ws:
-                await ws.send_json({"method": "auth", "type": "unsecured"})
-                reply = await ws.receive_json(timeout=5)
-                assert reply["result"] is allowed, origin
-                if not allowed:
-                    assert "setAuthParams" in reply["error"]
+    for origin, allowed in (
+        ("http://evil.example", False),
+        (f"http://127.0.0.1:{room.http_port}", True),
+        (f"http://localhost:{room.http_port}", True),
+        ("null", False),  # a sandboxed iframe of any site, or a file page: the same to the room
+        ("file://", False),
+    ):
+        reply = await _unsecured_auth_from(room, origin)
+        assert reply["result"] is allowed, origin
+        if origin == "http://evil.example":
+            assert "setAuthParams" in reply["error"]
+        elif not allowed:
+            assert "--allow-file-pages" in reply["error"] and "allowFilePages" in reply["error"], reply
+
+
+async def test_file_pages_take_unsecured_control_only_with_the_administrators_opt_in(room_factory, connect):
+    opted_in = room_factory("--allow-file-pages", name="opted-in")
+    assert (await _unsecured_auth_from(opted_in, "null"))["result"] is True
+    assert (await _unsecured_auth_from(opted_in, "http://evil.example"))["result"] is False
+
+    room = room_factory(name="by-setting")
+    assert (await _unsecured_auth_from(room, "null"))["result"] is False
+    admin = await connect(room)
+    assert (await admin.call("setSettings", settings={"allowFilePages": True}))["result"] is True
+    await admin.close()
+    assert (await _unsecured_auth_from(room, "null"))["result"] is True
+
+
+async def test_only_an_administrator_may_allow_file_pages(room_factory, connect):
+    room = room_factory("--pin", "4321")
+    admin = await connect(room, pin="4321")
+    assert (await admin.call("setAuthParams", userType="user", authType="pin", newPin="8642"))["result"] is True
+    user = await connect(room, pin="8642", role="user")
+    reply = await user.call("setSettings", settings={"allowFilePages": True})
+    assert reply["result"] is False and "administrator" in reply["error"]
+    setting = next(s for s in (await admin.call("getSettings"))["settings"] if s["name"] == "allowFilePages")
+    assert setting["value"] is False
 
 
 async def test_client_reconnects_with_its_token(room_factory, connect):

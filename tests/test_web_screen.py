@@ -11,6 +11,7 @@ import aiohttp
 from PIL import Image
 from playwright.sync_api import expect
 
+from meetroom.core.origins import OriginKind
 from meetroom.web.screen import screen_refusal
 from tests.support.browser import api, browser, context  # noqa: F401  (fixtures)
 from tests.support.ports import free_ports
@@ -135,11 +136,18 @@ def test_screen_channel_refuses_other_sites_and_other_commands(room_factory):
 
 
 def test_remote_screen_needs_the_setting():
-    assert screen_refusal("127.0.0.1", None, False, False) is None
-    assert screen_refusal("::1", "http://127.0.0.1:8766", False, True) is None
-    assert "only on the room" in screen_refusal("192.168.1.20", None, False, False)
-    assert screen_refusal("192.168.1.20", "http://10.0.0.5:8766", True, True) is None
-    assert "own HTTP server" in screen_refusal("127.0.0.1", "http://evil.example", False, False)
+    assert screen_refusal("127.0.0.1", OriginKind.NONE, False) is None
+    assert screen_refusal("::1", OriginKind.OWN, False) is None
+    assert screen_refusal("::ffff:127.0.0.1", OriginKind.OWN, False) is None
+    assert "only on the room" in screen_refusal("192.168.1.20", OriginKind.NONE, False)
+    assert screen_refusal("192.168.1.20", OriginKind.OWN, True) is None
+    assert "own HTTP server" in screen_refusal("127.0.0.1", OriginKind.FOREIGN, False)
+
+
+def test_a_null_origin_is_never_a_screen():
+    # a sandboxed iframe of any web site sends Origin null; the screen is always the room's own page
+    assert "own HTTP server" in screen_refusal("127.0.0.1", OriginKind.FILE, False)
+    assert "own HTTP server" in screen_refusal("127.0.0.1", OriginKind.FILE, True)
 
 
 def _png(path, size, color) -> str:

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from meetroom.core.addresses import is_loopback
+
 log = logging.getLogger(__name__)
 
 ADMIN = "admin"
@@ -50,7 +52,7 @@ class Session:
 
     @property
     def is_loopback(self) -> bool:
-        return self.peer_host in ("127.0.0.1", "::1", "localhost") or self.peer_host.startswith(("127.", "::ffff:127."))
+        return is_loopback(self.peer_host)
 
     @property
     def authorised(self) -> bool:

@@ -10,6 +10,7 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
 from meetroom.api.session import Session
 from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER
+from meetroom.core.origins import FILE_PAGES_HINT, OriginKind, classify_origin, counts_as_room_itself
 
 PRIVILEGES = {USER: 1, ADMIN: 2}
 RESULT_WRONG_CREDENTIALS = 3
@@ -22,19 +23,27 @@ def _refuse(ctx: CommandContext, error: str, *, count_failure: bool = True) -> C
     return CommandError(error, resultCode=RESULT_WRONG_CREDENTIALS)
 
 
-def local_control_allowed(ctx: CommandContext) -> bool:
-    """Unsecured modes are for the room itself unless the owner opted out.
+def local_control_refusal(ctx: CommandContext, role: str) -> str | None:
+    """Why an unsecured mode may not be taken by this connection, or None when it may.
 
-    A browser page served from some other origin counts as remote: otherwise any web site
+    Unsecured modes are for the room itself unless the owner opted out. A browser page of some
+    other origin counts as remote, and so does Origin `null` (a sandboxed frame of any site looks
+    just like a file page) unless the administrator allows file pages: otherwise any web site
     opened on the room PC could take control through localhost.
     """
-    if ctx.room.settings.get("allowUnsecuredRemoteControl"):
-        return True
-    session = ctx.session
+    room, session = ctx.room, ctx.session
+    if room.settings.get("allowUnsecuredRemoteControl"):
+        return None
+    unsecured = f"{role} control is unsecured, which is allowed only from the room itself"
+    protect = "set a password or PIN (setAuthParams) to control it from the network"
     if not session.is_loopback:
-        return False
-    origin = session.origin
-    return origin in (None, "null") or origin.startswith("file://") or ctx.room.serves_origin(origin)
+        return f"{unsecured}; {protect}"
+    kind = classify_origin(session.origin, room.serves_origin)
+    if counts_as_room_itself(kind, allow_file_pages=room.allows_file_pages()):
+        return None
+    if kind is OriginKind.FILE:
+        return f"{unsecured}; {FILE_PAGES_HINT}"
+    return f"{unsecured}, and a page of another web site is not the room; {protect}"
 
 
 def _granted(ctx: CommandContext, role: str, kind: str, credentials: str | None) -> dict[str, Any]:
@@ -55,13 +64,9 @@ def _unsecured_role(ctx: CommandContext, wanted: str | None) -> str:
     candidates = [wanted] if wanted else [ADMIN, USER]
     for role in candidates:
         if access.unsecured(role):
-            if not local_control_allowed(ctx):
-                raise _refuse(
-                    ctx,
-                    f"{role} control is unsecured, which is allowed only from the room itself; "
-                    "set a password or PIN (setAuthParams) to control it from the network",
-                    count_failure=False,
-                )
+            refusal = local_control_refusal(ctx, role)
+            if refusal is not None:
+                raise _refuse(ctx, refusal, count_failure=False)
             return role
     raise _refuse(ctx, f"{wanted or 'every'} control mode is protected: use type 'secured' with credentials")
 

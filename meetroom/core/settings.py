@@ -93,6 +93,7 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("displayName", str, "meetroom", max_length=128, admin_only=True),
     Setting("allowUnsecuredRemoteControl", bool, False, admin_only=True),
     Setting("allowRemoteScreen", bool, False, admin_only=True),
+    Setting("allowFilePages", bool, False, admin_only=True),  # Origin null (file pages) counts as the room
     Setting("systemPowerCommandsEnabled", bool, False, admin_only=True),
     Setting("serverDomain", str, "", max_length=255, admin_only=True),  # XMPP domain when it differs from the address
     Setting("serverKeepaliveInterval", int, 30, minimum=1, maximum=3600, admin_only=True),  # seconds between pings

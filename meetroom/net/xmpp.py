@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import ipaddress
 import logging
 import ssl
 import time
@@ -31,6 +30,8 @@ from slixmpp.xmlstream import ET
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
+from meetroom.core.addresses import is_loopback
+
 log = logging.getLogger(__name__)
 
 NS_PRESENCE = "urn:meetroom:presence:0"
@@ -41,13 +42,6 @@ NS_DELAY = "urn:xmpp:delay"
 IQ_TIMEOUT = 10
 
 PLUGINS = ("xep_0012", "xep_0030", "xep_0054", "xep_0059", "xep_0191", "xep_0199", "xep_0203", "xep_0280", "xep_0313")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host.lower() == "localhost"
 
 
 @functools.cache
@@ -181,7 +175,7 @@ class XmppSession:
         for name in PLUGINS:
             client.register_plugin(name)
         # a clear-text password (SASL PLAIN without TLS) only ever goes over loopback
-        client.plugin["feature_mechanisms"].unencrypted_plain = _is_loopback(host)
+        client.plugin["feature_mechanisms"].unencrypted_plain = is_loopback(host)
         self.client = client
         self._keepalive_interval = keepalive
         self._keepalive: asyncio.Task | None = None

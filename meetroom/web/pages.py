@@ -7,11 +7,15 @@ with a strict Content-Security-Policy: no inline scripts, nothing loaded from ot
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from meetroom.core.origins import OriginKind
 from meetroom.web.http import http_routes
 from meetroom.web.screen import screen_refusal
 from meetroom.web.ws import peer_host
@@ -22,7 +26,7 @@ if TYPE_CHECKING:
 STATIC_DIR = Path(__file__).parent / "static"
 # The direct user-mode link http://IP:PORT/<PIN>. Routes match in the order they were added, so
 # the names of other top-level paths are kept out of it whatever order the modules load in.
-RESERVED = ("frames", "files", "screen", "public", "static")
+RESERVED = ("frames", "files", "screen", "public", "static", "examples")
 PIN_PATH = "{pin:(?!(?:" + "|".join(RESERVED) + r")$)[A-Za-z0-9]{4,32}}"
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -34,16 +38,32 @@ CONTENT_TYPES = {
 }
 
 
-def content_security_policy(room: Room, request: web.Request) -> str:
-    """Scripts and styles from this server only; the API socket on the room's WebSocket port."""
+INLINE = re.compile(rb"<(script|style)\b[^>]*>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
+
+
+def inline_hashes(html: bytes) -> tuple[str, str]:
+    """CSP sources for a page's own inline scripts and styles (the examples are single files)."""
+    found: dict[bytes, list[str]] = {b"script": [], b"style": []}
+    for match in INLINE.finditer(html):
+        digest = base64.b64encode(hashlib.sha256(match.group(2)).digest()).decode()
+        found[match.group(1).lower()].append(f"'sha256-{digest}'")
+    return " ".join(found[b"script"]), " ".join(found[b"style"])
+
+
+def content_security_policy(room: Room, request: web.Request, html: bytes | None = None) -> str:
+    """Scripts and styles from this server only; the API socket on the room's WebSocket port.
+
+    With `html`, that page's own inline scripts and styles are allowed too, by their hashes.
+    """
     host = request.url.host or "127.0.0.1"
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     sockets = f"ws://{host}:{room.ws_port}"
+    scripts, styles = inline_hashes(html) if html is not None else ("", "")
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+        f"default-src 'self'; script-src 'self' {scripts}; style-src 'self' {styles}; img-src 'self' blob: data:; "
         f"connect-src 'self' {sockets}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-    )
+    ).replace(" ;", ";")
 
 
 def static_file(name: str) -> Path | None:
@@ -54,7 +74,8 @@ def static_file(name: str) -> Path | None:
     return path
 
 
-def _file_response(room: Room, request: web.Request, path: Path) -> web.Response:
+def _file_response(room: Room, request: web.Request, path: Path, *, inline: bool = False) -> web.Response:
+    body = path.read_bytes()
     headers = {
         "Cache-Control": "no-cache",
         "X-Content-Type-Options": "nosniff",
@@ -62,11 +83,11 @@ def _file_response(room: Room, request: web.Request, path: Path) -> web.Response
     }
     content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
     if path.suffix == ".html":
-        headers["Content-Security-Policy"] = content_security_policy(room, request)
+        headers["Content-Security-Policy"] = content_security_policy(room, request, body if inline else None)
         content_type += "; charset=utf-8"
     elif path.suffix in (".js", ".css", ".svg"):
         content_type += "; charset=utf-8"
-    return web.Response(body=path.read_bytes(), headers={**headers, "Content-Type": content_type})
+    return web.Response(body=body, headers={**headers, "Content-Type": content_type})
 
 
 @http_routes
@@ -86,10 +107,17 @@ def install(room: Room, app: web.Application) -> None:
             return web.Response(status=404, text="no such file\n")
         return _file_response(room, request, path)
 
+    async def example(request: web.Request) -> web.Response:
+        # The API guide's style of example: one self-contained page, served so that it needs no opt-in.
+        path = static_file("examples/" + request.match_info["name"])
+        if path is None:
+            return web.Response(status=404, text="no such example\n")
+        return _file_response(room, request, path, inline=True)
+
     screen_page = page("screen.html")
 
     async def screen(request: web.Request) -> web.Response:
-        refusal = screen_refusal(peer_host(request), None, bool(room.settings.get("allowRemoteScreen")), False)
+        refusal = screen_refusal(peer_host(request), OriginKind.NONE, bool(room.settings.get("allowRemoteScreen")))
         if refusal is not None:
             return web.Response(status=403, text=refusal + "\n")
         return await screen_page(request)
@@ -98,5 +126,6 @@ def install(room: Room, app: web.Application) -> None:
     app.router.add_get("/", manager)
     app.router.add_get("/screen", screen)
     app.router.add_get("/static/{path:.+}", asset)
+    app.router.add_get("/examples/{name:[A-Za-z0-9_-]+\\.html}", example)
     app.router.add_get("/favicon.ico", page("img/logo.svg"))
     app.router.add_get("/" + PIN_PATH, manager)

@@ -18,6 +18,8 @@ from meetroom.api.dispatcher import dispatch, parse
 from meetroom.api.envelope import failure, notification, reply
 from meetroom.api.session import ADMIN, USER, Session
 from meetroom.core.access import PIN
+from meetroom.core.addresses import is_loopback
+from meetroom.core.origins import OriginKind, classify_origin
 from meetroom.web.http import http_routes
 from meetroom.web.ws import peer_host
 
@@ -100,17 +102,17 @@ INFO_INTERVAL = 2.0  # how often the connection info is checked for changes
 MAX_FRAME = 64 * 1024
 
 
-def screen_refusal(peer: str, origin: str | None, allow_remote: bool, own_origin: bool) -> str | None:
+def screen_refusal(peer: str, origin: OriginKind, allow_remote: bool) -> str | None:
     """Why this connection may not be a screen, or None when it may.
 
-    Loopback is the room PC itself; a page from another site (any Origin that is not this
-    room's HTTP server) is refused even there, so a web page opened on the room PC cannot
-    listen in or answer calls.
+    Loopback is the room PC itself; a page of any other origin is refused even there, and so is
+    Origin `null` (a sandboxed frame of any web site sends it), so a web page opened on the room
+    PC cannot listen in, read the user PIN or answer calls. The screen is always served by the
+    room, so it never needs the file-page opt-in.
     """
-    loopback = peer in ("127.0.0.1", "::1") or peer.startswith(("127.", "::ffff:127."))
-    if not loopback and not allow_remote:
+    if not is_loopback(peer) and not allow_remote:
         return "the main screen is shown only on the room itself; an administrator can allow remote screens"
-    if origin not in (None, "null") and not own_origin:
+    if origin not in (OriginKind.NONE, OriginKind.OWN):
         return "the main screen must be opened from this room's own HTTP server"
     return None
 
@@ -183,12 +185,10 @@ class ScreenChannel:
 @http_routes
 def install(room: Room, app: web.Application) -> None:
     async def screen_ws(request: web.Request) -> web.StreamResponse:
-        origin = request.headers.get("Origin")
         refusal = screen_refusal(
             peer_host(request),
-            origin,
+            classify_origin(request.headers.get("Origin"), room.serves_origin),
             bool(room.settings.get("allowRemoteScreen")),
-            origin is not None and room.serves_origin(origin),
         )
         if refusal is not None:
             return web.Response(status=403, text=refusal + "\n")

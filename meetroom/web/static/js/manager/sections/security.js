@@ -51,6 +51,7 @@ export default {
       card(
         "Remote access",
         settingToggle(ctx, "allowUnsecuredRemoteControl", "Allow unsecured control from other computers (closed networks only)"),
+        settingToggle(ctx, "allowFilePages", "Allow pages opened from a file on this PC (any site's sandboxed frames look the same)"),
         settingToggle(ctx, "changeUserAuthPinAfterConf", "New user PIN after every meeting")
       ),
       card("Tokens", h("p", { class: "hint", text: "Signs every client and HTTP link out of their saved tokens." }), row(clearTokens))
