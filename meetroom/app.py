@@ -26,8 +26,11 @@ from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config
 from meetroom.core.screensettings import ScreenSettings
 from meetroom.core.settings import Settings
 from meetroom.core.videomatrix import VideoMatrix
+from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
+from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
+from meetroom.media.soundtests import SoundTests
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
@@ -78,7 +81,10 @@ class Room:
         self.files = FileStore(self.store, options.data_dir / "files")
         self.slides = SlideService(self)  # the slideshow: slide list, prepared pictures
         self.screen_settings = ScreenSettings(self.store, self.settings, self.bus)
-        self.media = Media(self)
+        self.media = Media(self.store, self.settings, self.bus)
+        self.sound_tests = SoundTests(self.media, self.appstate, self.bus)
+        self.broadcast = BroadcastPicture(self.media, self.appstate, self.bus)
+        self.presets = CameraPresets(self.store, self.media, self.bus)
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.net = NetworkService(self)
         self.calls = CallManager(self)

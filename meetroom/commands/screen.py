@@ -10,6 +10,7 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
 from meetroom.app import Room
 from meetroom.commands.files import file_record
+from meetroom.commands.refusals import refused
 from meetroom.core.screensettings import LOGO_MODES
 from meetroom.media import images
 from meetroom.store.files import FileRecord
@@ -25,36 +26,23 @@ async def _image_file(room: Room, value: Any) -> FileRecord:
     return record
 
 
-def _announce_background(room: Room) -> None:
-    room.bus.publish("backgroundImageChanged", room.screen_settings.background_info())
-
-
 @command("setBackground", params={"fileId": ("integer|string", False)})
 async def set_background(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
     file_id = None
     if msg.get("fileId") not in (None, ""):  # tcroom resets the background by leaving fileId out
         file_id = (await _image_file(room, msg["fileId"])).id
-    if room.screen_settings.set_background(file_id):
-        _announce_background(room)
+    room.screen_settings.set_background(file_id)
 
 
 @command("setDefaultBackground")
 async def set_default_background(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    if ctx.room.screen_settings.set_background(None):
-        _announce_background(ctx.room)
+    ctx.room.screen_settings.set_background(None)
 
 
 @command("getBackground")
 async def get_background(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     return ctx.room.screen_settings.background_info()
-
-
-def _announce_logo(room: Room, custom_before: bool) -> None:
-    info = room.screen_settings.logo_info()
-    room.bus.publish("logoImageChanged", {"fileId": 0, "mode": 0, **info}, admin_only=True)
-    if info["isCustomImage"] != custom_before:
-        room.bus.publish("customLogoUsageChanged", {"use": info["isCustomImage"]}, admin_only=True)
 
 
 @command("setLogo", params={"fileId": ("integer|string", True), "mode": ("integer", False)})
@@ -64,17 +52,12 @@ async def set_logo(ctx: CommandContext, msg: dict[str, Any]) -> None:
     if mode not in LOGO_MODES:
         raise CommandError("mode must be 0 (scaled into 440x82, bottom left) or 1 (unscaled)")
     record = await _image_file(room, msg["fileId"])
-    custom_before = room.screen_settings.logo is not None
-    if room.screen_settings.set_logo(record.id, mode):
-        _announce_logo(room, custom_before)
+    room.screen_settings.set_logo(record.id, mode)
 
 
 @command("setDefaultLogo")
 async def set_default_logo(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    room = ctx.room
-    custom_before = room.screen_settings.logo is not None
-    if room.screen_settings.set_logo(None):
-        _announce_logo(room, custom_before)
+    ctx.room.screen_settings.set_logo(None)
 
 
 @command("getLogo")
@@ -83,35 +66,22 @@ async def get_logo(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- broadcast picture -----------------------------------------------------------------------
-def _set_broadcast(room: Room, state: dict[str, Any]) -> None:
-    room.appstate.update(broadcast_picture=state)
-    # python-trueconf-room's filter waits for fileName and fileId even when the broadcast stops
-    room.bus.publish("broadcastPictureStateChanged", {"fileName": "", "fileId": 0, **state})
-
-
 @command("startBroadcastPicture", params={"fileId": ("integer|string", True)})
 async def start_broadcast_picture(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
     record = await _image_file(room, msg["fileId"])
-    room.media.show_picture(room.files.path(record.id))
-    _set_broadcast(room, {"running": True, "fileId": record.id, "fileName": record.name})
+    room.broadcast.start(room.files.path(record.id), record.id, record.name)
 
 
 @command("stopBroadcastPicture")
 async def stop_broadcast_picture(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    room = ctx.room
-    if not room.appstate.status.broadcast_picture.get("running"):
-        raise CommandError("no picture is being broadcast")
-    room.media.show_picture(None)
-    _set_broadcast(room, {"running": False})
+    with refused():
+        ctx.room.broadcast.stop()
 
 
 @command("getBroadcastPicture")
 async def get_broadcast_picture(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    state = ctx.room.appstate.status.broadcast_picture
-    if not state.get("running"):
-        return {"running": False, "fileId": 0, "fileName": ""}
-    return dict(state)
+    return ctx.room.broadcast.info()
 
 
 # --- widgets ---------------------------------------------------------------------------------

@@ -2,17 +2,16 @@
 
 Only the choice is kept here (file id, logo mode); the screen page reads the picture through
 /files/<id>. A file in use cannot be deleted, so the screen never points at a missing file.
+Every change is announced from here (logo changes to administrators only, as the docs say).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from meetroom.core.events import Events
+from meetroom.core.settings import Settings
 from meetroom.store.db import Store
-
-if TYPE_CHECKING:
-    from meetroom.api.events import EventBus
-    from meetroom.core.settings import Settings
 
 NS = "screen"
 LOGO_MODES = (0, 1)  # 0 scaled into a 440x82 area bottom-left, 1 shown unscaled
@@ -29,17 +28,18 @@ WIDGETS = {
 
 
 class ScreenSettings:
-    def __init__(self, store: Store, settings: Settings, bus: EventBus) -> None:
+    def __init__(self, store: Store, settings: Settings, events: Events) -> None:
         self._store = store
         self._settings = settings
-        settings.on_change(lambda name, value: self._widget_changed(bus, name, value))
+        self._events = events
+        settings.on_change(self._widget_changed)
         self.background: int | None = store.get(NS, "background")
         logo = store.get(NS, "logo")
         self.logo: dict[str, int] | None = logo if isinstance(logo, dict) else None
 
-    def _widget_changed(self, bus: EventBus, name: str, value: Any) -> None:
+    def _widget_changed(self, name: str, value: Any) -> None:
         if name in WIDGETS:
-            bus.publish(WIDGETS[name][0], {"show": value})
+            self._events.publish(WIDGETS[name][0], {"show": value})
 
     def widgets(self) -> dict[str, bool]:
         """getInfoWidgetsState: which widgets the main screen shows (from the show* settings)."""
@@ -65,14 +65,20 @@ class ScreenSettings:
             return False
         self.background = file_id
         self._persist("background", file_id)
+        self._events.publish("backgroundImageChanged", self.background_info())
         return True
 
     def set_logo(self, file_id: int | None, mode: int = 0) -> bool:
         new = None if file_id is None else {"fileId": file_id, "mode": mode}
         if new == self.logo:
             return False
+        custom_before = self.logo is not None
         self.logo = new
         self._persist("logo", new)
+        info = self.logo_info()
+        self._events.publish("logoImageChanged", {"fileId": 0, "mode": 0, **info}, admin_only=True)
+        if info["isCustomImage"] != custom_before:
+            self._events.publish("customLogoUsageChanged", {"use": info["isCustomImage"]}, admin_only=True)
         return True
 
     def _persist(self, key: str, value: Any) -> None:

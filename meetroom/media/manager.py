@@ -1,9 +1,10 @@
 """The room's local media: device choice, mute state, camera mode, rotation, PTZ, self view.
 
 Handlers change media only through this object; it keeps the choices in the store so a restart
-keeps them, and tells the capture pipeline what to produce. Other features reuse it:
-`room.media.frames` is the frame store behind /frames/ (`frames.put(peer_id, frame)` for remote
-video), `camera_track()` / `microphone_track()` give aiortc tracks of the room's own media.
+keeps them, tells the capture pipeline what to produce and announces every change itself (the
+handlers only call it). Other features reuse it: `media.frames` is the frame store behind
+/frames/ (`frames.put(peer_id, frame)` for remote video), `camera_track()` /
+`microphone_track()` give aiortc tracks of the room's own media.
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from meetroom.core.events import Events
+from meetroom.core.settings import Settings
 from meetroom.media import audio
 from meetroom.media import devices as dev
 from meetroom.media.capture import Capture, SelfViewConfig
+from meetroom.media.errors import MediaError
 from meetroom.media.framestore import FrameStore
 from meetroom.media.modes import DEFAULT_MODE, MODES, parse_mode, pins_for
-from meetroom.media.ptz import AXES, PtzPosition
-
-if TYPE_CHECKING:
-    from meetroom.app import Room
+from meetroom.media.ptz import AXES, RANGES, PtzPosition
+from meetroom.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +36,17 @@ HOTPLUG_SECONDS = 2.0
 KINDS = {"camera": "VideoCapturer", "mic": "AudioCapturer", "speaker": "AudioRenderer"}
 DEFAULTS = {"camera": dev.VIRTUAL_CAMERA, "mic": dev.VIRTUAL_MIC, "speaker": dev.VIRTUAL_SPEAKER}
 ROTATIONS = (0, 90, 180, 270)
+MUTE_EVENTS = {"mic": "audioCapturerMute", "video": "videoCapturerMute", "speaker": "audioRendererMute"}
+PTZ_MOTION_INTERVAL = 0.15  # a held ptzLeft/ptzZoomInc/... moves one step this often
 
 
 class Media:
-    def __init__(self, room: Room) -> None:
-        self.room = room
+    def __init__(self, store: Store, settings: Settings, events: Events) -> None:
+        self.store = store
+        self.events = events
         self.frames = FrameStore()
         self.devices = dev.scan()
-        saved = room.store.items(NS)
+        saved = store.items(NS)
         self.preferred = {kind: saved.get(kind, DEFAULTS[kind]) for kind in KINDS}
         self.preferred["appsnd"] = saved.get("appsnd", dev.VIRTUAL_SPEAKER)
         self.mutes = {
@@ -51,7 +56,7 @@ class Media:
         }
         self.mode = saved.get("mode", DEFAULT_MODE) if saved.get("mode") in MODES else DEFAULT_MODE
         self.crop = bool(saved.get("crop", False))
-        rotate = saved.get("rotate", room.settings.get("defaultOutputSelfVideoRotateAngle"))
+        rotate = saved.get("rotate", settings.get("defaultOutputSelfVideoRotateAngle"))
         width, height, fps = parse_mode(self.mode)
         self.config = SelfViewConfig(
             camera=self.current("camera"),
@@ -60,7 +65,7 @@ class Media:
             fps=fps,
             muted=self.mutes["video"],
             rotate=rotate if rotate in ROTATIONS else 0,
-            name=lambda: str(room.settings.get("displayName")),
+            name=lambda: str(settings.get("displayName")),
         )
         for axis, value in (saved.get("ptz") or {}).items():
             if axis in AXES and isinstance(value, int):
@@ -110,27 +115,49 @@ class Media:
         out["DSCaptureList"] = []
         return out
 
+    def app_sound_device(self) -> dict[str, str]:
+        """getAppSndDev and appSndDevChanged: the device application sounds play on."""
+        device = self.current("appsnd")
+        return {"name": device.name, "description": device.description} if device else {"name": "", "description": ""}
+
     def select(self, kind: str, name: str, description: str) -> bool:
-        """Choose a device; ValueError if there is no such device. Returns whether it changed."""
+        """Choose a device and announce the new choice; MediaError if there is no such device.
+
+        Returns whether it changed. hardwareChanged (appSndDevChanged for application sounds)
+        is the only announcement: a preset switching cameras says no more than that.
+        """
         if name == dev.NONE or description == dev.NONE:
             if kind == "mic":
-                raise ValueError("a microphone cannot be set to 'none'; mute it with setMicMute instead")
+                raise MediaError("a microphone cannot be set to 'none'; mute it with setMicMute instead")
             if kind == "appsnd":
-                raise ValueError("application sounds need a device; mute them with setAudioMute instead")
+                raise MediaError("application sounds need a device; mute them with setAudioMute instead")
             if (name, description) != (dev.NONE, dev.NONE):
-                raise ValueError("to switch the device off give 'none' as both name and description")
+                raise MediaError("to switch the device off give 'none' as both name and description")
             wanted = dev.NONE
         else:
             found = dev.find(self.devices, "speaker" if kind == "appsnd" else kind, name, description)
             if found is None:
-                raise ValueError(f"no such device: name '{name}', description '{description}'")
+                raise MediaError(f"no such device: name '{name}', description '{description}'")
             wanted = found.description
         before = self.current(kind)
         self.preferred[kind] = wanted
-        self.room.store.put(NS, kind, wanted)
+        self.store.put(NS, kind, wanted)
         changed = self.current(kind) != before
         if kind == "camera" and changed:
             self._camera_changed()
+        if changed:
+            if kind == "appsnd":
+                self.events.publish("appSndDevChanged", self.app_sound_device())
+            else:
+                self.events.publish("hardwareChanged", self.hardware())
+        return changed
+
+    def choose(self, kind: str, name: str, description: str) -> bool:
+        """setVideoCapturer & co.: select, and for a new camera also announce its modes and PTZ."""
+        changed = self.select(kind, name, description)
+        if kind == "camera" and changed:
+            self.events.publish("deviceModesDone", self.modes())
+            self.ptz_changed()
         return changed
 
     def _camera_changed(self) -> None:
@@ -153,21 +180,23 @@ class Media:
     def rescanned(self, found: list[dev.Device]) -> None:
         before_camera = self.current("camera")
         self.devices = found
-        self.room.bus.publish("hardwareChanged", self.hardware())
+        self.events.publish("hardwareChanged", self.hardware())
         if self.current("camera") != before_camera:
             self._camera_changed()
-            self.room.bus.publish("deviceModesDone", self.modes())
-            self.room.bus.publish("ptzControlsChanged", self.ptz_controls())
+            self.events.publish("deviceModesDone", self.modes())
+            self.events.publish("ptzControlsChanged", self.ptz_controls())
 
     # --- mute -------------------------------------------------------------------------
     def set_mute(self, what: str, value: bool) -> bool:
+        """Mute or unmute the microphone, camera or speaker; a change is announced."""
         if self.mutes[what] == value:
             return False
         self.mutes[what] = value
         key = {"mic": "micMute", "video": "videoMute", "speaker": "audioMute"}[what]
-        self.room.store.put(NS, key, value)
+        self.store.put(NS, key, value)
         if what == "video":
             self.config.muted = value
+        self.events.publish(MUTE_EVENTS[what], {"mute": value})
         return True
 
     # --- modes ------------------------------------------------------------------------
@@ -185,15 +214,19 @@ class Media:
         }
 
     def set_mode(self, pin: str, mode: str) -> None:
+        """setModes: the capture format; announced (with the new camera facts) even when unchanged."""
+        self.require_camera()
         info = self.modes()
         if pin not in info["pinList"]:
-            raise ValueError(f"pin must be one of {info['pinList']}")
+            raise MediaError(f"pin must be one of {info['pinList']}")
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {list(MODES)}")
+            raise MediaError(f"mode must be one of {list(MODES)}")
         self.mode = mode
-        self.room.store.put(NS, "mode", mode)
+        self.store.put(NS, "mode", mode)
         self.config.width, self.config.height, self.config.fps = parse_mode(mode)
         self.config.changed()
+        self.events.publish("deviceModesDone", self.modes())
+        self.events.publish("updateCameraInfo", self.camera_info())
 
     def camera_info(self) -> dict[str, Any]:
         """updateCameraInfo: the capture format; nothing is sent until a call exists."""
@@ -212,19 +245,21 @@ class Media:
 
     def set_rotation(self, angle: int) -> bool:
         if angle not in ROTATIONS:
-            raise ValueError(f"rotateAngle must be one of {list(ROTATIONS)}")
+            raise MediaError(f"rotateAngle must be one of {list(ROTATIONS)}")
         if angle == self.config.rotate:
             return False
         self.config.rotate = angle
-        self.room.store.put(NS, "rotate", angle)
+        self.store.put(NS, "rotate", angle)
         self.config.changed()
+        self.events.publish("outputSelfVideoRotateAngleChanged", {"rotateAngle": angle})
         return True
 
     def set_crop(self, enabled: bool) -> bool:
         if enabled == self.crop:
             return False
         self.crop = enabled
-        self.room.store.put(NS, "crop", enabled)
+        self.store.put(NS, "crop", enabled)
+        self.events.publish("cropChanged", {"cropImageStatus": enabled})
         return True
 
     # --- PTZ --------------------------------------------------------------------------
@@ -241,16 +276,67 @@ class Media:
         out["videoCapturerDescription"] = camera.description if camera else dev.NONE
         return out
 
+    def require_camera(self) -> dev.Device:
+        camera = self.current("camera")
+        if camera is None:
+            raise MediaError("no camera is selected")
+        return camera
+
+    async def stop_motion(self) -> None:
+        """ptzStop: end a held movement (and wait until it has ended)."""
+        task, self.ptz_motion = self.ptz_motion, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def start_motion(self, axis: str, direction: int) -> None:
+        """ptzLeft/Right/Up/Down/ZoomInc/ZoomDec: one step now, then one per interval until stopped."""
+        self.require_camera()
+        await self.stop_motion()
+        if self.position.step(axis, direction):
+            self.ptz_changed()
+
+        async def keep_moving() -> None:
+            while True:
+                await asyncio.sleep(PTZ_MOTION_INTERVAL)
+                if not self.position.step(axis, direction):
+                    return  # end of the range
+                self.ptz_changed()
+
+        self.ptz_motion = asyncio.create_task(keep_moving(), name=f"ptz-{axis}")
+
+    async def set_ptz(self, axis: str, value: int) -> None:
+        """setPanPos/setTiltPos/setZoomPos: one axis to an absolute position within its range."""
+        self.require_camera()
+        rng = RANGES[axis]
+        if not rng.minimum <= value <= rng.maximum:
+            raise MediaError(f"pos must be between {rng.minimum} and {rng.maximum} for {axis}")
+        await self.stop_motion()
+        if self.position.set(axis, value):
+            self.ptz_changed()
+
+    async def reset_ptz(self) -> None:
+        """setPtzDefaults: every axis back to its default."""
+        self.require_camera()
+        await self.stop_motion()
+        if self.position.reset():
+            self.ptz_changed()
+
     def _save_ptz(self) -> None:
-        self.room.store.put(NS, "ptz", dict(self.position.values))
+        self.store.put(NS, "ptz", dict(self.position.values))
 
     def ptz_changed(self) -> None:
         self._save_ptz()
-        self.room.bus.publish("ptzControlsChanged", self.ptz_controls())
+        self.events.publish("ptzControlsChanged", self.ptz_controls())
 
     # --- broadcast picture --------------------------------------------------------------
     def show_picture(self, path: Path | None) -> None:
         self.config.picture = path
+
+    def forget_peer_frames(self, peer_id: str) -> None:
+        """A participant left: its last picture must not stay behind /frames/."""
+        self.frames.remove(peer_id)
 
     # --- consumers ----------------------------------------------------------------------
     def set_selfie(self, enabled: bool, fps: int) -> bool:
@@ -266,6 +352,7 @@ class Media:
         if enabled:
             self.capture.acquire(fps)
         self.selfie = new
+        self.events.publish("broadcastSelfieChanged", dict(self.selfie))
         return True
 
     def microphone_reader(self) -> tuple[Callable[[], Awaitable[np.ndarray]], Callable[[], None]]:
