@@ -31,6 +31,7 @@ from meetroom.media.manager import Media
 from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
+from meetroom.media.uploads import UploadedFiles
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
@@ -79,7 +80,9 @@ class Room:
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
         self.window = {"windowState": 2, "stayOnTop": False}
         self.files = FileStore(self.store, options.data_dir / "files")
-        self.slides = SlideService(self)  # the slideshow: slide list, prepared pictures
+        self.uploads = UploadedFiles(self.files, self.bus)
+        # the slideshow: slide list, prepared pictures
+        self.slides = SlideService(self.store, self.uploads, self.bus, options.data_dir / "slides", self.web_address)
         self.screen_settings = ScreenSettings(self.store, self.settings, self.bus)
         self.media = Media(self.store, self.settings, self.bus)
         self.sound_tests = SoundTests(self.media, self.appstate, self.bus)

@@ -45,5 +45,4 @@ async def delete_file(ctx: CommandContext, msg: dict[str, Any]) -> None:
     use = file_in_use(room, record.id)
     if use is not None:
         raise CommandError(f"file {record.id} is in use as {use}; choose another picture first")
-    room.files.delete(record.id)
-    room.bus.publish("fileTransferFileDeleted", {"file": record.entry()})
+    room.uploads.delete(record.id)

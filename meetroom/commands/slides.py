@@ -5,8 +5,6 @@ the main screen, and the queue of pictures being prepared for it (meetroom/media
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from meetroom.api.context import CommandContext
@@ -14,18 +12,9 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
 from meetroom.app import Room
 from meetroom.commands.files import FILE_ID, file_in_use, file_record
-from meetroom.core.slides import SlideError
+from meetroom.commands.refusals import refused
 from meetroom.media import images
 from meetroom.store.files import parse_id
-
-
-@contextmanager
-def refused() -> Iterator[None]:
-    """A SlideError becomes the command's result:false with the same text."""
-    try:
-        yield
-    except SlideError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def _other_use(room: Room, file_id: int) -> str | None:
@@ -37,7 +26,7 @@ def _other_use(room: Room, file_id: int) -> str | None:
 async def add_slide(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
     record = file_record(room, msg["fileId"])
-    if (idx := room.slides.show.index_of(record.id)) is not None:
+    if (idx := room.slides.index_of(record.id)) is not None:
         raise CommandError(f"file {record.id} is already slide {idx}")
     try:
         await asyncio.to_thread(images.check_image, room.files.path(record.id))
@@ -64,7 +53,7 @@ async def remove_slide(ctx: CommandContext, msg: dict[str, Any]) -> None:
 async def remove_all_slides(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
     if msg["removeFromServer"]:
-        for slide in room.slides.show.slides:
+        for slide in room.slides.slides():
             if (use := _other_use(room, slide.file_id)) is not None:
                 raise CommandError(
                     f"file {slide.file_id} ({slide.name}) is also used as {use}; nothing was removed "

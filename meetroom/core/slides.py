@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from meetroom.core.errors import DomainError
+
 MAX_SLIDES = 500
 MAX_TITLE = 256
 
 
-class SlideError(ValueError):
+class SlideError(DomainError, ValueError):
     """A slideshow request that cannot be carried out; the text says why."""
 
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from meetroom.core.events import Events
 from meetroom.core.slides import CacheQueue, Slide, SlideError, SlideShow
 from meetroom.core.tasks import TaskSet
 from meetroom.media.images import NotAnImage
 from meetroom.media.slideimage import render_slide
-
-if TYPE_CHECKING:
-    from meetroom.app import Room
+from meetroom.media.uploads import UploadedFiles
+from meetroom.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,22 @@ READY_TIMEOUT = 30.0  # how long showing a slide waits for its picture to be pre
 
 
 class SlideService:
-    def __init__(self, room: Room) -> None:
-        self.room = room
+    def __init__(
+        self,
+        store: Store,
+        files: UploadedFiles,
+        events: Events,
+        directory: Path,
+        web_address: Callable[[], str],
+    ) -> None:
+        """`directory` keeps the prepared pictures; `web_address` is the HTTP server's base URL now."""
+        self.store = store
+        self.files = files
+        self.events = events
+        self.web_address = web_address
         self.show = SlideShow()
         self.cache = CacheQueue()
-        self.directory = room.options.data_dir / "slides"
+        self.directory = directory
         self._wake = asyncio.Event()
         self._waiters: dict[int, list[asyncio.Future[bool]]] = {}
         self._uploaded: set[int] = set()  # slides announced with slideUploaded in this run
@@ -48,12 +59,12 @@ class SlideService:
     def _load(self) -> None:
         """The saved list; slides whose file has gone are dropped, unprepared ones queued."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        for entry in self.room.store.get(STORE_NS, STORE_KEY, []):
+        for entry in self.store.get(STORE_NS, STORE_KEY, []):
             try:
                 file_id, name = int(entry[0]), str(entry[1])
             except (TypeError, ValueError, IndexError):
                 continue
-            if self.room.files.get(file_id) is None or self.show.index_of(file_id) is not None:
+            if self.files.get(file_id) is None or self.show.index_of(file_id) is not None:
                 continue
             slide = Slide(file_id, name)
             self.show.slides.append(slide)
@@ -67,7 +78,7 @@ class SlideService:
                 leftover.unlink(missing_ok=True)
 
     def _save(self) -> None:
-        self.room.store.put(STORE_NS, STORE_KEY, [[s.file_id, s.name] for s in self.show.slides])
+        self.store.put(STORE_NS, STORE_KEY, [[s.file_id, s.name] for s in self.show.slides])
 
     def cache_path(self, file_id: int) -> Path:
         return self.directory / f"{int(file_id)}.jpg"
@@ -85,7 +96,7 @@ class SlideService:
                 await task
 
     def _publish(self, event: str, fields: dict[str, Any] | None = None) -> None:
-        self.room.bus.publish(event, fields or {})
+        self.events.publish(event, fields or {})
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         self._tasks.spawn(coro)
@@ -93,7 +104,7 @@ class SlideService:
     # --- queries ----------------------------------------------------------------------
     def url(self, file_id: int) -> str:
         """Where the running show's slide is on the HTTP server (add ?token=<HTTP token>)."""
-        base = urlsplit(self.room.web_address())
+        base = urlsplit(self.web_address())
         return f"{base.scheme}://{base.netloc}/slides/{int(file_id)}"
 
     def info(self) -> dict[str, Any]:
@@ -118,6 +129,12 @@ class SlideService:
     def uses(self, file_id: int) -> str | None:
         idx = self.show.index_of(file_id)
         return None if idx is None else f"slide {idx} of the slideshow"
+
+    def index_of(self, file_id: int) -> int | None:
+        return self.show.index_of(file_id)
+
+    def slides(self) -> list[Slide]:
+        return list(self.show.slides)
 
     def slide_at(self, idx: int) -> Slide:
         return self.show.slides[self.show.check_index(idx)]
@@ -258,9 +275,7 @@ class SlideService:
         self.cache_path(slide.file_id).unlink(missing_ok=True)
 
     def _delete_file(self, file_id: int) -> None:
-        record = self.room.files.delete(file_id)
-        if record is not None:
-            self._publish("fileTransferFileDeleted", {"file": record.entry()})
+        self.files.delete(file_id)  # announces fileTransferFileDeleted
 
     def remove_from_queue(self, file_id: int) -> None:
         slide = self.cache.drop(file_id)
@@ -307,7 +322,7 @@ class SlideService:
             self._publish("slideCachingStarted", slide.ref())
             dest = self.cache_path(slide.file_id)
             try:
-                await asyncio.to_thread(render_slide, self.room.files.path(slide.file_id), dest)
+                await asyncio.to_thread(render_slide, self.files.path(slide.file_id), dest)
                 ok = True
             except (NotAnImage, OSError) as exc:
                 log.warning("cannot prepare slide %s (%s): %s", slide.file_id, slide.name, exc)
