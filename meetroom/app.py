@@ -32,6 +32,7 @@ from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
 from meetroom.media.uploads import UploadedFiles
+from meetroom.net.addressbook import AddressBook
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
@@ -89,7 +90,8 @@ class Room:
         self.broadcast = BroadcastPicture(self.media, self.appstate, self.bus)
         self.presets = CameraPresets(self.store, self.media, self.bus)
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
-        self.net = NetworkService(self)
+        self.net = NetworkService(self.settings, self.store, self.appstate, self.bus, options.data_dir / "network.key")
+        self.abook = AddressBook(self.net, self.bus)
         self.calls = CallManager(self)
         self.info = InfoWatch(self)  # overlay token rotation, web manager URL, window restore
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)

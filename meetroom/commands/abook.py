@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
-from typing import Any, TypeVar
-
-from slixmpp.exceptions import IqError, IqTimeout
+from typing import Any
 
 from meetroom.api.context import CommandContext
-from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
-from meetroom.ids import IdError
-from meetroom.net.service import NetworkService, NotConnected
-from meetroom.net.xmpp import XmppSession
-
-T = TypeVar("T")
-
-
-def _session(ctx: CommandContext) -> tuple[NetworkService, XmppSession]:
-    try:
-        return ctx.room.net, ctx.room.net.require_session()
-    except NotConnected as exc:
-        raise CommandError(str(exc)) from None
-
-
-def _peer(net: NetworkService, text: str) -> str:
-    try:
-        return net.to_call_id(text)
-    except IdError as exc:
-        raise CommandError(str(exc)) from None
-
-
-async def _ask(request: Awaitable[T]) -> T:
-    """Await one request to the server; a refusal or no answer becomes the command's clear error."""
-    try:
-        return await request
-    except IqError as exc:
-        raise CommandError(f"the server refused: {exc.condition} {exc.text}".strip()) from None
-    except IqTimeout:
-        raise CommandError("the server did not answer in time") from None
-
-
-def _contact(net: NetworkService, peer: str) -> Any:
-    item = net.contacts.get(peer)
-    if item is None:
-        raise CommandError(f"'{peer}' is not in the address book")
-    return item
+from meetroom.commands.refusals import refused
 
 
 @command("getAbook")
@@ -56,198 +16,86 @@ async def get_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("addToAbook")
 async def add_to_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net, session = _session(ctx)
-    peer = _peer(net, msg["peerId"])
-    if peer == net.account_id:
-        raise CommandError("the room's own account cannot be its contact")
-    existing = net.contacts.get(peer)
-    name = (msg.get("peerDn") or "").strip() or (existing.name if existing else "")
-    await _ask(session.roster_set(peer, name, existing.groups if existing else ()))
-    session.subscribe(peer)
+    with refused():
+        peer = await ctx.room.abook.add_contact(msg["peerId"], (msg.get("peerDn") or "").strip())
     return {"callId": peer} if peer != msg["peerId"] else {}
 
 
 @command("removeFromAbook")
 async def remove_from_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    peer = _peer(net, msg["peerId"])
-    _contact(net, peer)
-    await _ask(session.roster_remove(peer))
+    with refused():
+        await ctx.room.abook.remove_contact(msg["peerId"])
 
 
 @command("renameInAbook")
 async def rename_in_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    peer = _peer(net, msg["peerId"])
-    item = _contact(net, peer)
-    name = msg["peerDn"].strip()
-    if not name:
-        raise CommandError("'peerDn' is empty")
-    await _ask(session.roster_set(peer, name, item.groups))
+    with refused():
+        await ctx.room.abook.rename_contact(msg["peerId"], msg["peerDn"].strip())
 
 
 # --- groups ------------------------------------------------------------------------------
 @command("getGroups")
 async def get_groups(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"groups": ctx.room.net.group_list() if ctx.room.net.logged_in else []}
-
-
-def _group(net: NetworkService, group_id: int) -> str:
-    name = net.find_group(group_id)
-    if name is None:
-        raise CommandError(f"there is no group with groupId {group_id}")
-    return name
-
-
-def _group_entry(net: NetworkService, name: str) -> dict[str, Any]:
-    for group in net.group_list():
-        if group["name"] == name:
-            return group
-    return {"groupId": net.groups.group_id(net.account_id, name), "name": name, "users": []}
-
-
-async def _set_groups(session: XmppSession, net: NetworkService, peer: str, groups: tuple[str, ...]) -> None:
-    item = net.contacts[peer]
-    await _ask(session.roster_set(peer, item.name, groups))
+    return {"groups": ctx.room.abook.groups()}
 
 
 @command("createGroup")
 async def create_group(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net, _ = _session(ctx)
-    name = msg["name"].strip()
-    if not name or len(name) > 256:
-        raise CommandError("a group name must have 1..256 characters")
-    if name in {g["name"] for g in net.group_list()}:
-        raise CommandError(f"a group named '{name}' already exists")
-    group_id = net.groups.add_empty(net.account_id, name)
-    ctx.room.bus.publish("groupsAdded", {"groups": [{"groupId": group_id, "name": name, "users": []}]})
-    return {"groupId": group_id}
+    with refused():
+        return {"groupId": ctx.room.abook.create_group(msg["name"].strip())}
 
 
 @command("removeGroup")
 async def remove_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    name = _group(net, msg["groupId"])
-    entry = _group_entry(net, name)
-    for user in entry["users"]:
-        item = net.contacts[user["peerId"]]
-        await _set_groups(session, net, user["peerId"], tuple(g for g in item.groups if g != name))
-    net.groups.forget(net.account_id, name)
-    ctx.room.bus.publish("groupsRemoved", {"groups": [entry]})
+    with refused():
+        await ctx.room.abook.remove_group(msg["groupId"])
 
 
 @command("renameGroup")
 async def rename_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    old = _group(net, msg["groupId"])
-    new = msg["newName"].strip()
-    if not new or len(new) > 256:
-        raise CommandError("a group name must have 1..256 characters")
-    if new != old and new in {g["name"] for g in net.group_list()}:
-        raise CommandError(f"a group named '{new}' already exists")
-    members = [u["peerId"] for u in _group_entry(net, old)["users"]]
-    net.groups.rename(net.account_id, old, new)
-    for peer in members:
-        item = net.contacts[peer]
-        await _set_groups(session, net, peer, tuple(new if g == old else g for g in item.groups))
-    ctx.room.bus.publish("groupsRenamed", {"groups": [{"groupId": msg["groupId"], "name": new, "oldName": old}]})
+    with refused():
+        await ctx.room.abook.rename_group(msg["groupId"], msg["newName"].strip())
 
 
 @command("addToGroup")
 async def add_to_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    name = _group(net, msg["groupId"])
-    peer = _peer(net, msg["peerId"])
-    item = _contact(net, peer)
-    if name in item.groups:
-        raise CommandError(f"'{peer}' is already in group '{name}'")
-    await _set_groups(session, net, peer, (*item.groups, name))
+    with refused():
+        await ctx.room.abook.add_to_group(msg["groupId"], msg["peerId"])
 
 
 @command("removeFromGroup")
 async def remove_from_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    name = _group(net, msg["groupId"])
-    peer = _peer(net, msg["peerId"])
-    item = _contact(net, peer)
-    if name not in item.groups:
-        raise CommandError(f"'{peer}' is not in group '{name}'")
-    if len(item.groups) == 1:
-        net.groups.add_empty(net.account_id, name)  # the group stays when its last member leaves
-    await _set_groups(session, net, peer, tuple(g for g in item.groups if g != name))
+    with refused():
+        await ctx.room.abook.remove_from_group(msg["groupId"], msg["peerId"])
 
 
 # --- block list ----------------------------------------------------------------------------
 @command("block")
 async def block(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net, session = _session(ctx)
-    peer = _peer(net, msg["peerId"])
-    if peer == net.account_id:
-        raise CommandError("the room cannot block its own account")
-    await _ask(session.block(peer))
-    return {"peerId": peer}
+    with refused():
+        return {"peerId": await ctx.room.abook.block(msg["peerId"])}
 
 
 @command("unblock")
 async def unblock(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net, session = _session(ctx)
-    peer = _peer(net, msg["peerId"])
-    if peer not in session.blocked:
-        raise CommandError(f"'{peer}' is not blocked")
-    await _ask(session.unblock(peer))
-    return {"peerId": peer}
+    with refused():
+        return {"peerId": await ctx.room.abook.unblock(msg["peerId"])}
 
 
 @command("getBanList")
 async def get_ban_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net, session = _session(ctx)
-    jids = await _ask(session.blocklist())
-    return {"banList": [{"peerId": jid, "peerDn": net.peer_dn(jid)} for jid in jids]}
+    with refused():
+        return {"banList": await ctx.room.abook.ban_list()}
 
 
 # --- details ---------------------------------------------------------------------------------
 @command("getContactDetails")
 async def get_contact_details(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    net, session = _session(ctx)
-    peer = _peer(net, msg["peerId"])
-
-    async def fetch() -> None:
-        try:
-            card = await session.vcard(peer if peer != net.account_id else None)
-        except (IqError, IqTimeout, asyncio.CancelledError):
-            card = {}
-        ctx.room.bus.publish(
-            "detailsInfo",
-            {
-                "peerId": peer,
-                "peerDn": net.peer_dn(peer) if peer in net.contacts else (card.get("fn") or peer.split("@")[0]),
-                "firstName": card.get("given", ""),
-                "lastName": card.get("family", ""),
-                "mobilePhone": card.get("mobile", ""),
-                "workPhone": card.get("work", ""),
-                "homePhone": card.get("home", ""),
-                "company": card.get("company", ""),
-                "isEditable": peer == net.account_id,
-            },
-        )
-
-    net._spawn(fetch())
+    with refused():
+        ctx.room.abook.fetch_details(msg["peerId"])
 
 
 @command("getDisplayNameById")
 async def get_display_name_by_id(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net = ctx.room.net
-    peer = _peer(net, msg["peerId"])
-    if peer == net.account_id:
-        return {"peerId": peer, "peerDn": net.display_name}
-    item = net.contacts.get(peer)
-    if item is not None and item.name:
-        return {"peerId": peer, "peerDn": item.name}
-    if net.logged_in and net.session is not None:
-        try:
-            card = await asyncio.wait_for(net.session.vcard(peer), 5.0)
-        except (IqError, IqTimeout, TimeoutError):
-            card = {}
-        if card.get("fn") or card.get("nickname"):
-            return {"peerId": peer, "peerDn": card.get("fn") or card.get("nickname")}
-    return {"peerId": peer, "peerDn": peer.split("@")[0]}
+    with refused():
+        return await ctx.room.abook.display_name(msg["peerId"])

@@ -7,12 +7,8 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
-from meetroom.ids import IdError
-from meetroom.net.service import DEFAULT_PORT, NotConnected
-
-
-def _server_text(entry: dict[str, Any]) -> str:
-    return entry["server"] if entry["port"] == DEFAULT_PORT else f"{entry['server']}:{entry['port']}"
+from meetroom.commands.refusals import refused
+from meetroom.net.service import DEFAULT_PORT, server_text
 
 
 @command("connectToServer", params={"port": ("integer|string", False)})
@@ -37,33 +33,27 @@ async def connect_to_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
 
 @command("connectToService")
 async def connect_to_service(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    servers = ctx.room.net.creds.servers()
-    if not servers:
-        raise CommandError("no conferencing service is configured: use connectToServer with an XMPP server address")
-    await ctx.room.net.connect_to_server(servers[0]["server"], servers[0]["port"], service=True)
+    with refused():
+        await ctx.room.net.connect_to_service()
 
 
 @command("getAvailableServersList")
 async def get_available_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    # meetroom does not search the network for servers; it offers the ones it has used
-    servers = [
-        {"serverName": _server_text(s), "server": s["server"], "port": s["port"]} for s in ctx.room.net.creds.servers()
-    ]
-    ctx.room.bus.publish("availableServersListLoaded", {"serverList": servers})
+    ctx.room.net.announce_available_servers()
 
 
 @command("getLastUsedServersList")
 async def get_last_used_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     if msg["count"] < 0:
         raise CommandError("'count' must not be negative")
-    servers = ctx.room.net.creds.servers()[: msg["count"]]
-    return {"lastUsedServersList": [_server_text(s) for s in servers]}
+    servers = ctx.room.net.servers()[: msg["count"]]
+    return {"lastUsedServersList": [server_text(s) for s in servers]}
 
 
 @command("removeFromServersList")
 async def remove_from_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    if not ctx.room.net.creds.remove_server(msg["serverName"].strip()):
-        raise CommandError(f"'{msg['serverName']}' is not in the list of servers")
+    with refused():
+        ctx.room.net.remove_server(msg["serverName"].strip())
 
 
 @command("getServerDomain")
@@ -76,10 +66,8 @@ async def get_server_domain(ctx: CommandContext, msg: dict[str, Any]) -> dict[st
 async def login(ctx: CommandContext, msg: dict[str, Any]) -> None:
     if not msg["password"]:
         raise CommandError("'password' is empty")
-    try:
+    with refused():
         await ctx.room.net.login(msg["login"], msg["password"])
-    except (IdError, NotConnected) as exc:
-        raise CommandError(str(exc)) from None
 
 
 @command("logout")

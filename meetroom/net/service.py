@@ -2,7 +2,8 @@
 
 It owns the connection life cycle (appState 0 → 1 → 2 → 3 and back), turns what the XMPP
 session reports into API notifications, keeps the chat history and reconnects with backoff
-after a loss. Command handlers call it; it never touches a WebSocket.
+after a loss. Command handlers call it; it never touches a WebSocket, and it announces every
+change itself through the event sink it is given.
 """
 
 from __future__ import annotations
@@ -14,20 +15,24 @@ import logging
 import ssl
 import time
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from meetroom import ids
-from meetroom.core.appstate import EXT_AVAILABLE, EXT_OFFLINE, AppState
+from meetroom.core.appstate import EXT_AVAILABLE, EXT_OFFLINE, AppState, AppStateMachine
+from meetroom.core.events import Events
+from meetroom.core.settings import Settings
 from meetroom.core.tasks import TaskSet
-from meetroom.net.chatstore import INCOMING, OUTGOING, ChatStore, chat_id
+from meetroom.net.chatstore import INCOMING, OUTGOING, ChatStore, StoredMessage, chat_id
 from meetroom.net.credentials import CredentialStore
+from meetroom.net.errors import BadPeerId, NetworkError, NotConnected
 from meetroom.net.groups import GroupBook
 from meetroom.net.presence import OWN_BUSY, OWN_IDLE, ContactPresence
 from meetroom.net.probe import ProbeError, ServerLink
 from meetroom.net.xmpp import ChatMessage, LoginFailed, PresenceInfo, RosterItem, XmppSession, tls_context
+from meetroom.store.db import Store
 
-if TYPE_CHECKING:
-    from meetroom.app import Room
+__all__ = ["DEFAULT_PORT", "NetworkService", "NotConnected"]
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +53,22 @@ def _is_address(text: str) -> bool:
         return False
 
 
-class NotConnected(Exception):
-    pass
+def server_text(entry: dict[str, Any]) -> str:
+    """A remembered server as the server lists show it: the port only when not the default."""
+    return entry["server"] if entry["port"] == DEFAULT_PORT else f"{entry['server']}:{entry['port']}"
 
 
 class NetworkService:
-    def __init__(self, room: Room) -> None:
-        self.room = room
-        self.chats = ChatStore(room.store.path)
-        self.groups = GroupBook(room.store)
-        self.creds = CredentialStore(room.store, room.options.data_dir / "network.key")
+    def __init__(
+        self, settings: Settings, store: Store, appstate: AppStateMachine, events: Events, key_path: Path
+    ) -> None:
+        """`key_path` holds the key the remembered login is encrypted with."""
+        self.settings = settings
+        self.appstate = appstate
+        self.events = events
+        self.chats = ChatStore(store.path)
+        self.groups = GroupBook(store)
+        self.creds = CredentialStore(store, key_path)
         self.server = ""
         self.port = 0
         self.domain = ""
@@ -73,7 +84,7 @@ class NetworkService:
         self._background = TaskSet()
         self._login: tuple[str, str] | None = None  # kept in memory for re-login after a loss
         self._published_ext: int | None = None
-        room.appstate.on_change(self._own_status_changed)
+        appstate.on_change(self._own_status_changed)
 
     # --- helpers ----------------------------------------------------------------------
     @property
@@ -86,12 +97,13 @@ class NetworkService:
             extra["ext_status"] = EXT_AVAILABLE
         elif state < AppState.NORMAL:
             extra["ext_status"] = EXT_OFFLINE
-        self.room.appstate.update(state=state, **extra)
+        self.appstate.update(state=state, **extra)
 
     def _publish(self, event: str, fields: dict[str, Any]) -> None:
-        self.room.bus.publish(event, fields)
+        self.events.publish(event, fields)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run a background job that ends with the service (close cancels it)."""
         return self._background.spawn(coro)
 
     def _server_fields(self) -> dict[str, Any]:
@@ -99,7 +111,7 @@ class NetworkService:
 
     def domain_for(self, server: str) -> str:
         """The XMPP domain to ask the server for: setting, else its name, else localhost."""
-        configured = str(self.room.settings.get("serverDomain") or "").strip().lower()
+        configured = str(self.settings.get("serverDomain") or "").strip().lower()
         if configured:
             return configured
         return "localhost" if _is_address(server) else server.lower()
@@ -112,11 +124,11 @@ class NetworkService:
     # --- start and stop ---------------------------------------------------------------
     async def start(self) -> None:
         """Reconnect to the remembered server (and log in) after a restart."""
-        self._spawn(asyncio.to_thread(tls_context))  # warm up off the event loop
+        self.spawn(asyncio.to_thread(tls_context))  # warm up off the event loop
         current = self.creds.current_server()
         if not current:
             return
-        login = self.creds.load_login() if self.room.settings.get("enableAutologin") else None
+        login = self.creds.load_login() if self.settings.get("enableAutologin") else None
         self._login = login
         self._begin(current["server"], int(current["port"]), bool(current.get("service")), recovering=True)
 
@@ -216,10 +228,13 @@ class NetworkService:
         return ids.call_id(login, self.domain)
 
     async def login(self, login: str, password: str) -> None:
-        if self.room.appstate.state < AppState.LOGIN:
+        if self.appstate.state < AppState.LOGIN:
             raise NotConnected("not connected to a server: send connectToServer first")
-        self.login_jid(login)  # raises IdError on a malformed login
-        self._spawn(self._do_login(login, password))
+        try:
+            self.login_jid(login)
+        except ids.IdError as exc:
+            raise BadPeerId(str(exc)) from None
+        self.spawn(self._do_login(login, password))
 
     async def _do_login(self, login: str, password: str) -> int:
         bare = self.login_jid(login)
@@ -229,8 +244,8 @@ class NetworkService:
                 return 1
             await self.logout(notify=False)
         jid = f"{bare}/{self.creds.resource()}"
-        keepalive = float(self.room.settings.get("serverKeepaliveInterval"))
-        cafile = str(self.room.settings.get("serverCaFile") or "")
+        keepalive = float(self.settings.get("serverKeepaliveInterval"))
+        cafile = str(self.settings.get("serverCaFile") or "")
         try:
             session = XmppSession(jid, password, self.server, self.port, self, keepalive=keepalive, cafile=cafile)
         except (OSError, ssl.SSLError) as exc:
@@ -250,7 +265,7 @@ class NetworkService:
         self.account_id = session.bare
         self.display_name = await self._own_name(session)
         self._login = (login, password)
-        if self.room.settings.get("enableAutologin"):
+        if self.settings.get("enableAutologin"):
             self.creds.save_login(login, password)
         self.contacts = dict(session.roster)
         self._published_ext = None
@@ -259,8 +274,8 @@ class NetworkService:
         self._state(AppState.NORMAL)
         self._publish("login", {"result": 0, "peerId": self.account_id, "peerDn": self.display_name})
         self._publish("abReceivedAfterLogin", {"abook": self.abook()})
-        self._spawn(self._sync_archive(session))
-        self._spawn(self._fetch_last_seen(session))
+        self.spawn(self._sync_archive(session))
+        self.spawn(self._fetch_last_seen(session))
         return 0
 
     async def _fetch_last_seen(self, session: XmppSession) -> None:
@@ -306,7 +321,7 @@ class NetworkService:
         self.presence.clear()
         if notify:
             self._publish("logout", {"result": True, "cause": 0})
-        if self.room.appstate.state >= AppState.LOGIN and self.server:
+        if self.appstate.state >= AppState.LOGIN and self.server:
             try:
                 await self._open_link()
                 self._state(AppState.LOGIN)
@@ -321,7 +336,7 @@ class NetworkService:
     def _publish_own_presence(self) -> None:
         if self.session is None:
             return
-        status = self.room.appstate.status
+        status = self.appstate.status
         busy = status.ext_status in (5, 7, 8, 9, 10) or status.state >= AppState.WAIT
         ext = OWN_BUSY if busy else OWN_IDLE
         key = (ext, status.additional_status)
@@ -350,7 +365,45 @@ class NetworkService:
         return self.session
 
     def to_call_id(self, peer: str) -> str:
-        return ids.call_id(peer, self.domain)
+        """The CallId of a peer text on this server; BadPeerId (an IdError) when it is none."""
+        try:
+            return ids.call_id(peer, self.domain)
+        except ids.IdError as exc:
+            raise BadPeerId(str(exc)) from None
+
+    def to_target(self, peer: str) -> str:
+        """An InstanceId kept as it is, else the CallId: where a message to `peer` goes."""
+        try:
+            return ids.instance_or_call_id(peer, self.domain)
+        except ids.IdError as exc:
+            raise BadPeerId(str(exc)) from None
+
+    def send_command(self, peer: str, text: str) -> None:
+        """sendCommand: a text to another room (or a person's client), announced as sent."""
+        session = self.require_session()
+        session.send_command(self.to_target(peer), text)
+        self._publish("commandSent", {"peerId": peer, "command": text, "confId": ""})
+
+    # --- server lists -----------------------------------------------------------------
+    def servers(self) -> list[dict[str, Any]]:
+        """The servers this room has used, the latest first."""
+        return self.creds.servers()
+
+    def remove_server(self, text: str) -> None:
+        if not self.creds.remove_server(text):
+            raise NetworkError(f"'{text}' is not in the list of servers")
+
+    def announce_available_servers(self) -> None:
+        """getAvailableServersList: meetroom searches no network, it offers the servers it has used."""
+        servers = [{"serverName": server_text(s), "server": s["server"], "port": s["port"]} for s in self.servers()]
+        self._publish("availableServersListLoaded", {"serverList": servers})
+
+    async def connect_to_service(self) -> None:
+        """connectToService: the remembered service, which is the latest server used."""
+        servers = self.servers()
+        if not servers:
+            raise NetworkError("no conferencing service is configured: use connectToServer with an XMPP server address")
+        await self.connect_to_server(servers[0]["server"], servers[0]["port"], service=True)
 
     # --- SessionListener --------------------------------------------------------------
     def roster_pushed(self, items: list[RosterItem]) -> None:
@@ -456,12 +509,12 @@ class NetworkService:
     def session_lost(self, reason: str, *, retry: bool) -> None:
         session, self.session = self.session, None
         if session is not None:
-            self._spawn(session.stop())
+            self.spawn(session.stop())
         if not retry:
             self._login = None
             self.account_id = self.display_name = ""
             self._publish("logout", {"result": True, "cause": 1, "reason": reason})
-            self._spawn(self._after_forced_logout(reason))
+            self.spawn(self._after_forced_logout(reason))
             return
         self._state(AppState.CONNECTING)
         self._lost(reason)
@@ -476,12 +529,41 @@ class NetworkService:
 
     # --- chat -------------------------------------------------------------------------
     def send_chat(self, peer: str, text: str) -> str:
+        """Send a chat message, keep it in the history and announce it; returns the CallId."""
         session = self.require_session()
-        target = ids.instance_or_call_id(peer, self.domain)
-        bare = ids.call_id(peer, self.domain)
+        target = self.to_target(peer)
+        bare = self.to_call_id(peer)
         msg_id = session.send_chat(target, text)
         self.chats.add(self.account_id, bare, OUTGOING, text, time.time(), [msg_id])
+        self._publish("chatMessageSent", {"peerId": bare, "message": text, "chatId": chat_id(bare)})
         return bare
+
+    def chat_peer(self, cid: str) -> str:
+        """The CallId a chat id (or a CallId given in its place) stands for."""
+        if not self.account_id:
+            raise NotConnected("not logged in: send login first")
+        peer = self.chats.peer_of(self.account_id, cid)
+        if peer is None and "@" in cid:  # a CallId given in place of the chat id
+            peer = self.to_call_id(cid)
+        if peer is None:
+            raise NetworkError(f"there is no chat '{cid}'")
+        return peer
+
+    def chat_list(self) -> list[dict[str, Any]]:
+        """getListOfChats: one entry per peer with a stored history; none before a login."""
+        if not self.account_id:
+            return []
+        return [
+            {"chatId": chat_id(peer), "callId": peer, "title": self.peer_dn(peer), "group": False}
+            for peer in self.chats.chats(self.account_id)
+        ]
+
+    def last_messages(self, peer: str, begin: int, count: int) -> list[StoredMessage]:
+        return self.chats.last_messages(self.account_id, peer, begin, count)
+
+    def clear_chat(self, peer: str) -> None:
+        self.chats.clear(self.account_id, peer)
+        self._publish("cmdChatClear", {"id": chat_id(peer), "chatId": chat_id(peer)})
 
     async def _sync_archive(self, session: XmppSession) -> None:
         """Merge the server archive into the local history (messages missed while away)."""
