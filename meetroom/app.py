@@ -19,13 +19,16 @@ from meetroom.api.session import Session
 from meetroom.calls.manager import CallManager
 from meetroom.core.access import ADMIN, PIN, AccessControl
 from meetroom.core.appstate import AppStateMachine
+from meetroom.core.containers import DataContainers
 from meetroom.core.httpsettings import HttpSettings
-from meetroom.core.infowatch import InfoWatch
 from meetroom.core.monitors import MonitorSet
 from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config_json
 from meetroom.core.screensettings import ScreenSettings
 from meetroom.core.settings import Settings
+from meetroom.core.videolayout import VideoLayout
 from meetroom.core.videomatrix import VideoMatrix
+from meetroom.core.window import Window
+from meetroom.infowatch import InfoWatch
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
 from meetroom.media.presets import CameraPresets
@@ -79,7 +82,8 @@ class Room:
         self.appstate = AppStateMachine(lambda: self.http.port)
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
-        self.window = {"windowState": 2, "stayOnTop": False}
+        self.window = Window(self.bus)
+        self.containers = DataContainers(self.store, self.bus)
         self.files = FileStore(self.store, options.data_dir / "files")
         self.uploads = UploadedFiles(self.files, self.bus)
         # the slideshow: slide list, prepared pictures
@@ -90,10 +94,12 @@ class Room:
         self.broadcast = BroadcastPicture(self.media, self.appstate, self.bus)
         self.presets = CameraPresets(self.store, self.media, self.bus)
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
+        self.layout = VideoLayout(self.video_matrix, self.bus)
         self.net = NetworkService(self.settings, self.store, self.appstate, self.bus, options.data_dir / "network.key")
         self.abook = AddressBook(self.net, self.bus)
         self.calls = CallManager(self)
-        self.info = InfoWatch(self)  # overlay token rotation, web manager URL, window restore
+        # overlay token rotation, the web manager's address, plan rights after a login
+        self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None

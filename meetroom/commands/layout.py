@@ -8,14 +8,10 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
-from meetroom.app import Room
-from meetroom.core.videomatrix import LayoutError, VideoMatrix
+from meetroom.commands.refusals import refused
+from meetroom.core.videolayout import VideoLayout
 
 MONITOR_INDEX = {"monitorIndex": ("integer|string", True)}  # the C++ client sends a string
-
-
-def _announce(room: Room) -> None:
-    room.bus.publish("videoMatrixChanged", room.video_matrix.snapshot())
 
 
 def _index(value: Any) -> int:
@@ -28,72 +24,46 @@ def _index(value: Any) -> int:
 
 @command("getVideoMatrix")
 async def get_video_matrix(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.video_matrix.snapshot()
+    return ctx.room.layout.snapshot()
 
 
 @command("changeVideoMatrixType")
 async def change_video_matrix_type(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    try:
-        ctx.room.video_matrix.set_type(msg["matrixType"])
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    _announce(ctx.room)  # documented to answer with the layout even when the type stays
+    with refused():
+        ctx.room.layout.set_type(msg["matrixType"])
 
 
-def _slot_command(name: str, action: Callable[..., bool], *fields: str) -> None:
-    """Register `name`: call the VideoMatrix method `action` with the message's `fields`, announce a change."""
+def _slot_command(name: str, action: Callable[..., None], *fields: str) -> None:
+    """Register `name`: call the VideoLayout method `action` with the message's `fields`."""
 
     async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        try:
-            changed = action(ctx.room.video_matrix, *(msg[f] for f in fields))
-        except LayoutError as exc:
-            raise CommandError(str(exc)) from None
-        if changed:
-            _announce(ctx.room)
+        with refused():
+            action(ctx.room.layout, *(msg[f] for f in fields))
 
     command(name)(handler)
 
 
-_slot_command("hideVideoSlot", VideoMatrix.hide, "callId")
-_slot_command("showVideoSlot", VideoMatrix.show, "callId")
-_slot_command("swapVideoSlots", VideoMatrix.swap, "callId1", "callId2")
+_slot_command("hideVideoSlot", VideoLayout.hide, "callId")
+_slot_command("showVideoSlot", VideoLayout.show, "callId")
+_slot_command("swapVideoSlots", VideoLayout.swap, "callId1", "callId2")
 
 
 @command("moveVideoSlotToMonitor", params={"callId": ("string", True), **MONITOR_INDEX})
 async def move_video_slot_to_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    room = ctx.room
-    matrix = room.video_matrix
     index = _index(msg["monitorIndex"])
-    try:
-        matrix.move_to_monitor(msg["callId"], index)
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    slot = matrix.slot(msg["callId"])
-    room.bus.publish(
-        "videoSlotMovedToMonitor", {"callId": slot.id, "peerDn": matrix.name_of(slot), **matrix.monitor_fields(index)}
-    )
-    _announce(room)
+    with refused():
+        ctx.room.layout.move_to_monitor(msg["callId"], index)
 
 
 @command("removeVideoSlotFromMonitor", params=MONITOR_INDEX)
 async def remove_video_slot_from_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    room = ctx.room
     index = _index(msg["monitorIndex"])
-    try:
-        slot_id = room.video_matrix.remove_from_monitor(index)
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    room.bus.publish("videoSlotRemovedFromMonitor", {"callId": slot_id, **room.video_matrix.monitor_fields(index)})
-    _announce(room)
+    with refused():
+        ctx.room.layout.remove_from_monitor(index)
 
 
 @command("changeCurrentMonitor", params=MONITOR_INDEX)
 async def change_current_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    room = ctx.room
-    try:
-        changed = room.video_matrix.set_current_monitor(_index(msg["monitorIndex"]))
-    except LayoutError as exc:
-        raise CommandError(str(exc)) from None
-    if changed:
-        room.bus.publish("monitorsInfoUpdated", room.video_matrix.monitors.info("2"))
-        _announce(room)
+    index = _index(msg["monitorIndex"])
+    with refused():
+        ctx.room.layout.set_current_monitor(index)

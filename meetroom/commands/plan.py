@@ -12,7 +12,7 @@ from meetroom.core.plan import MAX_CONF_TITLE_LENGTH, tariff_restrictions
 @command("getTariffRestrictions")
 async def get_tariff_restrictions(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     # meetroom grants the same rights with or without a login, so they are known at any time.
-    return tariff_restrictions(ctx.room)
+    return tariff_restrictions()
 
 
 @command("getMaxConfTitleLength")

@@ -10,11 +10,12 @@ from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import command
 from meetroom.api.session import ADMIN
+from meetroom.calls.bitrate import video_limits_kbps
+from meetroom.commands.refusals import refused
 from meetroom.core.systeminfo import system_info
 
 log = logging.getLogger(__name__)
 
-WINDOW_STATES = (0, 1, 2, 3)  # hidden, minimised, maximised/full screen, normal
 PERPETUAL_LICENCE_END = 253402300799  # 9999-12-31T23:59:59Z: a licence that does not expire
 
 
@@ -40,7 +41,8 @@ async def set_settings(ctx: CommandContext, msg: dict[str, Any]) -> None:
 
 @command("getSystemInfo")
 async def get_system_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return system_info(ctx.room)
+    room = ctx.room
+    return system_info(room.version, room.account(), room.media.camera_info(), video_limits_kbps())
 
 
 @command("getMonitorsInfo")
@@ -50,16 +52,8 @@ async def get_monitors_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[st
 
 @command("changeWindowState")
 async def change_window_state(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    window = dict(ctx.room.window)
-    if "windowState" in msg:
-        if msg["windowState"] not in WINDOW_STATES:
-            raise CommandError(f"windowState must be one of {list(WINDOW_STATES)}")
-        window["windowState"] = msg["windowState"]
-    if "stayOnTop" in msg:
-        window["stayOnTop"] = msg["stayOnTop"]
-    if window != ctx.room.window:
-        ctx.room.window = window
-        ctx.room.bus.publish("windowStateChanged", window)
+    with refused():
+        ctx.room.window.change(msg.get("windowState"), msg.get("stayOnTop"))
 
 
 @command("getLicenseType")

@@ -16,7 +16,7 @@ from meetroom.commands.system import change_window_state
 @command("restoreWindow")
 async def restore_window(ctx: CommandContext, msg: dict[str, Any]) -> None:
     # Back to the last shown state (full screen or normal); nothing happens if already shown.
-    await change_window_state(ctx, {"windowState": ctx.room.info.restore_state})
+    await change_window_state(ctx, {"windowState": ctx.room.window.restore_state})
 
 
 @command("showMainWindow")

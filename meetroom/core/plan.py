@@ -7,12 +7,9 @@ shape (with the per-mode speaker/participant schemas) so that both commands alwa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from meetroom.core.systeminfo import system_info
-
-if TYPE_CHECKING:
-    from meetroom.app import Room
+from meetroom.core.systeminfo import PERMISSIONS
 
 # Longest conference title createConference accepts; getMaxConfTitleLength reports it.
 MAX_CONF_TITLE_LENGTH = 128
@@ -24,9 +21,9 @@ def _schema(casters: int, participants: int) -> list[dict[str, int]]:
     return [{"maxCasters": casters, "maxParticipants": participants}]
 
 
-def tariff_restrictions(room: Room) -> dict[str, Any]:
+def tariff_restrictions() -> dict[str, Any]:
     """The rights of the logged-in account, derived from the room's own permissions."""
-    rights = dict(system_info(room)["permissionsInfo"])
+    rights = dict(PERMISSIONS)
     sym, asym, role, podium = (
         rights["symMaxNumber"],
         rights["asymMaxNumber"],

@@ -1,18 +1,29 @@
-"""getSystemInfo: versions, account, plan permissions, bitrate limits and camera facts."""
+"""getSystemInfo: versions, account, plan permissions, bitrate limits and camera facts.
+
+The facts that live elsewhere (the account, the camera, the encoder's bitrate range) are passed
+in, so this module depends on no service and on nothing above core/.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from meetroom.app import Room
-
-
-def encoder_bitrate_limits() -> dict[str, int]:
-    """The video encoder's real range in kbit/s (the governed VP8 encoder adapts within it)."""
-    from meetroom.calls.bitrate import video_limits_kbps
-
-    return video_limits_kbps()
+# The rights meetroom grants every account: it has no tariffs (core/plan.py derives the
+# getTariffRestrictions shape from these).
+PERMISSIONS: dict[str, Any] = {
+    "tariffName": "meetroom",
+    "p2p": True,
+    "createMulti": True,
+    "symMaxNumber": 16,
+    "asymMaxNumber": 16,
+    "roleMaxNumber": 16,
+    "rlMaxNumber": 16,
+    "canUseSlideShow": True,
+    "canUseDesktopSharing": True,
+    "canChangeAddressBook": True,
+    "canEditGroups": True,
+    "canUseDialer": True,
+}
 
 
 def version_parts(version: str) -> dict[str, int]:
@@ -21,31 +32,20 @@ def version_parts(version: str) -> dict[str, int]:
     return dict(zip(("major", "minor", "revision", "build"), numbers, strict=True))
 
 
-def system_info(room: Room) -> dict[str, Any]:
-    parts = version_parts(room.version)
-    account = room.account()
+def system_info(
+    version: str, account: dict[str, str], camera_info: dict[str, Any], bitrate_limits: dict[str, int]
+) -> dict[str, Any]:
+    """The getSystemInfo reply; `bitrate_limits` is the video encoder's real range in kbit/s."""
+    parts = version_parts(version)
     return {
         "authInfo": account,
         "fileInfo": dict(parts),
         "productInfo": dict(parts),
-        "permissionsInfo": {
-            "tariffName": "meetroom",
-            "p2p": True,
-            "createMulti": True,
-            "symMaxNumber": 16,
-            "asymMaxNumber": 16,
-            "roleMaxNumber": 16,
-            "rlMaxNumber": 16,
-            "canUseSlideShow": True,
-            "canUseDesktopSharing": True,
-            "canChangeAddressBook": True,
-            "canEditGroups": True,
-            "canUseDialer": True,
-        },
-        "bitrateLimits": encoder_bitrate_limits(),
+        "permissionsInfo": dict(PERMISSIONS),
+        "bitrateLimits": bitrate_limits,
         "systemRating": {
             "videoQuality": {"send": "720p", "receiveP2P": "720p", "receiveGroup": "360p"},
             "videoContentLevels": {"send": 3, "receiveP2P": 3, "receiveGroup": 2, "bench": 3},
         },
-        "cameraInfo": room.media.camera_info(),
+        "cameraInfo": camera_info,
     }

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from meetroom.core.errors import DomainError
 from meetroom.core.layout import MATRIX_TYPES, slot_rects
 from meetroom.core.monitors import MonitorSet
 
@@ -24,7 +25,7 @@ class Slot:
     name: str = ""
 
 
-class LayoutError(ValueError):
+class LayoutError(DomainError, ValueError):
     """A layout change that cannot be made; the message says why."""
 
 
