@@ -28,6 +28,7 @@ from meetroom.core.settings import Settings
 from meetroom.core.videolayout import VideoLayout
 from meetroom.core.videomatrix import VideoMatrix
 from meetroom.core.window import Window
+from meetroom.httpcontrol import HttpControl
 from meetroom.infowatch import InfoWatch
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
@@ -81,6 +82,9 @@ class Room:
         self.http = HttpServer(self)
         self.appstate = AppStateMachine(lambda: self.http.port)
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
+        self.http_control = HttpControl(
+            self.http, self.http_settings, self.bus, self.write_config, self.appstate.announce
+        )
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
         self.window = Window(self.bus)
         self.containers = DataContainers(self.store, self.bus)
