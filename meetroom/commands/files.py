@@ -26,8 +26,8 @@ def file_record(room: Room, value: Any) -> FileRecord:
 
 def file_in_use(room: Room, file_id: int, *, slides: bool = True) -> str | None:
     use = room.screen_settings.uses(file_id)
-    if use is None and room.appstate.status.broadcast_picture.get("fileId") == file_id:
-        use = "the broadcast picture"
+    if use is None:
+        use = room.broadcast.uses(file_id)
     if use is None and slides:
         use = room.slides.uses(file_id)
     return use

@@ -28,6 +28,10 @@ class BroadcastPicture:
             return {"running": False, "fileId": 0, "fileName": ""}
         return dict(state)
 
+    def uses(self, file_id: int) -> str | None:
+        """What the file is used as here, if anything (a file in use cannot be deleted)."""
+        return "the broadcast picture" if self.appstate.status.broadcast_picture.get("fileId") == file_id else None
+
     def start(self, path: Path, file_id: int, file_name: str) -> None:
         self.media.show_picture(path)
         self._set({"running": True, "fileId": file_id, "fileName": file_name})
