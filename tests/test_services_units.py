@@ -412,3 +412,46 @@ def test_layout_changes_are_announced_by_the_layout(events: Recorder) -> None:
         layout.hide("nobody@localhost")
     assert isinstance(refused.value, DomainError)
     assert events.take() == [("videoMatrixChanged", matrix.snapshot(), False)]
+
+
+async def test_slides_announce_the_list_and_use_the_given_web_address(
+    store: Store, events: Recorder, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from meetroom.media.slides import SlideService
+    from meetroom.media.uploads import UploadedFiles
+    from meetroom.store.files import FileStore
+
+    files = FileStore(store, tmp_path / "files")
+    file_id, temp = files.new_upload()
+    Image.new("RGB", (64, 36), "navy").save(temp, format="PNG")
+    record = files.commit(file_id, temp, "one.png", temp.stat().st_size, "image/png")
+    slides = SlideService(
+        store, UploadedFiles(files, events), events, tmp_path / "slides", lambda: "http://10.1.2.3:8766/"
+    )
+    try:
+        assert slides.add(record.id, record.name) == 0
+        slides.start_show("Plan", 0)
+        for _ in range(100):
+            if "slideUploaded" in events.names():
+                break
+            await asyncio.sleep(0.05)
+        names = events.names()
+        assert names[:3] == ["slideAdded", "imageAddedToCachingQueue", "slideShowAvailabilityChanged"]
+        assert "mySlideShowStarted" in names and "slideCached" in names
+        uploaded = next(fields for name, fields, _ in events.events if name == "slideUploaded")
+        assert uploaded == {"idx": 0, "url": f"http://10.1.2.3:8766/slides/{record.id}"}
+        events.take()
+        slides.remove_all(delete_files=True)
+        assert events.names() == [
+            "fileTransferFileDeleted",
+            "mySlideShowStopped",
+            "allSlidesRemoved",
+            "slideShowCleared",
+            "slideShowAvailabilityChanged",
+        ]
+        assert events.events[0][1] == {"file": record.entry()}
+        assert files.get(record.id) is None
+    finally:
+        await slides.close()
