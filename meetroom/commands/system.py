@@ -8,9 +8,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.api.session import ADMIN
 from meetroom.core.systeminfo import system_info
+
+commands = CommandTable()
+command = commands.command
 
 log = logging.getLogger(__name__)
 
