@@ -135,3 +135,25 @@ def test_registry_joins_tables_with_the_catalog():
     third.command("getLogo")(handler)
     with pytest.raises(RuntimeError, match="registered twice"):
         Registry([first, third], catalog.commands())
+
+
+async def test_domain_errors_of_services_answer_with_their_own_text(tmp_path, session):
+    """Settings, HTTP settings and the network raise DomainErrors; the dispatcher alone replies."""
+    room = _room(tmp_path)
+    try:
+        assert (await room.dispatcher.dispatch(session, _request("auth", type="unsecured")))["previleges"] == 2
+        cases = [
+            (_request("setSettings", settings={"nope": 1}), "unknown setting 'nope'"),
+            (_request("setSettings", settings={"showTime": 1}), "setting 'showTime' must be bool"),
+            (_request("setHttpServerSettings", settings={"nope": 1}), "unknown HTTP server setting 'nope'"),
+            (
+                _request("setHttpServerSettings", settings={"httpServerPort": "²"}),
+                "invalid literal for int() with base 10: '²'",
+            ),
+            (_request("searchContact", searchString="x"), "not logged in: send login first"),
+        ]
+        for text, error in cases:
+            reply = await room.dispatcher.dispatch(session, text)
+            assert reply == {"method": json.loads(text)["method"], "requestId": 7, "result": False, "error": error}
+    finally:
+        room.store.close()

@@ -26,10 +26,7 @@ async def get_http_server_settings(ctx: CommandContext, msg: dict[str, Any]) -> 
 @command("setHttpServerSettings", admin_only=True)
 async def set_http_server_settings(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
-    try:
-        checked = room.http_settings.validate(msg["settings"])
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    checked = room.http_settings.validate(msg["settings"])  # HttpSettingError: result:false
     if not checked:
         raise CommandError("'settings' is empty: give at least one name and value")
     for name in room.http_settings.change(checked):

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from meetroom.core.errors import DomainError
 from meetroom.store.db import Store
 
 NS = "http"
 PORT = "httpServerPort"
 CONNECTIONS_LIMIT = "httpServerConnectionsLimit"
 MAX_POST = "httpServerMaxPostFileSizeInBytes"
+
+
+class HttpSettingError(DomainError, ValueError):
+    """A refused HTTP server setting; still a ValueError for callers that catch one."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +74,16 @@ class HttpSettings:
         for name, value in changes.items():
             rule = RULES.get(name)
             if rule is None:
-                raise ValueError(f"unknown HTTP server setting '{name}'")
+                raise HttpSettingError(f"unknown HTTP server setting '{name}'")
             if isinstance(value, str) and value.strip().isdigit():
-                value = int(value)
+                try:
+                    value = int(value)
+                except ValueError as exc:  # digits int() does not read, such as "²"
+                    raise HttpSettingError(str(exc)) from None
             if not isinstance(value, int) or isinstance(value, bool):
-                raise ValueError(f"'{name}' must be an integer")
+                raise HttpSettingError(f"'{name}' must be an integer")
             if not rule.minimum <= value <= rule.maximum:
-                raise ValueError(f"'{name}' must be between {rule.minimum} and {rule.maximum}")
+                raise HttpSettingError(f"'{name}' must be between {rule.minimum} and {rule.maximum}")
             checked[name] = value
         return checked
 
