@@ -12,6 +12,7 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.net.service import NotConnected
 
 commands = CommandTable()
 command = commands.command
@@ -28,7 +29,10 @@ async def search_contact(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, 
     if len(query) > MAX_QUERY:
         raise CommandError(f"'searchString' is longer than {MAX_QUERY} characters")
     net = ctx.room.net
-    net.require_session()  # NotConnected: result:false
+    try:
+        net.require_session()
+    except NotConnected as exc:
+        raise CommandError(str(exc)) from None
     needle = query.casefold()
     found = [
         net.contact_entry(jid)

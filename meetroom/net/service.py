@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from meetroom import ids
 from meetroom.core.appstate import EXT_AVAILABLE, EXT_OFFLINE, AppState
-from meetroom.core.errors import DomainError
 from meetroom.core.tasks import TaskSet
 from meetroom.net.chatstore import INCOMING, OUTGOING, ChatStore, chat_id
 from meetroom.net.credentials import CredentialStore
@@ -49,8 +48,8 @@ def _is_address(text: str) -> bool:
         return False
 
 
-class NotConnected(DomainError):
-    """No server connection or login for what was asked; the text says which step is missing."""
+class NotConnected(Exception):
+    pass
 
 
 class NetworkService:
