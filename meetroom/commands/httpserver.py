@@ -7,15 +7,14 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.app import Room
-from meetroom.web.http import RUNNING, STOPPED
+from meetroom.core.httpsettings import RUNNING, STOPPED
 
 commands = CommandTable()
 command = commands.command
 
 
-def _announce_state(room: Room) -> None:
-    room.bus.publish("httpServerStateChanged", {"state": room.http.state})
+def _announce_state(ctx: CommandContext) -> None:
+    ctx.room.bus.publish("httpServerStateChanged", {"state": ctx.room.http.state})
 
 
 @command("getHttpServerSettings")
@@ -48,7 +47,7 @@ async def start_http_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
         await room.http.start(room.http_settings.port, fixed=True)
     except OSError as exc:
         raise CommandError(f"cannot start the HTTP server: {exc}") from None
-    _announce_state(room)
+    _announce_state(ctx)
     for name in applied:
         room.bus.publish("httpServerSettingChanged", room.http_settings.entry(name), admin_only=True)
     room.write_config()
@@ -61,4 +60,4 @@ async def stop_http_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
     if room.http.state == STOPPED:
         raise CommandError("the HTTP server is already stopped")
     await room.http.stop()
-    _announce_state(room)
+    _announce_state(ctx)

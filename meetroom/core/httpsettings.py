@@ -9,6 +9,7 @@ from meetroom.core.errors import DomainError
 from meetroom.store.db import Store
 
 NS = "http"
+RUNNING, STOPPED = "running", "stopped"  # the server's states, as getHttpServerState names them
 PORT = "httpServerPort"
 CONNECTIONS_LIMIT = "httpServerConnectionsLimit"
 MAX_POST = "httpServerMaxPostFileSizeInBytes"
