@@ -7,14 +7,15 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.core.httpsettings import RUNNING, STOPPED
+from meetroom.app import Room
+from meetroom.web.http import RUNNING, STOPPED
 
 commands = CommandTable()
 command = commands.command
 
 
-def _announce_state(ctx: CommandContext) -> None:
-    ctx.room.bus.publish("httpServerStateChanged", {"state": ctx.room.http.state})
+def _announce_state(room: Room) -> None:
+    room.bus.publish("httpServerStateChanged", {"state": room.http.state})
 
 
 @command("getHttpServerSettings")
@@ -25,7 +26,10 @@ async def get_http_server_settings(ctx: CommandContext, msg: dict[str, Any]) -> 
 @command("setHttpServerSettings", admin_only=True)
 async def set_http_server_settings(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
-    checked = room.http_settings.validate(msg["settings"])  # HttpSettingError: result:false
+    try:
+        checked = room.http_settings.validate(msg["settings"])
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     if not checked:
         raise CommandError("'settings' is empty: give at least one name and value")
     for name in room.http_settings.change(checked):
@@ -47,7 +51,7 @@ async def start_http_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
         await room.http.start(room.http_settings.port, fixed=True)
     except OSError as exc:
         raise CommandError(f"cannot start the HTTP server: {exc}") from None
-    _announce_state(ctx)
+    _announce_state(room)
     for name in applied:
         room.bus.publish("httpServerSettingChanged", room.http_settings.entry(name), admin_only=True)
     room.write_config()
@@ -60,4 +64,4 @@ async def stop_http_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
     if room.http.state == STOPPED:
         raise CommandError("the HTTP server is already stopped")
     await room.http.stop()
-    _announce_state(ctx)
+    _announce_state(room)

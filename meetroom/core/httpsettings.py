@@ -5,18 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from meetroom.core.errors import DomainError
 from meetroom.store.db import Store
 
 NS = "http"
-RUNNING, STOPPED = "running", "stopped"  # the server's states, as getHttpServerState names them
 PORT = "httpServerPort"
 CONNECTIONS_LIMIT = "httpServerConnectionsLimit"
 MAX_POST = "httpServerMaxPostFileSizeInBytes"
-
-
-class HttpSettingError(DomainError, ValueError):
-    """A refused HTTP server setting; still a ValueError for callers that catch one."""
 
 
 @dataclass(frozen=True)
@@ -75,16 +69,13 @@ class HttpSettings:
         for name, value in changes.items():
             rule = RULES.get(name)
             if rule is None:
-                raise HttpSettingError(f"unknown HTTP server setting '{name}'")
+                raise ValueError(f"unknown HTTP server setting '{name}'")
             if isinstance(value, str) and value.strip().isdigit():
-                try:
-                    value = int(value)
-                except ValueError as exc:  # digits int() does not read, such as "²"
-                    raise HttpSettingError(str(exc)) from None
+                value = int(value)
             if not isinstance(value, int) or isinstance(value, bool):
-                raise HttpSettingError(f"'{name}' must be an integer")
+                raise ValueError(f"'{name}' must be an integer")
             if not rule.minimum <= value <= rule.maximum:
-                raise HttpSettingError(f"'{name}' must be between {rule.minimum} and {rule.maximum}")
+                raise ValueError(f"'{name}' must be between {rule.minimum} and {rule.maximum}")
             checked[name] = value
         return checked
 

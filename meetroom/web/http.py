@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from meetroom.core.httpsettings import RUNNING, STOPPED
 from meetroom.core.paths import config_document
 from meetroom.web.listen import bind_port
 
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
     from meetroom.app import Room
 
 log = logging.getLogger(__name__)
+
+RUNNING, STOPPED = "running", "stopped"
 
 # A feature's routes (frames, files, pages, ...): a plain function its module exports; the
 # server is handed the list by whoever builds it, so a server has exactly the routes it was given.
