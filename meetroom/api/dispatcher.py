@@ -93,6 +93,8 @@ class Grant:
 
 
 class Dispatcher:
+    """One room's way from a frame to a reply: its registry, and the context its handlers get."""
+
     def __init__(self, registry: Registry, context: ContextFactory) -> None:
         self.registry = registry
         self._context = context
