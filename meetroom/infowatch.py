@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from meetroom.core.appstate import AppState, AppStateMachine
 from meetroom.core.events import Events
 from meetroom.core.plan import tariff_restrictions
+from meetroom.web.http import RUNNING
 
 Listener = Callable[[dict[str, Any]], None]
-RUNNING = "running"
 
 
 class HttpStatus(Protocol):

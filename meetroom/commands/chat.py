@@ -6,8 +6,11 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.commands.refusals import refused
+
+commands = CommandTable()
+command = commands.command
 
 MAX_MESSAGE = 64 * 1024
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from meetroom.api.context import CommandContext
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.commands.refusals import refused
+
+commands = CommandTable()
+command = commands.command
 
 
 @command("saveData", params={"flags": ("string", False), "flag": ("string", False)})

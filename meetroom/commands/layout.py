@@ -7,9 +7,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.commands.refusals import refused
 from meetroom.core.videolayout import VideoLayout
+
+commands = CommandTable()
+command = commands.command
 
 MONITOR_INDEX = {"monitorIndex": ("integer|string", True)}  # the C++ client sends a string
 

@@ -6,9 +6,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.commands.refusals import refused
 from meetroom.net.service import DEFAULT_PORT, server_text
+
+commands = CommandTable()
+command = commands.command
 
 
 @command("connectToServer", params={"port": ("integer|string", False)})

@@ -13,9 +13,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.commands.refusals import refused
 from meetroom.media.ptz import AXES, RANGES
+
+commands = CommandTable()
+command = commands.command
 
 MAX_PREVIEW_BYTES = 256 * 1024
 

@@ -76,7 +76,10 @@ class HttpSettings:
             if rule is None:
                 raise HttpSettingError(f"unknown HTTP server setting '{name}'")
             if isinstance(value, str) and value.strip().isdigit():
-                value = int(value)
+                try:
+                    value = int(value)
+                except ValueError as exc:  # digits int() does not read, such as '²'; the text stays Python's
+                    raise HttpSettingError(str(exc)) from None
             if not isinstance(value, int) or isinstance(value, bool):
                 raise HttpSettingError(f"'{name}' must be an integer")
             if not rule.minimum <= value <= rule.maximum:

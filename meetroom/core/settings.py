@@ -18,7 +18,7 @@ NS = "settings"
 
 
 class SettingError(DomainError, ValueError):
-    """An unknown setting, a value it does not take, or one only an administrator may change."""
+    """A refused setting change; still a ValueError for callers that catch one."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Setting:
     admin_only: bool = False  # security-relevant: a user-mode connection may not change it
 
     def check(self, value: Any) -> Any:
-        """The value as stored, or ValueError with the reason it is refused."""
+        """The value as stored, or SettingError with the reason it is refused."""
         if self.kind is bool:
             ok = isinstance(value, bool)
         elif self.kind is int:

@@ -12,7 +12,6 @@ from urllib.parse import quote
 from aiohttp import BodyPartReader, web
 
 from meetroom.store.files import parse_id
-from meetroom.web.http import http_routes
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
@@ -29,7 +28,6 @@ def _too_large(limit: int) -> web.Response:
     return web.Response(status=413, text=f"file too large: httpServerMaxPostFileSizeInBytes is {limit}\n")
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     @token_required(room)
     async def upload(request: web.Request) -> web.Response:

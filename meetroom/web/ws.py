@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from meetroom.api.dispatcher import dispatch
 from meetroom.api.envelope import failure
-from meetroom.api.session import Session
+from meetroom.web.wsloop import answer_frames, socket_session
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1 << 20  # larger frames close the connection with 1009
+BINARY_REFUSAL = failure("", "", "binary frames are not supported; send JSON text frames")
 
 
 def peer_host(request: web.Request) -> str:
@@ -30,19 +30,13 @@ def build_ws_app(room: Room) -> web.Application:
             return web.Response(status=426, text="this port speaks the WebSocket control API\n")
         ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=None, compress=False)
         await ws.prepare(request)
-        session = Session(
-            peer_host(request), ws.send_str, lambda code, text: ws.close(code=code, message=text.encode())
-        )
+        session = socket_session(peer_host(request), ws)
         session.origin = request.headers.get("Origin")
         room.attach(session)
         try:
-            async for frame in ws:
-                if frame.type == WSMsgType.TEXT:
-                    session.send(await dispatch(room, session, frame.data))
-                elif frame.type == WSMsgType.BINARY:
-                    session.send(failure("", "", "binary frames are not supported; send JSON text frames"))
-                elif frame.type == WSMsgType.ERROR:
-                    break
+            await answer_frames(
+                ws, session, lambda text: room.dispatcher.dispatch(session, text), binary_reply=BINARY_REFUSAL
+            )
         finally:
             room.detach(session)
             await session.flush_and_stop()
