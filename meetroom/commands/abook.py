@@ -6,7 +6,6 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 
 commands = CommandTable()
 command = commands.command
@@ -19,21 +18,18 @@ async def get_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("addToAbook")
 async def add_to_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        peer = await ctx.room.abook.add_contact(msg["peerId"], (msg.get("peerDn") or "").strip())
+    peer = await ctx.room.abook.add_contact(msg["peerId"], (msg.get("peerDn") or "").strip())
     return {"callId": peer} if peer != msg["peerId"] else {}
 
 
 @command("removeFromAbook")
 async def remove_from_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.abook.remove_contact(msg["peerId"])
+    await ctx.room.abook.remove_contact(msg["peerId"])
 
 
 @command("renameInAbook")
 async def rename_in_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.abook.rename_contact(msg["peerId"], msg["peerDn"].strip())
+    await ctx.room.abook.rename_contact(msg["peerId"], msg["peerDn"].strip())
 
 
 # --- groups ------------------------------------------------------------------------------
@@ -44,61 +40,51 @@ async def get_groups(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]
 
 @command("createGroup")
 async def create_group(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return {"groupId": ctx.room.abook.create_group(msg["name"].strip())}
+    return {"groupId": ctx.room.abook.create_group(msg["name"].strip())}
 
 
 @command("removeGroup")
 async def remove_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.abook.remove_group(msg["groupId"])
+    await ctx.room.abook.remove_group(msg["groupId"])
 
 
 @command("renameGroup")
 async def rename_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.abook.rename_group(msg["groupId"], msg["newName"].strip())
+    await ctx.room.abook.rename_group(msg["groupId"], msg["newName"].strip())
 
 
 @command("addToGroup")
 async def add_to_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.abook.add_to_group(msg["groupId"], msg["peerId"])
+    await ctx.room.abook.add_to_group(msg["groupId"], msg["peerId"])
 
 
 @command("removeFromGroup")
 async def remove_from_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.abook.remove_from_group(msg["groupId"], msg["peerId"])
+    await ctx.room.abook.remove_from_group(msg["groupId"], msg["peerId"])
 
 
 # --- block list ----------------------------------------------------------------------------
 @command("block")
 async def block(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return {"peerId": await ctx.room.abook.block(msg["peerId"])}
+    return {"peerId": await ctx.room.abook.block(msg["peerId"])}
 
 
 @command("unblock")
 async def unblock(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return {"peerId": await ctx.room.abook.unblock(msg["peerId"])}
+    return {"peerId": await ctx.room.abook.unblock(msg["peerId"])}
 
 
 @command("getBanList")
 async def get_ban_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return {"banList": await ctx.room.abook.ban_list()}
+    return {"banList": await ctx.room.abook.ban_list()}
 
 
 # --- details ---------------------------------------------------------------------------------
 @command("getContactDetails")
 async def get_contact_details(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.abook.fetch_details(msg["peerId"])
+    ctx.room.abook.fetch_details(msg["peerId"])
 
 
 @command("getDisplayNameById")
 async def get_display_name_by_id(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return await ctx.room.abook.display_name(msg["peerId"])
+    return await ctx.room.abook.display_name(msg["peerId"])

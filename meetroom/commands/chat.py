@@ -7,7 +7,6 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 
 commands = CommandTable()
 command = commands.command
@@ -22,16 +21,14 @@ async def send_message(ctx: CommandContext, msg: dict[str, Any]) -> None:
         raise CommandError("'message' is empty")
     if len(text) > MAX_MESSAGE:
         raise CommandError(f"'message' is longer than {MAX_MESSAGE} characters")
-    with refused():
-        ctx.room.net.send_chat(msg["peerId"], text)
+    ctx.room.net.send_chat(msg["peerId"], text)
 
 
 def _chat_peer(ctx: CommandContext, msg: dict[str, Any]) -> str:
     cid = msg.get("chatId") or msg.get("id")
     if not cid:
         raise CommandError("missing required parameter 'chatId' (string)")
-    with refused():
-        return ctx.room.net.chat_peer(cid)
+    return ctx.room.net.chat_peer(cid)
 
 
 @command("getListOfChats")
@@ -63,5 +60,4 @@ async def send_command(ctx: CommandContext, msg: dict[str, Any]) -> None:
     text = msg["command"]
     if len(text) > MAX_MESSAGE:
         raise CommandError(f"'command' is longer than {MAX_MESSAGE} characters")
-    with refused():
-        ctx.room.net.send_command(msg["peerId"], text)
+    ctx.room.net.send_command(msg["peerId"], text)

@@ -6,7 +6,6 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 
 commands = CommandTable()
 command = commands.command
@@ -15,20 +14,17 @@ command = commands.command
 @command("saveData", params={"flags": ("string", False), "flag": ("string", False)})
 async def save_data(ctx: CommandContext, msg: dict[str, Any]) -> None:
     flag = msg.get("flags") or msg.get("flag") or "def"
-    with refused():
-        ctx.room.containers.save(msg["containerName"], msg["data"], flag)
+    ctx.room.containers.save(msg["containerName"], msg["data"], flag)
 
 
 @command("loadData")
 async def load_data(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return {"containerName": msg["containerName"], "data": ctx.room.containers.load(msg["containerName"])}
+    return {"containerName": msg["containerName"], "data": ctx.room.containers.load(msg["containerName"])}
 
 
 @command("deleteData")
 async def delete_data(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.containers.delete(msg["containerName"])
+    ctx.room.containers.delete(msg["containerName"])
 
 
 @command("getAllUserContainersNames")

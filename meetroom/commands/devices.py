@@ -7,7 +7,6 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 
 commands = CommandTable()
 command = commands.command
@@ -23,8 +22,7 @@ async def get_hardware(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, An
 
 
 async def _select(ctx: CommandContext, msg: dict[str, Any], kind: str) -> None:
-    with refused():
-        ctx.room.media.choose(kind, msg["name"], msg.get("description") or "")
+    ctx.room.media.choose(kind, msg["name"], msg.get("description") or "")
 
 
 @command("setVideoCapturer", params=DEVICE_PARAMS)
@@ -77,14 +75,12 @@ async def get_modes(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("setModes")
 async def set_modes(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.media.set_mode(msg["pin"], msg["mode"])
+    ctx.room.media.set_mode(msg["pin"], msg["mode"])
 
 
 @command("setOutputSelfVideoRotateAngle")
 async def set_rotate_angle(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.media.set_rotation(msg["rotateAngle"])
+    ctx.room.media.set_rotation(msg["rotateAngle"])
 
 
 @command("getOutputSelfVideoRotateAngle")
@@ -125,32 +121,27 @@ async def get_broadcast_selfie(ctx: CommandContext, msg: dict[str, Any]) -> dict
 # --- sound tests -------------------------------------------------------------------------
 @command("testAudioCapturerStart")
 async def test_audio_capturer_start(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.sound_tests.start_level()
+    ctx.room.sound_tests.start_level()
 
 
 @command("testAudioCapturerStop")
 async def test_audio_capturer_stop(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.sound_tests.stop_level()
+    await ctx.room.sound_tests.stop_level()
 
 
 @command("testAudioRenderer")
 async def test_audio_renderer(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.sound_tests.play_tone()
+    ctx.room.sound_tests.play_tone()
 
 
 @command("startAudioDelayDetectorTest")
 async def start_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.sound_tests.start_delay()
+    ctx.room.sound_tests.start_delay()
 
 
 @command("stopAudioDelayDetectorTest")
 async def stop_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.sound_tests.stop_delay()
+    await ctx.room.sound_tests.stop_delay()
 
 
 @command("getAudioDelayDetectorInfo")

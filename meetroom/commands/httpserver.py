@@ -6,7 +6,6 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 
 commands = CommandTable()
 command = commands.command
@@ -19,8 +18,7 @@ async def get_http_server_settings(ctx: CommandContext, msg: dict[str, Any]) -> 
 
 @command("setHttpServerSettings", admin_only=True)
 async def set_http_server_settings(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.http_control.change_settings(msg["settings"])
+    ctx.room.http_control.change_settings(msg["settings"])
 
 
 @command("getHttpServerState")
@@ -30,11 +28,9 @@ async def get_http_server_state(ctx: CommandContext, msg: dict[str, Any]) -> dic
 
 @command("startHttpServer", admin_only=True)
 async def start_http_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.http_control.start()
+    await ctx.room.http_control.start()
 
 
 @command("stopHttpServer", admin_only=True)
 async def stop_http_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.http_control.stop()
+    await ctx.room.http_control.stop()

@@ -8,7 +8,6 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 from meetroom.core.videolayout import VideoLayout
 
 commands = CommandTable()
@@ -32,16 +31,14 @@ async def get_video_matrix(ctx: CommandContext, msg: dict[str, Any]) -> dict[str
 
 @command("changeVideoMatrixType")
 async def change_video_matrix_type(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.layout.set_type(msg["matrixType"])
+    ctx.room.layout.set_type(msg["matrixType"])
 
 
 def _slot_command(name: str, action: Callable[..., None], *fields: str) -> None:
     """Register `name`: call the VideoLayout method `action` with the message's `fields`."""
 
     async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        with refused():
-            action(ctx.room.layout, *(msg[f] for f in fields))
+        action(ctx.room.layout, *(msg[f] for f in fields))
 
     command(name)(handler)
 
@@ -54,19 +51,16 @@ _slot_command("swapVideoSlots", VideoLayout.swap, "callId1", "callId2")
 @command("moveVideoSlotToMonitor", params={"callId": ("string", True), **MONITOR_INDEX})
 async def move_video_slot_to_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
     index = _index(msg["monitorIndex"])
-    with refused():
-        ctx.room.layout.move_to_monitor(msg["callId"], index)
+    ctx.room.layout.move_to_monitor(msg["callId"], index)
 
 
 @command("removeVideoSlotFromMonitor", params=MONITOR_INDEX)
 async def remove_video_slot_from_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
     index = _index(msg["monitorIndex"])
-    with refused():
-        ctx.room.layout.remove_from_monitor(index)
+    ctx.room.layout.remove_from_monitor(index)
 
 
 @command("changeCurrentMonitor", params=MONITOR_INDEX)
 async def change_current_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
     index = _index(msg["monitorIndex"])
-    with refused():
-        ctx.room.layout.set_current_monitor(index)
+    ctx.room.layout.set_current_monitor(index)

@@ -7,7 +7,6 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 from meetroom.net.service import DEFAULT_PORT, server_text
 
 commands = CommandTable()
@@ -36,8 +35,7 @@ async def connect_to_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
 
 @command("connectToService")
 async def connect_to_service(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.net.connect_to_service()
+    await ctx.room.net.connect_to_service()
 
 
 @command("getAvailableServersList")
@@ -55,8 +53,7 @@ async def get_last_used_servers_list(ctx: CommandContext, msg: dict[str, Any]) -
 
 @command("removeFromServersList")
 async def remove_from_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.net.remove_server(msg["serverName"].strip())
+    ctx.room.net.remove_server(msg["serverName"].strip())
 
 
 @command("getServerDomain")
@@ -69,8 +66,7 @@ async def get_server_domain(ctx: CommandContext, msg: dict[str, Any]) -> dict[st
 async def login(ctx: CommandContext, msg: dict[str, Any]) -> None:
     if not msg["password"]:
         raise CommandError("'password' is empty")
-    with refused():
-        await ctx.room.net.login(msg["login"], msg["password"])
+    await ctx.room.net.login(msg["login"], msg["password"])
 
 
 @command("logout")

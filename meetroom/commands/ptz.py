@@ -14,7 +14,6 @@ from typing import Any
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.commands.refusals import refused
 from meetroom.media.ptz import AXES, RANGES
 
 commands = CommandTable()
@@ -25,8 +24,7 @@ MAX_PREVIEW_BYTES = 256 * 1024
 
 def _motion_command(name: str, axis: str, direction: int) -> None:
     async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        with refused():
-            await ctx.room.media.start_motion(axis, direction)
+        await ctx.room.media.start_motion(axis, direction)
 
     command(name)(handler)
 
@@ -49,8 +47,7 @@ async def ptz_stop(ctx: CommandContext, msg: dict[str, Any]) -> None:
 
 def _position_command(name: str, axis: str) -> None:
     async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        with refused():
-            await ctx.room.media.set_ptz(axis, msg["pos"])
+        await ctx.room.media.set_ptz(axis, msg["pos"])
 
     command(name, params={"pos": ("integer", True)})(handler)
 
@@ -62,8 +59,7 @@ _position_command("setZoomPos", "zoom")
 
 @command("setPtzDefaults")
 async def set_ptz_defaults(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.media.reset_ptz()
+    await ctx.room.media.reset_ptz()
 
 
 @command("getPtzControls")
@@ -136,37 +132,31 @@ async def get_all_presets(ctx: CommandContext, msg: dict[str, Any]) -> dict[str,
 @command("addVideoCapturerPreset")
 async def add_preset(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     preset = _from_message(ctx, msg, "")
-    with refused():
-        return {"presetId": ctx.room.presets.add(preset)["presetId"]}
+    return {"presetId": ctx.room.presets.add(preset)["presetId"]}
 
 
 @command("addPresetFromCurrentVideoCapturer")
 async def add_preset_from_current(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        return ctx.room.presets.add(ctx.room.presets.from_current(""))
+    return ctx.room.presets.add(ctx.room.presets.from_current(""))
 
 
 @command("updateVideoCapturerPreset", params=PRESET_ID)
 async def update_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        old = ctx.room.presets.get(msg["presetId"])
+    old = ctx.room.presets.get(msg["presetId"])
     ctx.room.presets.update(_from_message(ctx, msg, old["presetId"]))
 
 
 @command("updatePresetFromCurrentVideoCapturer", params=PRESET_ID)
 async def update_preset_from_current(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    with refused():
-        old = ctx.room.presets.get(msg["presetId"])
-        return ctx.room.presets.update(ctx.room.presets.from_current(old["presetId"]))
+    old = ctx.room.presets.get(msg["presetId"])
+    return ctx.room.presets.update(ctx.room.presets.from_current(old["presetId"]))
 
 
 @command("removeVideoCapturerPreset", params=PRESET_ID)
 async def remove_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.presets.remove(msg["presetId"])
+    ctx.room.presets.remove(msg["presetId"])
 
 
 @command("applyVideoCapturerPreset", params=PRESET_ID)
 async def apply_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        await ctx.room.presets.apply(msg["presetId"])
+    await ctx.room.presets.apply(msg["presetId"])

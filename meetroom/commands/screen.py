@@ -10,7 +10,6 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.commands.files import file_record
-from meetroom.commands.refusals import refused
 from meetroom.core.screensettings import LOGO_MODES
 from meetroom.media import images
 from meetroom.store.files import FileRecord
@@ -78,8 +77,7 @@ async def start_broadcast_picture(ctx: CommandContext, msg: dict[str, Any]) -> N
 
 @command("stopBroadcastPicture")
 async def stop_broadcast_picture(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.broadcast.stop()
+    ctx.room.broadcast.stop()
 
 
 @command("getBroadcastPicture")

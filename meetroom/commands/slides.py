@@ -12,7 +12,6 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.commands.files import FILE_ID, file_in_use, file_record
-from meetroom.commands.refusals import refused
 from meetroom.media import images
 from meetroom.store.files import parse_id
 
@@ -37,19 +36,16 @@ async def add_slide(ctx: CommandContext, msg: dict[str, Any]) -> None:
         raise CommandError(f"only pictures can be slides: file {record.id} ({record.name}): {exc}") from None
     if room.files.get(record.id) is None:  # deleted while it was being checked
         raise CommandError(f"no uploaded file with id {record.id}")
-    with refused():
-        room.slides.add(record.id, record.name)
+    room.slides.add(record.id, record.name)
 
 
 @command("removeSlide")
 async def remove_slide(ctx: CommandContext, msg: dict[str, Any]) -> None:
     room = ctx.room
-    with refused():
-        slide = room.slides.slide_at(msg["idx"])
+    slide = room.slides.slide_at(msg["idx"])
     if msg["removeFromServer"] and (use := _other_use(room, slide.file_id)) is not None:
         raise CommandError(f"file {slide.file_id} is also used as {use}; remove the slide with removeFromServer false")
-    with refused():
-        room.slides.remove(msg["idx"], bool(msg["removeFromServer"]))
+    room.slides.remove(msg["idx"], bool(msg["removeFromServer"]))
 
 
 @command("removeAllSlides")
@@ -72,32 +68,27 @@ async def sort_slides(ctx: CommandContext, msg: dict[str, Any]) -> None:
 
 @command("setSlidePosition")
 async def set_slide_position(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.slides.move(msg["fromIdx"], msg["toIdx"])
+    ctx.room.slides.move(msg["fromIdx"], msg["toIdx"])
 
 
 @command("startSlideShow")
 async def start_slide_show(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.slides.start_show(msg.get("title"), msg.get("startingIdx"))
+    ctx.room.slides.start_show(msg.get("title"), msg.get("startingIdx"))
 
 
 @command("stopSlideShow")
 async def stop_slide_show(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.slides.stop_show()
+    ctx.room.slides.stop_show()
 
 
 @command("showSlide")
 async def show_slide(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.slides.navigate("show", msg["idx"])
+    ctx.room.slides.navigate("show", msg["idx"])
 
 
 def _navigation(name: str, action: str) -> None:
     async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        with refused():
-            ctx.room.slides.navigate(action)
+        ctx.room.slides.navigate(action)
 
     handler.__name__ = name
     command(name)(handler)
@@ -127,8 +118,7 @@ async def remove_image_from_caching_queue(ctx: CommandContext, msg: dict[str, An
     file_id = parse_id(msg["fileId"])
     if file_id is None:
         raise CommandError("fileId must be a positive number (the FileId header of the upload)")
-    with refused():
-        ctx.room.slides.remove_from_queue(file_id)
+    ctx.room.slides.remove_from_queue(file_id)
 
 
 @command("stopCachingAllImages")

@@ -11,7 +11,6 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.api.session import ADMIN
 from meetroom.calls.bitrate import video_limits_kbps
-from meetroom.commands.refusals import refused
 from meetroom.core.systeminfo import system_info
 
 commands = CommandTable()
@@ -52,8 +51,7 @@ async def get_monitors_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[st
 
 @command("changeWindowState")
 async def change_window_state(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    with refused():
-        ctx.room.window.change(msg.get("windowState"), msg.get("stayOnTop"))
+    ctx.room.window.change(msg.get("windowState"), msg.get("stayOnTop"))
 
 
 @command("getLicenseType")
