@@ -362,6 +362,8 @@ async def test_http_control_announces_state_then_applied_settings(store: Store, 
     control = HttpControl(server, settings, events, lambda: written.append("config"), lambda: written.append("state"))
     with pytest.raises(HttpSettingError, match="unknown HTTP server setting"):
         control.change_settings({"nope": 1})
+    with pytest.raises(HttpSettingError, match=r"invalid literal for int\(\) with base 10: '²'"):
+        control.change_settings({"httpServerPort": "²"})  # isdigit() but not int(): the reply keeps int()'s text
     with pytest.raises(HttpError, match="'settings' is empty"):
         control.change_settings({})
     control.change_settings({"httpServerPort": 18766})  # kept for the next start
