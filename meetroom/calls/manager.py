@@ -70,7 +70,7 @@ class CallManager:
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
-        media.on_mute_change(lambda what, muted: self.feed(ev.OwnMute(what, muted)))
+        media.on_mute_change(lambda what, muted: self._feed_quietly(ev.OwnMute(what, muted)))
         appstate.on_change(self._on_appstate)
         settings.on_change(self._on_setting)
 
