@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from meetroom.calls import negotiation, views
 from meetroom.calls.call import Call, Phase
+from meetroom.calls.env import RoomEnv
 from meetroom.calls.errors import CallError
 from meetroom.calls.history import CallHistory
 from meetroom.calls.machine import CallMachine, LegKey, TimerKey
@@ -63,9 +64,10 @@ class CallManager:
         self.net, self.media, self.appstate, self.settings = net, media, appstate, settings
         self.bus, self.video_matrix, self.ice_hosts = bus, video_matrix, ice_hosts
         self.history = CallHistory(store)
-        self.machine = CallMachine(self)
-        self.signalling = Signalling(net, self)
         self._legs: dict[LegKey, CallMedia] = {}
+        self.env = RoomEnv(net, appstate, settings, media, self._legs)
+        self.machine = CallMachine(self.env)
+        self.signalling = Signalling(net, self)
         self._watchers: dict[LegKey, asyncio.Task] = {}  # each leg's wait for "connected"
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
@@ -73,59 +75,6 @@ class CallManager:
         media.on_mute_change(lambda what, muted: self._feed_quietly(ev.OwnMute(what, muted)))
         appstate.on_change(self._on_appstate)
         settings.on_change(self._on_setting)
-
-    # --- the machine's environment (machine.Env) -------------------------------------------
-    @property
-    def own_full(self) -> str:
-        session = self.net.session
-        return session.full_jid if session is not None else ""
-
-    @property
-    def own_bare(self) -> str:
-        return self.net.account_id
-
-    @property
-    def domain(self) -> str:
-        return self.net.domain
-
-    @property
-    def logged_in(self) -> bool:
-        return self.net.logged_in
-
-    @property
-    def app_state(self) -> AppState:
-        return self.appstate.state
-
-    @property
-    def ring_timeout(self) -> float:
-        return float(self.settings.get("callRingTimeout"))
-
-    @property
-    def auto_accept(self) -> bool:
-        return bool(self.settings.get("autoAccept"))
-
-    def peer_dn(self, bare: str) -> str:
-        return self.net.peer_dn(bare)
-
-    def known_offline(self, target: str) -> bool:
-        """A contact whose presence we receive and that has no resource online cannot ring."""
-        bare = target.partition("/")[0].lower()
-        contact = self.net.contacts.get(bare)
-        if contact is None or contact.subscription not in ("to", "both"):
-            return False
-        seen = self.net.presence.get(bare)
-        resources = seen.resources if seen is not None else {}
-        return target not in resources if "/" in target else not resources
-
-    def own_mutes(self) -> Mapping[str, bool]:
-        return self.media.mutes
-
-    def mids(self, leg: LegKey) -> Mapping[str, str]:
-        media = self._legs.get(leg)
-        return media.mids() if media is not None else {}
-
-    def media_view(self, leg: LegKey) -> dict[str, Any]:
-        return views.media_view(self._legs.get(leg))
 
     def policy(self) -> IcePolicy:
         """ICE host addresses: `--ice-host` when given, else the iceHostAddresses setting.
@@ -178,7 +127,7 @@ class CallManager:
         call = self.call
         if call is None or call.phase is not Phase.ACTIVE:
             raise CallError("the room is not in a call")
-        return views.participants(call, self.own_full, self.net.display_name, self.media.mutes)
+        return views.participants(call, self.env.own_full, self.net.display_name, self.media.mutes)
 
     def active_media(self, peer: str) -> CallMedia:
         call = self.call
@@ -325,7 +274,7 @@ class CallManager:
 
     async def _offer(self, leg: LegKey, media: CallMedia) -> None:
         try:
-            element = await negotiation.offer(media, leg.sid, self.own_full)
+            element = await negotiation.offer(media, leg.sid, self.env.own_full)
         except negotiation.REFUSALS as exc:
             log.warning("cannot make the offer: %s", exc)
             self._feed_quietly(ev.MediaRefused(leg, "offer"))
@@ -335,7 +284,7 @@ class CallManager:
     async def _answer(self, effect: fx.MakeAnswer, media: CallMedia) -> None:
         try:
             element = await negotiation.answer(
-                media, effect.offer, effect.leg.sid, self.own_full, effect.peer_is_meetroom
+                media, effect.offer, effect.leg.sid, self.env.own_full, effect.peer_is_meetroom
             )
         except negotiation.REFUSALS as exc:
             log.warning("cannot answer the offer: %s", exc)

@@ -8,8 +8,8 @@ returns as effects (machine/effects.py) for the driver to perform in order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from meetroom import ids
 from meetroom.calls import views
@@ -17,6 +17,7 @@ from meetroom.calls.causes import Cause, Record, Side
 from meetroom.calls.errors import CallError
 from meetroom.calls.machine import effects as fx
 from meetroom.calls.machine import inputs as ev
+from meetroom.calls.machine.env import Env
 from meetroom.calls.machine.state import Leg, LegKey, Phase, Session, TimerKey
 from meetroom.core.appstate import AppState
 from meetroom.net.jingle.jmi import JmiAction, conf_id_for
@@ -28,30 +29,6 @@ INITIATE_TIMEOUT = 10.0  # our proceed → the caller's session-initiate
 CONNECT_TIMEOUT = 10.0  # offer acknowledged / answer made → media connected
 CALLEE_GRACE = 2.0  # the callee rings a little longer than the caller, so the caller's retract wins
 RECENT_SIDS = 64
-
-
-class Env(Protocol):
-    """What the machine may read about the room; the driver answers from the live services."""
-
-    @property
-    def own_full(self) -> str: ...
-    @property
-    def own_bare(self) -> str: ...
-    @property
-    def domain(self) -> str: ...
-    @property
-    def logged_in(self) -> bool: ...
-    @property
-    def app_state(self) -> AppState: ...
-    @property
-    def ring_timeout(self) -> float: ...
-    @property
-    def auto_accept(self) -> bool: ...
-    def peer_dn(self, bare: str) -> str: ...
-    def known_offline(self, target: str) -> bool: ...
-    def own_mutes(self) -> Mapping[str, bool]: ...
-    def mids(self, leg: LegKey) -> Mapping[str, str]: ...
-    def media_view(self, leg: LegKey) -> dict[str, Any]: ...
 
 
 def _bare(jid: str) -> str:
