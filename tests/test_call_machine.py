@@ -163,7 +163,6 @@ def test_place_call_proposes_announces_and_starts_both_ring_timers():
         fx.SetAppState(AppState.WAIT),
         fx.StartTimer(timer("ring"), 40.0),
         fx.StartTimer(timer("nobody-rings"), 5.0),
-        fx.MakeOffer(LEG, ""),  # made while it rings; no resource is known yet
     ]
     assert rig.phase is Phase.RINGING
 
@@ -325,17 +324,16 @@ def test_the_answered_call_negotiates_and_connects():
     rig = Rig()
     calling(rig)
     rig(jmi("ringing"))
-    assert rig(ev.LocalDescription(LEG, "offer-element")) == []  # ready while it rings, kept
     out = rig(jmi("proceed"))
     assert out == [
         fx.CancelTimer(timer("nobody-rings")),
         fx.CancelTimer(timer("ring")),
-        fx.NameMedia(LEG, PEER_FULL),
-        fx.SendDescription(PEER_FULL, LEG, "offer-element"),
+        fx.MakeOffer(LEG, PEER_FULL),
     ]
     assert rig.phase is Phase.NEGOTIATING
     # a later proceed from another resource lost the race
     assert rig(jmi("proceed", PEER2_FULL)) == [fx.SendJmi(PEER2_FULL, "retract", SID, condition="cancel")]
+    assert rig(ev.LocalDescription(LEG, "offer-element")) == [fx.SendDescription(PEER_FULL, LEG, "offer-element")]
     assert rig(ev.JingleDelivered(LEG, True)) == [fx.StartTimer(timer("connect"), 10.0)]
     # session-accept from another resource is not this session's
     stray = rig(jingle("session-accept", PEER2_FULL))
@@ -355,25 +353,6 @@ def test_the_answered_call_negotiates_and_connects():
     ]
     assert rig.phase is Phase.ACTIVE
     assert rig(ev.MediaConnected(LEG)) == []  # once only
-
-
-def test_a_proceed_before_the_offer_is_ready_sends_it_when_it_is():
-    rig = Rig()
-    calling(rig)
-    assert rig(jmi("proceed"))[-1] == fx.NameMedia(LEG, PEER_FULL)
-    assert rig(ev.LocalDescription(LEG, "offer-element")) == [fx.SendDescription(PEER_FULL, LEG, "offer-element")]
-
-
-def test_an_offer_that_failed_while_ringing_ends_the_call_when_answered():
-    rig = Rig()
-    calling(rig)
-    assert rig(ev.MediaRefused(LEG, "offer")) == []  # nobody to tell yet
-    assert rig.phase is Phase.RINGING
-    out = rig(jmi("proceed"))
-    assert [e for e in out if isinstance(e, fx.SendTerminate)] == [
-        fx.SendTerminate(PEER_FULL, SID, Cause.NO_RESOURCES, "media-error")
-    ]
-    assert published(out) == [("stopCalling", {"peerId": PEER_FULL, "side": 0})]
 
 
 def test_hanging_up_an_active_call_terminates_finishes_and_records_the_duration():
@@ -509,7 +488,6 @@ def test_a_propose_rings_and_announces_the_caller():
         ),
         fx.SetAppState(AppState.WAIT),
         fx.StartTimer(timer("callee-ring"), 42.0),
-        fx.OpenMedia(LEG, PEER_FULL),  # the peer connection is ready before the offer comes
     ]
     assert ringing_incoming(rig) == []  # the same propose again (carbon and direct copy)
 
@@ -718,11 +696,10 @@ def test_tie_break_the_lower_id_wins():
     low_leg, high_leg = LegKey(LOW, PEER), LegKey(HIGH, PEER)
     assert out[:2] == [fx.CancelTimer(timer("nobody-rings", high_leg)), fx.CancelTimer(timer("ring", high_leg))]
     assert fx.SendJmi(PEER_FULL, "ringing", LOW) in out
-    assert out[-4:] == [
+    assert out[-3:] == [
         fx.SendJmi(PEER_FULL, "proceed", LOW),
         fx.SendJmi(OWN_BARE, "accept", LOW),
         fx.StartTimer(timer("initiate", low_leg), 10.0),
-        fx.CloseMedia(high_leg),  # the offer we made for our own call
     ]
     assert not [e for e in out if isinstance(e, fx.WriteHistory)]
     assert rig.machine.session.sid == LOW and HIGH in rig.machine.recent

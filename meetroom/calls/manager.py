@@ -225,12 +225,6 @@ class CallManager:
                 self._timers.cancel(effect.key)
             case fx.MakeOffer():
                 self._open(effect.leg, effect.peer_full, "offer", lambda media: self._offer(effect.leg, media))
-            case fx.OpenMedia():
-                self._open(effect.leg, effect.peer_full, None, None)
-            case fx.NameMedia():
-                media = self._legs.get(effect.leg)
-                if media is not None:
-                    media.peer_id = effect.peer_full
             case fx.MakeAnswer():
                 self._open(effect.leg, effect.peer_full, "answer", lambda media: self._answer(effect, media))
             case fx.ApplyAnswer():
@@ -243,26 +237,21 @@ class CallManager:
                 pass  # no media was opened for this leg
 
     # --- media of a leg -------------------------------------------------------------------
-    def _open(self, leg: LegKey, peer_full: str, step: str | None, negotiate: Any) -> None:
-        """The leg's peer connection (opened now, or reused when it was opened while ringing),
-        registered at once so that a CloseMedia finds it; then `negotiate(media)` runs."""
+    def _open(self, leg: LegKey, peer_full: str, step: str, negotiate: Any) -> None:
+        """A peer connection for `leg`, registered at once so that a CloseMedia finds it."""
         from meetroom.calls.media import CallMedia
 
-        media = self._legs.get(leg)
-        if media is None:
-            try:
-                media = CallMedia(self.media, self.settings, self.policy(), lambda why: self._lost(leg, why))
-            except ValueError as exc:
-                log.warning("cannot open the media: %s", exc)
-                if step is not None:
-                    asyncio.get_running_loop().call_soon(self._feed_quietly, ev.MediaRefused(leg, step))
-                return
-            media.peer_id = peer_full
-            media.on_bitrate = lambda kbps: self.bus.publish("outgoingBitrateChanged", {"bitrate": kbps})
-            self._legs[leg] = media
-            self._watchers[leg] = self._tasks.spawn(self._watch_connected(leg, media))
-        if negotiate is not None:
-            self._tasks.spawn(negotiate(media))
+        try:
+            media = CallMedia(self.media, self.settings, self.policy(), lambda why: self._lost(leg, why))
+        except ValueError as exc:
+            log.warning("cannot open the media: %s", exc)
+            asyncio.get_running_loop().call_soon(self._feed_quietly, ev.MediaRefused(leg, step))
+            return
+        media.peer_id = peer_full
+        media.on_bitrate = lambda kbps: self.bus.publish("outgoingBitrateChanged", {"bitrate": kbps})
+        self._legs[leg] = media
+        self._watchers[leg] = self._tasks.spawn(self._watch_connected(leg, media))
+        self._tasks.spawn(negotiate(media))
 
     def _lost(self, leg: LegKey, reason: str) -> None:
         self._feed_quietly(ev.MediaLost(leg, reason))

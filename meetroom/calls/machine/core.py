@@ -149,11 +149,7 @@ class CallMachine:
         self._publish("inviteSent", confId=session.conf_id, peerId=target, peerDn=leg.peer_dn, confType=0)
         self._set_state(AppState.WAIT)
         self._timer(session, leg, "ring", env.ring_timeout)
-        offline = env.known_offline(target)
-        self._timer(session, leg, "nobody-rings", 0.0 if offline else NO_RINGING_SECONDS)
-        if not offline:
-            leg.offering = True  # made while it rings: the answer then costs one round trip
-            self._emit(fx.MakeOffer(leg.key, full))
+        self._timer(session, leg, "nobody-rings", 0.0 if env.known_offline(target) else NO_RINGING_SECONDS)
 
     def _ringing_incoming(self, what: str) -> tuple[Session, Leg]:
         session = self.session
@@ -295,15 +291,12 @@ class CallMachine:
             return False
         if action.sid.encode() < session.sid.encode():
             log.info("simultaneous calls with %s: theirs (%s) wins", sender, action.sid)
-            ours = session.leg
-            ours.phase = Phase.ENDED
+            session.leg.phase = Phase.ENDED
             self._cancel_timers(session)
             self._remember(session.sid)
             self.session = None
             self._ring(self._proposed(sender, action.sid))
             self._accept_quietly()
-            if ours.offering:
-                self._emit(fx.CloseMedia(ours.key))  # last: nothing waits for it
         else:
             self._emit(fx.SendJmi(sender, "reject", action.sid, condition="expired", tie_break=True))
         return True
@@ -318,7 +311,6 @@ class CallMachine:
         )
         self._set_state(AppState.WAIT)
         self._timer(session, leg, "callee-ring", self.env.ring_timeout + CALLEE_GRACE)
-        self._emit(fx.OpenMedia(leg.key, leg.peer_full))  # ready before the offer comes
         if self.env.auto_accept:
             self._accept_quietly()
 
@@ -350,15 +342,7 @@ class CallMachine:
         self._cancel_timers(session)
         leg.peer_full = sender
         leg.phase = Phase.NEGOTIATING
-        if leg.offer_failed:
-            self._end(session, local=True, cause=Cause.NO_RESOURCES, condition="media-error")
-        elif not leg.offering:
-            leg.offering = True
-            self._emit(fx.MakeOffer(leg.key, sender))
-        else:
-            self._emit(fx.NameMedia(leg.key, sender))
-            if leg.local is not None:  # made while it rang
-                self._emit(fx.SendDescription(sender, leg.key, leg.local))
+        self._emit(fx.MakeOffer(leg.key, sender))
 
     # --- Jingle in ---------------------------------------------------------------------------
     def _jingle(self, iq: ev.JingleIn) -> None:
@@ -440,9 +424,6 @@ class CallMachine:
         if found is None:
             return
         session, leg = found
-        if session.outgoing and leg.phase is Phase.RINGING:
-            leg.local = done.jingle  # sent when a resource proceeds
-            return
         if not session.outgoing:
             self._timer(session, leg, "connect", CONNECT_TIMEOUT)  # counted from the answer
         self._emit(fx.SendDescription(leg.peer_full, leg.key, done.jingle))
@@ -462,9 +443,7 @@ class CallMachine:
         if found is None:
             return
         log.warning("call %s: cannot %s", failed.leg.sid, {"offer": "make the offer"}.get(failed.step, "answer"))
-        if failed.step == "offer" and found[1].phase is Phase.RINGING:
-            found[1].offer_failed = True  # told when a resource proceeds, as if it failed then
-        elif failed.step == "offer":
+        if failed.step == "offer":
             self._end(found[0], local=True, cause=Cause.NO_RESOURCES, condition="media-error")
         else:
             self._end(found[0], local=True, cause=Cause.INCOMPATIBLE, condition="incompatible-parameters")

@@ -115,25 +115,7 @@ class CancelTimer:
 # --- media ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MakeOffer:
-    """Open the leg's peer connection and make our offer (→ LocalDescription / MediaRefused).
-
-    The caller makes it while the call rings, so that the answer costs one round trip."""
-
-    leg: LegKey
-    peer_full: str  # "" while a CallId rings: NameMedia follows when a resource answers
-
-
-@dataclass(frozen=True)
-class OpenMedia:
-    """Open the leg's peer connection ahead of the offer (the callee, while it rings); failing is quiet."""
-
-    leg: LegKey
-    peer_full: str
-
-
-@dataclass(frozen=True)
-class NameMedia:
-    """The resource that answered: the leg's decoded video goes to the frame store under its name."""
+    """Open the leg's peer connection and make our offer (→ LocalDescription / MediaRefused)."""
 
     leg: LegKey
     peer_full: str
@@ -184,8 +166,6 @@ Effect = (
     | StartTimer
     | CancelTimer
     | MakeOffer
-    | OpenMedia
-    | NameMedia
     | MakeAnswer
     | ApplyAnswer
     | AddCandidates

@@ -41,9 +41,6 @@ class Leg:
     phase: Phase = Phase.RINGING
     connected_at: float | None = None
     offer: Any = None  # the peer's session-initiate (opaque <jingle/>), when it came before our accept
-    offering: bool = False  # our offer is being made (from the propose on, so it is ready on proceed)
-    local: Any = None  # our offer, made while the call rang
-    offer_failed: bool = False
     peer_is_meetroom: bool = False
     rang: set[str] = field(default_factory=set)  # resources that sent <ringing/>
     rejected: set[str] = field(default_factory=set)
