@@ -169,13 +169,9 @@ class CallManager:
     # --- effects ------------------------------------------------------------------------
     def _perform(self, effects: list[fx.Effect]) -> None:
         for index, effect in enumerate(effects):
-            media = self._legs.pop(effect.leg, None) if isinstance(effect, fx.CloseMedia) else None
-            if media is not None:
+            if isinstance(effect, fx.CloseMedia) and effect.leg in self._legs:
                 # what follows a close (conferenceDeleted, appState 3) waits until the media is gone
-                watcher = self._watchers.pop(effect.leg, None)  # type: ignore[union-attr]
-                if watcher is not None:
-                    watcher.cancel()
-                task = self._tasks.spawn(self._close_then(media, effects[index + 1 :]))
+                task = self._tasks.spawn(self._close_then(self._release(effect.leg), effects[index + 1 :]))
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
                 return
@@ -183,6 +179,13 @@ class CallManager:
                 self._do(effect)
             except Exception:
                 log.exception("performing %s failed", effect)
+
+    def _release(self, leg: LegKey) -> CallMedia:
+        """Forget the leg's media at once, so that nothing uses it while it closes."""
+        watcher = self._watchers.pop(leg, None)
+        if watcher is not None:
+            watcher.cancel()
+        return self._legs.pop(leg)
 
     async def _close_then(self, media: CallMedia, rest: list[fx.Effect]) -> None:
         await media.close()
