@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Hashable
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meetroom.calls import negotiation, views
 from meetroom.calls.call import Call, Phase
@@ -31,7 +31,6 @@ from meetroom.net.jingle import jmi, session_terminate
 from meetroom.net.jingle.info import session_info
 
 if TYPE_CHECKING:
-    from meetroom.api.events import EventBus
     from meetroom.calls.media import CallMedia
     from meetroom.core.appstate import AppStateMachine
     from meetroom.core.settings import Settings
@@ -47,6 +46,12 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT = 3.0  # seconds the room's shutdown waits for a call to end
 
 
+class Notifier(Protocol):
+    """Where the calls announce themselves (the API's event bus; calls/ sits below the API)."""
+
+    def publish(self, event: str, fields: dict[str, Any] | None = None) -> None: ...
+
+
 class CallManager:
     """`room.calls`: the commands' entry point, the machine's driver, and what the API reads."""
 
@@ -56,7 +61,7 @@ class CallManager:
         media: Media,
         appstate: AppStateMachine,
         settings: Settings,
-        bus: EventBus,
+        bus: Notifier,
         video_matrix: VideoMatrix,
         store: Store,
         ice_hosts: tuple[str, ...] = (),
