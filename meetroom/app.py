@@ -106,7 +106,16 @@ class Room:
         self.media = Media(self)
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.net = NetworkService(self)
-        self.calls = CallManager(self)
+        self.calls = CallManager(
+            self.net,
+            self.media,
+            self.appstate,
+            self.settings,
+            self.bus,
+            self.video_matrix,
+            self.store,
+            options.ice_hosts,
+        )
         self.info = InfoWatch(self)  # overlay token rotation, web manager URL, window restore
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
