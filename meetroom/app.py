@@ -126,7 +126,16 @@ class Room:
         self.layout = VideoLayout(self.video_matrix, self.bus)
         self.net = NetworkService(self.settings, self.store, self.appstate, self.bus, options.data_dir / "network.key")
         self.abook = AddressBook(self.net, self.bus)
-        self.calls = CallManager(self)
+        self.calls = CallManager(
+            self.net,
+            self.media,
+            self.appstate,
+            self.settings,
+            self.bus,
+            self.video_matrix,
+            self.store,
+            options.ice_hosts,
+        )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)

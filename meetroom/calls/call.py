@@ -1,61 +1,65 @@
-"""The state of one call (one JMI id / Jingle sid); the manager moves it along."""
+"""A read-only view of the current call for commands and replies: the machine's leg plus its media."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from meetroom.calls.machine.state import Leg, Phase, Session
 
 if TYPE_CHECKING:
-    import xml.etree.ElementTree as ET
-
     from meetroom.calls.media import CallMedia
 
-
-class Phase(Enum):
-    RINGING = "ringing"  # propose sent / received, nobody answered yet
-    NEGOTIATING = "negotiating"  # answered: Jingle offer/answer and ICE under way
-    ACTIVE = "active"  # media connected: the "conference" exists for the API
-    ENDED = "ended"
+__all__ = ["Call", "Phase"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Call:
-    sid: str
-    outgoing: bool
-    peer_bare: str  # the other side's CallId
-    conf_id: str
-    peer_dn: str
-    owner: str  # caller's InstanceId (conferenceOwner on both sides)
-    target: str = ""  # where the propose went (bare or full JID)
-    peer_full: str = ""  # the resource that proposed / answered
-    phase: Phase = Phase.RINGING
-    created: float = field(default_factory=time.time)
-    connected_at: float | None = None
+    session: Session
+    leg: Leg
     media: CallMedia | None = None
-    via_jmi: bool = True  # False: a session-initiate arrived without a propose
-    offer_jingle: ET.Element | None = None  # session-initiate received before we accepted
-    peer_is_meetroom: bool = False
-    rang: set[str] = field(default_factory=set)
-    rejected: set[str] = field(default_factory=set)
-    remote_mutes: dict[str, bool] = field(default_factory=lambda: {"mic": False, "video": False})
-    timers: list[asyncio.Task] = field(default_factory=list)
-    tasks: list[asyncio.Task] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sid(self) -> str:
+        return self.session.sid
+
+    @property
+    def conf_id(self) -> str:
+        return self.session.conf_id
+
+    @property
+    def outgoing(self) -> bool:
+        return self.session.outgoing
+
+    @property
+    def owner(self) -> str:
+        return self.session.owner
+
+    @property
+    def phase(self) -> Phase:
+        return self.leg.phase
+
+    @property
+    def peer_bare(self) -> str:
+        return self.leg.peer_bare
+
+    @property
+    def peer_full(self) -> str:
+        return self.leg.peer_full
 
     @property
     def peer_id(self) -> str:
-        """The peer as the API names it: InstanceId once a resource is known, else the CallId."""
-        return self.peer_full or self.peer_bare
+        return self.leg.peer_id
+
+    @property
+    def peer_dn(self) -> str:
+        return self.leg.peer_dn
+
+    @property
+    def remote_mutes(self) -> dict[str, bool]:
+        return self.leg.remote_mutes
 
     @property
     def duration(self) -> float:
-        return time.time() - self.connected_at if self.connected_at else 0.0
-
-    def cancel_timers(self) -> None:
-        for timer in self.timers:
-            if timer is not asyncio.current_task():
-                timer.cancel()
-        self.timers.clear()
+        return self.leg.duration(time.time())

@@ -7,7 +7,6 @@ from typing import Any
 
 from meetroom.store.db import Store
 
-INCOMING, OUTGOING, MISSED = 0, 1, 2
 NS = "calls"
 
 _SCHEMA = """

@@ -27,7 +27,8 @@ from meetroom.calls.playback import Playback
 from meetroom.media.rtc import IcePolicy, create_peer_connection
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.core.settings import Settings
+    from meetroom.media.manager import Media
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,11 @@ BITRATE_PERIOD = 1.0  # seconds per outgoing-bitrate measurement
 
 
 class CallMedia:
-    def __init__(self, room: Room, policy: IcePolicy, on_lost: Callable[[str], None]) -> None:
-        self.room = room
+    def __init__(self, media: Media, settings: Settings, policy: IcePolicy, on_lost: Callable[[str], None]) -> None:
+        self.media = media  # the room's devices, mutes and frame store
+        self.settings = settings
         self.pc = create_peer_connection(policy=policy)
-        self.governor = BitrateGovernor(int(room.settings.get("outputBandWidth")))
+        self.governor = BitrateGovernor(int(settings.get("outputBandWidth")))
         self.peer_id = ""  # frame store key, set once the answering instance is known
         self.on_lost = on_lost
         self.connected = asyncio.Event()
@@ -58,7 +60,7 @@ class CallMedia:
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
         with recovering():  # aiortc creates the receivers (and their jitter buffers) here
-            for track in (room.media.microphone_track(), room.media.camera_track()):
+            for track in (media.microphone_track(), media.camera_track()):
                 self._tracks.append(track)
                 self.pc.addTrack(track)
 
@@ -107,7 +109,7 @@ class CallMedia:
         self._tasks.append(asyncio.ensure_future(reader(track)))
 
     async def _read_video(self, track: MediaStreamTrack) -> None:
-        frames = self.room.media.frames
+        frames = self.media.frames
         with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
             while True:
                 frame = await track.recv()
@@ -119,7 +121,7 @@ class CallMedia:
 
     def _speaker(self) -> Playback | None:
         """Playback on the selected loudspeaker; the virtual (null) speaker plays nothing."""
-        speaker = self.room.media.current("speaker")
+        speaker = self.media.current("speaker")
         if speaker is None or speaker.virtual:
             return None
         return Playback(speaker.path)
@@ -127,7 +129,7 @@ class CallMedia:
     async def _read_audio(self, track: MediaStreamTrack) -> None:
         level = 0.0
         playback = self._speaker()
-        media, settings = self.room.media, self.room.settings
+        media, settings = self.media, self.settings
         try:
             while True:
                 frame = await track.recv()
@@ -222,4 +224,4 @@ class CallMedia:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.pc.close(), 5.0)
         if self.peer_id:
-            self.room.media.frames.remove(self.peer_id)
+            self.media.frames.remove(self.peer_id)

@@ -3,7 +3,8 @@
 slixmpp knows neither `<ringing>`/`<finish>` nor any of Jingle, so this module registers raw
 handlers on every new `XmppSession` (through the network service's session hooks) and builds
 stanzas from the ElementTree payloads of `meetroom.net.jingle`. It holds no call state: it turns
-stanzas into calls on a `SignalListener` (the call manager) and sends what the manager asks.
+stanzas into the machine's inputs (`JmiIn`, `JmiBounced`, `JingleIn`, `PeerUnavailable`) for a
+`SignalListener` (the call manager) and sends what the manager asks.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import asyncio
 import logging
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slixmpp.exceptions import IqError, IqTimeout
 
-from meetroom.net.jingle import jmi
+from meetroom.calls.machine.inputs import Input, JingleIn, JmiBounced, JmiIn, PeerUnavailable
+from meetroom.net.jingle import jmi, read_reason
+from meetroom.net.jingle.info import read_session_info
 from meetroom.net.jingle.ns import JINGLE, q
 
 if TYPE_CHECKING:
@@ -32,24 +34,39 @@ DELAY = "urn:xmpp:delay"
 JINGLE_ERRORS = "urn:xmpp:jingle:errors:1"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 IQ_TIMEOUT = 10.0
+TERMINAL_NS = "urn:meetroom:terminal:0"  # marks a peer that sends all candidates in the SDP
+TERMINAL = f"{{{TERMINAL_NS}}}terminal"
 
 
-@dataclass(frozen=True)
-class JmiMessage:
-    """One JMI action with where it came from."""
+def terminal_marker() -> ET.Element:
+    return ET.Element(TERMINAL)
 
-    action: jmi.JmiAction
-    sender: str  # full JID (as sent)
-    to: str
-    carbon: str = ""  # "", "sent" or "received"
-    delayed: bool = False
+
+def from_meetroom(jingle: ET.Element) -> bool:
+    """Whether the offer/answer carries the marker of another meetroom (see TERMINAL_NS)."""
+    return jingle.find(TERMINAL) is not None
+
+
+def jingle_input(iq: Any, sender: str, jingle: ET.Element) -> JingleIn:
+    """A Jingle IQ set as the machine reads it: action, sid, the reason or mutes it carries."""
+    action = jingle.get("action", "")
+    reason = read_reason(jingle, default_condition="success") if action == "session-terminate" else None
+    infos = tuple((i.payload, i.name) for i in read_session_info(jingle)) if action == "session-info" else ()
+    return JingleIn(
+        iq,
+        sender,
+        action,
+        jingle.get("sid", ""),
+        payload=jingle,
+        meetroom=from_meetroom(jingle),
+        reason=reason,
+        infos=infos,
+        has_children=len(jingle) > 0,
+    )
 
 
 class SignalListener(Protocol):
-    def jmi_received(self, message: JmiMessage) -> None: ...
-    def jmi_failed(self, sid: str, sender: str, condition: str) -> None: ...
-    def jingle_received(self, iq: Any, jingle: ET.Element) -> None: ...
-    def peer_unavailable(self, full_jid: str) -> None: ...
+    def signal(self, event: Input) -> None: ...
 
 
 class Signalling:
@@ -95,9 +112,9 @@ class Signalling:
         if action is None:
             return
         delayed = inner.find(f"{{{DELAY}}}delay") is not None or xml.find(f"{{{DELAY}}}delay") is not None
-        message = JmiMessage(action, inner.get("from") or "", inner.get("to") or "", carbon, delayed)
+        message = JmiIn(action, inner.get("from") or "", inner.get("to") or "", carbon, delayed)
         try:
-            self.listener.jmi_received(message)
+            self.listener.signal(message)
         except Exception:
             log.exception("handling %s %s failed", action.kind, action.sid)
 
@@ -117,7 +134,7 @@ class Signalling:
                 if child.tag.startswith(f"{{{STANZAS}}}") and not child.tag.endswith("}text"):
                     condition = child.tag.rpartition("}")[2]
                     break
-        self.listener.jmi_failed(sid, xml.get("from") or "", condition)
+        self.listener.signal(JmiBounced(sid, xml.get("from") or "", condition))
 
     def _on_jingle(self, session: XmppSession, iq: Any) -> None:
         if not self._current(session) or iq["type"] != "set":
@@ -126,14 +143,14 @@ class Signalling:
         if jingle is None:
             return
         try:
-            self.listener.jingle_received(iq, jingle)
+            self.listener.signal(jingle_input(iq, str(iq["from"]), jingle))
         except Exception:
             log.exception("handling Jingle %s failed", jingle.get("action"))
             self.error(iq, "internal-server-error")
 
     def _on_presence(self, session: XmppSession, pres: Any) -> None:
         if self._current(session) and pres["type"] in ("unavailable", "error"):
-            self.listener.peer_unavailable(str(pres["from"]))
+            self.listener.signal(PeerUnavailable(str(pres["from"])))
 
     # --- sending ------------------------------------------------------------------------
     @property

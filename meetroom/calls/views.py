@@ -1,13 +1,16 @@
 """What the API shows of a call: conferenceCreated/getConferences fields and participant entries.
 
-Pure functions of a `Call`, so every notification and reply that describes the call agrees.
+Pure functions, used by the state machine (notifications) and the driver (replies), so every
+notification and reply that describes the call agrees.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from meetroom.calls.call import Call, Phase
+from meetroom.calls.call import Call
+from meetroom.calls.machine.state import Phase
 
 
 def device_state(muted: bool) -> int:
@@ -15,17 +18,17 @@ def device_state(muted: bool) -> int:
     return 1 if muted else 2
 
 
-def conference_fields(call: Call) -> dict[str, Any]:
+def conference_fields(conf_id: str, owner: str, peer_id: str) -> dict[str, Any]:
     """conferenceCreated: a point-to-point call has no title or URLs, and is never smart or waiting."""
     return {
-        "confId": call.conf_id,
+        "confId": conf_id,
         "confTitle": "",
         "confType": 0,
         "isSmartMeeting": False,
-        "conferenceOwner": call.owner,
+        "conferenceOwner": owner,
         "joinUrl": "",
         "realTimeConferenceManagmentUrl": "",
-        "peerId": call.peer_id,
+        "peerId": peer_id,
         "isWaitingRoomSwitchingSupported": False,
         "isWaitingRoomEnabled": False,
         "isInWaitingRoom": False,
@@ -37,7 +40,7 @@ def conference_fields(call: Call) -> dict[str, Any]:
 def conference(call: Call) -> dict[str, Any]:
     """getConferences: the conference fields plus the point-to-point ones (type/direction/peer)."""
     return {
-        **conference_fields(call),
+        **conference_fields(call.conf_id, call.owner, call.peer_id),
         "id": call.conf_id,
         "slideShowPresent": False,
         "duration": int(call.duration),
@@ -66,18 +69,22 @@ def _common(peer_id: str, peer_dn: str, mic_muted: bool, video_muted: bool) -> d
     }
 
 
+def media_view(media: Any) -> dict[str, Any]:
+    """Whether we receive the peer's audio/video, and meetroom's `audioLevel` / `videoFrames`."""
+    if media is None:
+        return {"audioReceiving": True, "videoReceiving": True}
+    return {"audioReceiving": media.receive["audio"], "videoReceiving": media.receive["video"], **media.stats()}
+
+
+def peer_fields(peer_id: str, peer_dn: str, mutes: Mapping[str, bool], media: Mapping[str, Any]) -> dict[str, Any]:
+    """The other party, with `media_view` showing that media arrives."""
+    return {**_common(peer_id, peer_dn, mutes["mic"], mutes["video"]), "extraVideo": [], **media}
+
+
 def peer(call: Call) -> dict[str, Any]:
-    """The other party, with meetroom's `audioLevel` / `videoFrames` showing that media arrives."""
-    media = call.media
-    return {
-        **_common(call.peer_id, call.peer_dn, call.remote_mutes["mic"], call.remote_mutes["video"]),
-        "extraVideo": [],
-        "audioReceiving": media.receive["audio"] if media else True,
-        "videoReceiving": media.receive["video"] if media else True,
-        **(media.stats() if media else {}),
-    }
+    return peer_fields(call.peer_id, call.peer_dn, call.remote_mutes, media_view(call.media))
 
 
-def participants(call: Call, own_id: str, own_name: str, mutes: dict[str, bool]) -> dict[str, Any]:
+def participants(call: Call, own_id: str, own_name: str, mutes: Mapping[str, bool]) -> dict[str, Any]:
     me = _common(own_id, own_name, mutes["mic"], mutes["video"])
     return {"confId": call.conf_id, "participants": [me, peer(call)]}

@@ -196,8 +196,16 @@ class Media:
         self.store.put(NS, key, value)
         if what == "video":
             self.config.muted = value
+        for listener in self._mute_listeners:  # calls tell the peer first, as before the announcement moved here
+            listener(what, value)
         self.events.publish(MUTE_EVENTS[what], {"mute": value})
         return True
+
+    _mute_listeners: tuple[Callable[[str, bool], None], ...] = ()
+
+    def on_mute_change(self, listener: Callable[[str, bool], None]) -> None:
+        """Call `listener(what, muted)` on every change of a mute ("mic", "video", "speaker"): calls tell the peer."""
+        self._mute_listeners = (*self._mute_listeners, listener)
 
     # --- modes ------------------------------------------------------------------------
     def modes(self) -> dict[str, Any]:

@@ -9,10 +9,40 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from enum import IntEnum
 
 from meetroom.net.jingle.ns import JINGLE, q
 
 CALL_NS = "urn:meetroom:call:0"
+
+
+class Cause(IntEnum):
+    """The API's rejectReceived / rejectSent cause codes (notifications.json, xmpp.md §6.6)."""
+
+    DECLINED = 0
+    PARTICIPANT_LIMIT = 1
+    BUSY = 2
+    UNAVAILABLE = 3
+    NO_CONFERENCE = 4
+    NO_USER = 5
+    NOT_DECLINED = 6
+    NO_FUNDS = 7
+    ACCESS_DENIED = 8
+    LOGGED_OUT = 9
+    FAILED = 10
+    NO_RESOURCES = 11
+    PASSWORD_REQUIRED = 12
+    WRONG_PASSWORD = 13
+    NOT_A_FRIEND = 14
+    INCOMPATIBLE = 15
+    NO_ANSWER = 16
+    NOT_STARTED = 17
+    ENDED = 18
+    NOT_FOUND = 19
+    SERVER_UNREACHABLE = 20
+    FEDERATION_NOT_ALLOWED = 21
+    FEDERATION_REJECTED = 22
+
 
 CONDITIONS = frozenset(
     {
@@ -38,42 +68,42 @@ CONDITIONS = frozenset(
 
 # API cause → the condition that says it best to a non-meetroom client.
 _CONDITION_FOR_CAUSE = {
-    0: "decline",
-    1: "busy",
-    2: "busy",
-    3: "gone",
-    5: "gone",
-    8: "security-error",
-    9: "gone",
-    11: "media-error",
-    14: "security-error",
-    15: "incompatible-parameters",
-    16: "timeout",
-    18: "expired",
+    Cause.DECLINED: "decline",
+    Cause.PARTICIPANT_LIMIT: "busy",
+    Cause.BUSY: "busy",
+    Cause.UNAVAILABLE: "gone",
+    Cause.NO_USER: "gone",
+    Cause.ACCESS_DENIED: "security-error",
+    Cause.LOGGED_OUT: "gone",
+    Cause.NO_RESOURCES: "media-error",
+    Cause.NOT_A_FRIEND: "security-error",
+    Cause.INCOMPATIBLE: "incompatible-parameters",
+    Cause.NO_ANSWER: "timeout",
+    Cause.ENDED: "expired",
 }
 
 # Condition received from a client that does not send the meetroom cause → API cause.
 _CAUSE_FOR_CONDITION = {
-    "decline": 0,
-    "cancel": 0,
-    "success": 0,
-    "alternative-session": 2,
-    "busy": 2,
-    "gone": 3,
-    "security-error": 8,
-    "general-error": 10,
-    "failed-application": 10,
-    "failed-transport": 10,
-    "connectivity-error": 10,
-    "media-error": 11,
-    "incompatible-parameters": 15,
-    "unsupported-applications": 15,
-    "unsupported-transports": 15,
-    "timeout": 16,
-    "expired": 18,
+    "decline": Cause.DECLINED,
+    "cancel": Cause.DECLINED,
+    "success": Cause.DECLINED,
+    "alternative-session": Cause.BUSY,
+    "busy": Cause.BUSY,
+    "gone": Cause.UNAVAILABLE,
+    "security-error": Cause.ACCESS_DENIED,
+    "general-error": Cause.FAILED,
+    "failed-application": Cause.FAILED,
+    "failed-transport": Cause.FAILED,
+    "connectivity-error": Cause.FAILED,
+    "media-error": Cause.NO_RESOURCES,
+    "incompatible-parameters": Cause.INCOMPATIBLE,
+    "unsupported-applications": Cause.INCOMPATIBLE,
+    "unsupported-transports": Cause.INCOMPATIBLE,
+    "timeout": Cause.NO_ANSWER,
+    "expired": Cause.ENDED,
 }
 
-MAX_CAUSE = 22
+MAX_CAUSE = max(Cause)
 
 
 @dataclass(frozen=True)
@@ -81,7 +111,7 @@ class Reason:
     """A parsed `<reason/>`: its condition, optional text, and the API cause it stands for."""
 
     condition: str
-    cause: int
+    cause: Cause
     text: str = ""
 
 
@@ -96,7 +126,7 @@ def reason_element(cause: int | None = None, *, condition: str | None = None, te
     if text:
         ET.SubElement(reason, q(JINGLE, "text")).text = text
     if cause is not None:
-        ET.SubElement(reason, q(CALL_NS, "cause"), {"code": str(cause)})
+        ET.SubElement(reason, q(CALL_NS, "cause"), {"code": str(int(cause))})
     return reason
 
 
@@ -112,7 +142,8 @@ def read_reason(parent: ET.Element | None, *, default_condition: str = "decline"
     node = None
     if parent is not None:
         node = parent if parent.tag == q(JINGLE, "reason") else parent.find(q(JINGLE, "reason"))
-    condition, text, cause = default_condition, "", None
+    condition, text = default_condition, ""
+    cause: Cause | None = None
     if node is not None:
         for child in node:
             name = child.tag.rpartition("}")[2]
@@ -123,9 +154,9 @@ def read_reason(parent: ET.Element | None, *, default_condition: str = "decline"
             elif child.tag == q(CALL_NS, "cause"):
                 code = child.get("code", "")
                 if code.isdigit() and int(code) <= MAX_CAUSE:
-                    cause = int(code)
+                    cause = Cause(int(code))
     if cause is None:
-        cause = _CAUSE_FOR_CONDITION.get(condition, 10)
+        cause = _CAUSE_FOR_CONDITION.get(condition, Cause.FAILED)
     return Reason(condition=condition, cause=cause, text=text)
 
 
