@@ -7,10 +7,12 @@ notification and reply that describes the call agrees.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from meetroom.calls.call import Call
 from meetroom.calls.machine.state import Phase
+
+if TYPE_CHECKING:
+    from meetroom.calls.call import Call  # the view reads a Call; call.py needs the machine, which needs views
 
 
 def device_state(muted: bool) -> int:
