@@ -75,10 +75,13 @@ class Room:
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
         self.window = {"windowState": 2, "stayOnTop": False}
-        self.files = FileStore(self.store, options.data_dir / "files")
+        self.files = FileStore(
+            self.store, options.data_dir / "files", limit=lambda: self.settings.get("uploadedFilesLimit")
+        )
         self.slides = SlideService(self)  # the slideshow: slide list, prepared pictures
         self.screen_settings = ScreenSettings(self.store, self.settings, self.bus)
         self.media = Media(self)
+        self.files.in_use = self._file_shown  # the oldest uploads go past the limit, never a shown one
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.net = NetworkService(self)
         self.calls = CallManager(self)
@@ -95,6 +98,13 @@ class Room:
     def detach(self, session: Session) -> None:
         self.bus.sessions.discard(session)
         self.modes.release(session)
+
+    def _file_shown(self, file_id: int) -> bool:
+        return (
+            self.screen_settings.uses(file_id) is not None
+            or self.slides.uses(file_id) is not None
+            or self.appstate.status.broadcast_picture.get("fileId") == file_id
+        )
 
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""

@@ -51,7 +51,7 @@ def _bare(jid: str) -> str:
 class CallManager(JingleFlow):
     def __init__(self, room: Room) -> None:
         self.room = room
-        self.history = CallHistory(room.store)
+        self.history = CallHistory(room.store, limit=lambda: room.settings.get("callHistoryLimit"))
         self.signalling = Signalling(room.net, self)
         self.call: Call | None = None
         self._recent: list[str] = []  # sids of ended calls: late stanzas for them are acknowledged quietly

@@ -55,7 +55,7 @@ class NotConnected(Exception):
 class NetworkService:
     def __init__(self, room: Room) -> None:
         self.room = room
-        self.chats = ChatStore(room.store.path)
+        self.chats = ChatStore(room.store.path, limit=lambda: room.settings.get("chatHistoryLimit"))
         self.groups = GroupBook(room.store)
         self.creds = CredentialStore(room.store, room.options.data_dir / "network.key")
         self.server = ""
