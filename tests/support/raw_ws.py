@@ -89,6 +89,11 @@ class RawWebSocket:
         self._writer.write(self._header(opcode, length, fin, os.urandom(4)))
         await self._writer.drain()
 
+    async def send_raw(self, data: bytes) -> None:
+        """Bytes as they are (several frames built by hand, e.g. a pipeline)."""
+        self._writer.write(data)
+        await self._writer.drain()
+
     async def send_text(self, text: str) -> None:
         await self.send_frame(TEXT, text.encode())
 
