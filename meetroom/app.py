@@ -65,7 +65,11 @@ class Room:
         self.store = Store(options.data_dir / "meetroom.sqlite3")
         self.settings = Settings(self.store)
         self.http_settings = HttpSettings(self.store)
-        self.access = AccessControl(self.store, http_token_ttl=options.http_token_ttl)
+        self.access = AccessControl(
+            self.store,
+            http_token_ttl=options.http_token_ttl,
+            budget_limits=lambda: (self.settings.get("authFailureBudget"), self.settings.get("authFailuresPerHour")),
+        )
         if options.pin:
             self.access.set_protection(ADMIN, PIN, pin=options.pin, persist=False)
         self.bus = EventBus()
