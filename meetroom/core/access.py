@@ -108,6 +108,7 @@ class FailureBudget:
     _level: float | None = None
     _updated: float = 0.0
     exhausted_since: float | None = None  # clock time the allowance last ran out (None: not now)
+    last_exhausted: float | None = None  # the same, kept after it refilled (for the owner's report)
 
     def _refill(self) -> tuple[float, float]:
         capacity, per_hour = self.limits()
@@ -139,7 +140,7 @@ class FailureBudget:
         self._refill()
         self._level = max(0.0, float(self._level or 0.0) - 1)
         if self._level < 1 and self.exhausted_since is None:
-            self.exhausted_since = self.clock()
+            self.exhausted_since = self.last_exhausted = self.clock()
             return True
         return False
 
@@ -386,6 +387,8 @@ class AccessControl:
         now = self.clock()
         last = self._recent[-1] if self._recent else None
         exhausted = self.budget.exhausted_since
+        if exhausted is None and self.budget.last_exhausted is not None and now - self.budget.last_exhausted < 3600:
+            exhausted = self.budget.last_exhausted  # ran out within the last hour: still worth a notice
         return {
             "underAttack": exhausted is not None,
             "failedLastHour": self._count_recent(self._recent, now),
