@@ -31,6 +31,7 @@ from meetroom.media.slides import SlideService
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
+from meetroom.web.guard import ConnectionGuard, Limits, raise_open_file_limit
 from meetroom.web.http import HttpServer
 from meetroom.web.listen import bind_port
 from meetroom.web.ws import build_ws_app
@@ -55,6 +56,8 @@ class RoomOptions:
     poweroff_command: list[str] = field(default_factory=lambda: ["systemctl", "poweroff"])
     ice_hosts: tuple[str, ...] = ()  # ICE host addresses for calls (--ice-host); empty: the setting decides
     allow_file_pages: bool = False  # --allow-file-pages: Origin null counts as the room itself
+    idle_timeout: float | None = None  # --idle-timeout: overrides connectionIdleTimeout (tests make it short)
+    auth_timeout: float | None = None  # --auth-timeout: overrides authTimeout
 
 
 class Room:
@@ -72,6 +75,7 @@ class Room:
         )
         if options.pin:
             self.access.set_protection(ADMIN, PIN, pin=options.pin, persist=False)
+        self.guard = ConnectionGuard(self.connection_limits)  # idle and unauthenticated connections
         self.bus = EventBus()
         self.modes = ModeSlots(self.bus, self.access)
         self.http = HttpServer(self)
@@ -103,6 +107,15 @@ class Room:
         self.bus.sessions.discard(session)
         self.modes.release(session)
 
+    def connection_limits(self) -> Limits:
+        opts, get = self.options, self.settings.get
+        return Limits(
+            idle_timeout=opts.idle_timeout or get("connectionIdleTimeout"),
+            auth_timeout=opts.auth_timeout or get("authTimeout"),
+            per_address=get("pendingConnectionsPerAddress"),
+            total=get("pendingConnectionsTotal"),
+        )
+
     def _file_shown(self, file_id: int) -> bool:
         return (
             self.screen_settings.uses(file_id) is not None
@@ -123,6 +136,7 @@ class Room:
         self.ws_port = ws_sock.getsockname()[1]
         self._ws_runner = web.AppRunner(build_ws_app(self), access_log=None, handle_signals=False)
         await self._ws_runner.setup()
+        self.guard.watch(self._ws_runner.server, "websocket")
         await web.SockSite(self._ws_runner, ws_sock).start()
         if opts.http_port is not None:
             await self.http.start(opts.http_port, fixed=True)
@@ -211,6 +225,7 @@ async def serve(options: RoomOptions) -> int:
     import meetroom.web.screen  # the main screen's channel
     import meetroom.web.slides  # noqa: F401  (the running slideshow's pictures)
 
+    before, after = raise_open_file_limit()  # idle sockets must not be what stops the room
     room = Room(options)
     try:
         await room.start()
@@ -220,6 +235,7 @@ async def serve(options: RoomOptions) -> int:
         return 2
     for line in room.describe():
         print(line, flush=True)
+    print(f"open-file limit: {after}" + (f" (raised from {before})" if after != before else ""), flush=True)
     print("meetroom ready", flush=True)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

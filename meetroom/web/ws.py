@@ -96,12 +96,22 @@ def build_ws_app(room: Room) -> web.Application:
         ws.before_close = lambda: session.flush(FLUSH_BEFORE_CLOSE)
         session.origin = request.headers.get("Origin")
         room.attach(session)
+        limit = room.connection_limits().auth_timeout
+        closer: list[asyncio.Task] = []
+        room.guard.set_timeout_action(
+            request.protocol,
+            lambda: closer.append(
+                asyncio.create_task(session.disconnect(1008, f"not authorised within {limit:g} s: send 'auth' first"))
+            ),
+        )
         try:
             async for frame in ws:
                 if session.closed:  # disconnected for not reading: what it sends is not handled any more
                     break
                 if frame.type == WSMsgType.TEXT:
                     session.send(await dispatch(room, session, frame.data))
+                    if session.authorised:
+                        room.guard.forget(request.protocol)  # no deadline and no cap once authorised
                 elif frame.type == WSMsgType.BINARY:
                     session.send(failure("", "", "binary frames are not supported; send JSON text frames"))
                 elif frame.type == WSMsgType.ERROR:
