@@ -41,6 +41,8 @@ def checked_and_wrong(reply: dict) -> bool:
 
 async def test_rotating_addresses_get_no_more_guesses_than_the_budget(room_factory, connect):
     room = room_factory("--pin", PIN)
+    panel = await guess(room.ws_port, PIN, "127.0.200.1")  # a control panel on the LAN signed in earlier
+    assert panel["result"] is True
     guesses = [f"{n:04d}" for n in range(120) if f"{n:04d}" != PIN]
     guesses.insert(100, PIN)  # the attacker's 101st guess is the right one
     replies = []
@@ -52,6 +54,9 @@ async def test_rotating_addresses_get_no_more_guesses_than_the_budget(room_facto
     assert right["result"] is False, "the right PIN found by guessing past the budget"
     assert "all addresses" in right["error"] and right["retryAfter"] > 60, right
     assert not any(r["result"] for r in replies)
+    # the panel's saved token still works during the attack (a 256-bit token is not worth guessing)
+    again = await guess(room.ws_port, panel["token"], "127.0.200.1")
+    assert again["result"] is True and again["previleges"] == 2, again
     # The owner is told: a log line, and the administrator's getAuthInfo (the manager's Security section)
     assert "failure budget is spent" in room.text
     admin = await connect(room, pin=PIN)
@@ -110,7 +115,7 @@ async def test_owner_gets_in_at_the_first_attempt_while_another_client_hammers(r
 
 
 async def test_hammering_wrong_passwords_does_not_stall_other_clients(room_factory, connect):
-    room = room_factory()
+    room = room_factory("--auth-timeout", "600")  # hashing 100 passwords on a loaded machine takes a while
     admin = await connect(room)
     assert (await admin.call("setAuthParams", userType="admin", authType="password", password="correct horse"))[
         "result"
@@ -144,9 +149,12 @@ async def test_hammering_wrong_passwords_does_not_stall_other_clients(room_facto
         assert (await witness.call("getAppState"))["result"]
         latencies.append(time.monotonic() - started)
     assert sum(await asyncio.gather(*hammers)) == 100
-    worst = max(latencies)
-    print(
-        f"getAppState during 100 wrong passwords: worst {worst * 1000:.0f} ms, idle worst {max(baseline) * 1000:.0f} ms"
-    )
+    ordered = sorted(latencies)
+    median, p90, worst = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.9)], ordered[-1]
+    idle = max(baseline) * 1000
+    figures = f"median {median * 1000:.1f} ms, p90 {p90 * 1000:.1f} ms, worst {worst * 1000:.0f} ms"
+    figures += f" (idle worst {idle:.0f} ms)"
+    print(f"getAppState during 100 wrong passwords: {figures}")
     assert len(latencies) >= 5
-    assert worst < 0.25, f"getAppState took {worst * 1000:.0f} ms while passwords were hashed"
+    # On the loop, each of the ~30 ms hashes of 20 connections would sit before every getAppState.
+    assert median < 0.03 and p90 < 0.1 and worst < 1.0, figures

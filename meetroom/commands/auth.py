@@ -131,7 +131,7 @@ async def auth(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
             retryAfter=round(wait, 1),
         )
     budget_wait = access.budget_wait()
-    if budget_wait > 0 and not is_room_itself(ctx):
+    if budget_wait > 0 and not is_room_itself(ctx) and access.token_role(credentials) is None:
         access.record_refusal()
         retry = round(min(budget_wait, 86400.0), 1)
         raise CommandError(

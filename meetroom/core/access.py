@@ -260,14 +260,25 @@ class AccessControl:
                     return mode, PASSWORD
         return None
 
-    def _role_without_hashing(self, credentials: str) -> tuple[str, str] | None:
-        """An issued connection token (by digest) or a PIN: no password hash is computed."""
+    def token_role(self, credentials: str) -> tuple[str, str] | None:
+        """(role, "token") for a live connection token, found by its digest; else None.
+
+        Tokens are 256-bit random values: checking one reveals nothing worth guessing, so this
+        is done even while the failure budget is spent.
+        """
         key = _digest(credentials)
         token = self._connection_tokens.get(key)
         if token is not None:
             if token.expires > self.clock():
                 return token.role, TOKEN
             del self._connection_tokens[key]
+        return None
+
+    def _role_without_hashing(self, credentials: str) -> tuple[str, str] | None:
+        """An issued connection token (by digest) or a PIN: no password hash is computed."""
+        found = self.token_role(credentials)
+        if found is not None:
+            return found
         for mode in MODES:
             if self.protections[mode].matches_pin(credentials):
                 return mode, PIN
