@@ -1,4 +1,8 @@
-"""Builds one Room from its parts and runs it until it is told to stop."""
+"""Builds one Room from its parts and runs it until it is told to stop.
+
+The Room assembles its own commands and routes (a full set unless it is handed others), so a
+Room built in-process answers the API and serves its pages without any import for side effect.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 import logging
 import signal
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,8 +18,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from meetroom import __version__
+from meetroom.api.context import CommandContext
+from meetroom.api.dispatcher import Dispatcher
 from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
+from meetroom.api.registry import Registry
 from meetroom.api.session import Session
 from meetroom.calls.manager import CallManager
 from meetroom.core.access import ADMIN, PIN, AccessControl
@@ -32,8 +40,9 @@ from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
 from meetroom.web.guard import ConnectionGuard, Limits, raise_open_file_limit
-from meetroom.web.http import HttpServer
+from meetroom.web.http import HttpServer, RouteInstaller
 from meetroom.web.listen import bind_port
+from meetroom.web.routes import ROUTES
 from meetroom.web.ws import build_ws_app
 
 log = logging.getLogger(__name__)
@@ -60,8 +69,22 @@ class RoomOptions:
     auth_timeout: float | None = None  # --auth-timeout: overrides authTimeout
 
 
+def full_registry() -> Registry:
+    """Every command of a full room."""
+    # Imported here, not at the top: command modules still import meetroom.app for Room.
+    from meetroom.commands import build_registry
+
+    return build_registry()
+
+
 class Room:
-    def __init__(self, options: RoomOptions) -> None:
+    def __init__(
+        self,
+        options: RoomOptions,
+        *,
+        registry: Registry | None = None,
+        routes: Sequence[RouteInstaller] = ROUTES,
+    ) -> None:
         self.options = options
         self.version = __version__
         options.data_dir.mkdir(parents=True, exist_ok=True)
@@ -78,7 +101,9 @@ class Room:
         self.guard = ConnectionGuard(self.connection_limits)  # idle and unauthenticated connections
         self.bus = EventBus()
         self.modes = ModeSlots(self.bus, self.access)
-        self.http = HttpServer(self)
+        self.registry = registry if registry is not None else full_registry()
+        self.dispatcher = Dispatcher(self.registry, lambda session: CommandContext(self, session))
+        self.http = HttpServer(self, routes)
         self.appstate = AppStateMachine(lambda: self.http.port)
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
@@ -217,14 +242,6 @@ def lan_address() -> str:
 
 
 async def serve(options: RoomOptions) -> int:
-    import meetroom.commands
-    import meetroom.web.connlimit  # frames, uploads and the connection limit
-    import meetroom.web.files
-    import meetroom.web.frames
-    import meetroom.web.pages
-    import meetroom.web.screen  # the main screen's channel
-    import meetroom.web.slides  # noqa: F401  (the running slideshow's pictures)
-
     before, after = raise_open_file_limit()  # idle sockets must not be what stops the room
     room = Room(options)
     try:

@@ -132,5 +132,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(run_dev_server(args))
     if args.command == "api-coverage":
         from meetroom.api.coverage import print_coverage
+        from meetroom.commands import build_registry
 
-        sys.exit(print_coverage(args.markdown))
+        sys.exit(print_coverage(build_registry(), args.markdown))

@@ -26,4 +26,5 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports  # the import contracts in pyproject.toml
 exec .venv/bin/python -m pytest "$@"

@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import meetroom.commands  # noqa: F401  (fills the registry so the live parameter types are known)
-from meetroom.api import catalog, registry
+from meetroom.api import catalog
 from meetroom.client import RoomClient
+from meetroom.commands import build_registry
 from tests.support.process import RoomProcess
 from tests.support.raw_ws import BINARY, CONTINUATION, TEXT, Closed, RawWebSocket
 from tests.support.schema import SchemaRecorder
@@ -44,7 +44,8 @@ NEVER_FUZZED = {
     "stopHttpServer",
     "setHttpServerSettings",
 }
-KNOWN_METHODS = {c.name for c in registry.all_commands()}
+REGISTRY = build_registry()  # the live room's commands, so its parameter types are known
+KNOWN_METHODS = {c.name for c in REGISTRY.all_commands()}
 FUZZ = settings(
     max_examples=150,
     deadline=None,
@@ -184,7 +185,7 @@ def accepted(type_spec: str, value: Any) -> bool | None:
 
 def _typed_params(name: str) -> dict[str, str]:
     """The parameter types the live room enforces (its registry), else the spec's catalog."""
-    cmd = registry.lookup(name)
+    cmd = REGISTRY.lookup(name)
     if cmd is not None and cmd.implemented:
         return {p: t for p, (t, _req) in cmd.params.items()}
     info = catalog.commands().get(name)

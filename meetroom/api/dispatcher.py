@@ -1,4 +1,8 @@
-"""Turns one incoming text frame into exactly one reply, whatever the frame holds."""
+"""Turns one incoming text frame into exactly one reply, whatever the frame holds.
+
+The dispatcher is given its registry and a way to build a handler's context, so it answers
+exactly the commands its room was assembled with and reaches for nothing global.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,17 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from meetroom.api import registry
-from meetroom.api.context import CommandContext
-from meetroom.api.envelope import CommandError, failure, reply
+from meetroom.api.envelope import failure, reply
+from meetroom.api.registry import Registry, validate_params
 from meetroom.api.session import ADMIN, Session
+from meetroom.core.errors import DomainError
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.api.context import CommandContext
 
 log = logging.getLogger(__name__)
 
@@ -71,35 +77,60 @@ def parse(text: str) -> dict[str, Any] | str:
     return message
 
 
-async def dispatch(room: Room, session: Session, text: str) -> dict[str, Any]:
-    parsed = parse(text)
-    if isinstance(parsed, str):
-        return failure("", "", parsed)
-    request_id = _request_id(parsed)
-    method = parsed.get("method")
-    if not isinstance(method, str) or not method:
-        return failure("", request_id, "request has no 'method' string")
-    if len(method) > MAX_METHOD_LENGTH:
-        return failure("", request_id, "method name too long")
-    if "requestId" in parsed and parsed["requestId"] is not None and request_id == "":
-        return failure(method, "", "'requestId' must be a string or a number")
-    if method == "event":  # echoing it would make the reply look like a notification
-        return failure("", request_id, "unknown method 'event': that name is reserved for notifications")
-    cmd = registry.lookup(method)
-    if cmd is None:
-        return failure(method, request_id, f"unknown method '{method}'")
-    if not session.authorised and not cmd.pre_auth:
-        return failure(method, request_id, "not authorised: send 'auth' first")
-    if cmd.admin_only and session.role != ADMIN:
-        return failure(method, request_id, f"'{method}' needs administrator rights")
-    if cmd.handler is None:
-        return failure(method, request_id, f"'{method}' is not available in meetroom yet")
-    try:
-        registry.validate_params(cmd, parsed)
-        fields = await cmd.handler(CommandContext(room, session), parsed)
-    except CommandError as exc:
-        return failure(method, request_id, exc.error, **exc.extra)
-    except Exception:
-        log.exception("command %s failed", method)
-        return failure(method, request_id, f"internal error while running '{method}'")
-    return reply(method, request_id, fields)
+ContextFactory = Callable[[Session], "CommandContext"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one of the room's own channels may run: no auth, no role, no control slot.
+
+    The main screen is part of the room, not a client; it gets exactly these commands and is
+    never treated as an administrator, so nothing else of the API is open to it.
+    """
+
+    holder: str  # names the channel in refusals, e.g. "the main screen"
+    methods: frozenset[str]
+
+
+class Dispatcher:
+    """One room's way from a frame to a reply: its registry, and the context its handlers get."""
+
+    def __init__(self, registry: Registry, context: ContextFactory) -> None:
+        self.registry = registry
+        self._context = context
+
+    async def dispatch(self, session: Session, text: str, grant: Grant | None = None) -> dict[str, Any]:
+        parsed = parse(text)
+        if isinstance(parsed, str):
+            return failure("", "", parsed)
+        request_id = _request_id(parsed)
+        method = parsed.get("method")
+        if not isinstance(method, str) or not method:
+            return failure("", request_id, "request has no 'method' string")
+        if len(method) > MAX_METHOD_LENGTH:
+            return failure("", request_id, "method name too long")
+        if "requestId" in parsed and parsed["requestId"] is not None and request_id == "":
+            return failure(method, "", "'requestId' must be a string or a number")
+        if method == "event":  # echoing it would make the reply look like a notification
+            return failure("", request_id, "unknown method 'event': that name is reserved for notifications")
+        if grant is not None and method not in grant.methods:
+            return failure(method, request_id, f"{grant.holder} may not use '{method}'")
+        cmd = self.registry.lookup(method)
+        if cmd is None:
+            return failure(method, request_id, f"unknown method '{method}'")
+        if grant is None:
+            if not session.authorised and not cmd.pre_auth:
+                return failure(method, request_id, "not authorised: send 'auth' first")
+            if cmd.admin_only and session.role != ADMIN:
+                return failure(method, request_id, f"'{method}' needs administrator rights")
+        if cmd.handler is None:
+            return failure(method, request_id, f"'{method}' is not available in meetroom yet")
+        try:
+            validate_params(cmd, parsed)
+            fields = await cmd.handler(self._context(session), parsed)
+        except DomainError as exc:  # the one place a refusal becomes result:false
+            return failure(method, request_id, exc.error, **exc.extra)
+        except Exception:
+            log.exception("command %s failed", method)
+            return failure(method, request_id, f"internal error while running '{method}'")
+        return reply(method, request_id, fields)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from meetroom.core.errors import DomainError
 
-class CommandError(Exception):
-    """Raised by a handler to answer `result:false`; extra fields go into the reply as they are."""
 
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.error = error
-        self.extra = extra
+class CommandError(DomainError):
+    """Raised by a handler to answer `result:false`; extra fields go into the reply as they are.
+
+    A DomainError like any other, so the dispatcher maps both the same way; handlers raise it for
+    refusals about the request itself (its parameters), services raise their own DomainErrors.
+    """
 
 
 def reply(method: str, request_id: Any, fields: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,6 +1,14 @@
-"""Command handlers, one module per area; importing this package registers them all."""
+"""Command handlers, one module per area; each module exports its `commands` table.
 
-from meetroom.commands import (  # noqa: F401
+Importing this package registers nothing anywhere: `TABLES` lists the areas a full room
+answers, and `build_registry` joins them with the catalog for whoever builds a room.
+"""
+
+from __future__ import annotations
+
+from meetroom.api import catalog
+from meetroom.api.registry import CommandTable, Registry
+from meetroom.commands import (
     abook,
     auth,
     calls,
@@ -23,3 +31,32 @@ from meetroom.commands import (  # noqa: F401
     update,
     window,
 )
+
+TABLES: tuple[CommandTable, ...] = (
+    abook.commands,
+    auth.commands,
+    calls.commands,
+    chat.commands,
+    data.commands,
+    devices.commands,
+    files.commands,
+    httpserver.commands,
+    info.commands,
+    layout.commands,
+    license.commands,
+    meetings.commands,
+    network.commands,
+    plan.commands,
+    ptz.commands,
+    screen.commands,
+    search.commands,
+    slides.commands,
+    system.commands,
+    update.commands,
+    window.commands,
+)
+
+
+def build_registry() -> Registry:
+    """Every command a full room answers, with the spec's access rules and parameter types."""
+    return Registry(TABLES, catalog.commands())

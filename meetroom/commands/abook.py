@@ -10,10 +10,13 @@ from slixmpp.exceptions import IqError, IqTimeout
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.ids import IdError
 from meetroom.net.service import NetworkService, NotConnected
 from meetroom.net.xmpp import XmppSession
+
+commands = CommandTable()
+command = commands.command
 
 T = TypeVar("T")
 

@@ -7,10 +7,13 @@ from typing import Any
 from meetroom.api import modes
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.api.session import Session
 from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER, hash_new_password
 from meetroom.core.origins import FILE_PAGES_HINT, OriginKind, classify_origin, counts_as_room_itself
+
+commands = CommandTable()
+command = commands.command
 
 PRIVILEGES = {USER: 1, ADMIN: 2}
 RESULT_WRONG_CREDENTIALS = 3

@@ -6,9 +6,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.calls.call import Phase
 from meetroom.calls.manager import CallError
+
+commands = CommandTable()
+command = commands.command
 
 MAX_HISTORY = 1000
 

@@ -6,10 +6,13 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.ids import IdError, instance_or_call_id
 from meetroom.net.chatstore import chat_id
 from meetroom.net.service import NotConnected
+
+commands = CommandTable()
+command = commands.command
 
 MAX_MESSAGE = 64 * 1024
 

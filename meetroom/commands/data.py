@@ -6,7 +6,10 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
+
+commands = CommandTable()
+command = commands.command
 
 NS = "containers"
 MAX_NAME = 256

@@ -8,10 +8,13 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.core.appstate import AppState
 from meetroom.media import audio, soundtest
+
+commands = CommandTable()
+command = commands.command
 
 DEVICE_PARAMS = {"name": ("string", True), "description": ("string", False)}
 MAX_SELFIE_FPS = 30

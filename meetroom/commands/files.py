@@ -6,9 +6,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.store.files import FileRecord, parse_id
+
+commands = CommandTable()
+command = commands.command
 
 FILE_ID = {"fileId": ("integer|string", True)}
 

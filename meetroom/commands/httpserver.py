@@ -6,9 +6,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.web.http import RUNNING, STOPPED
+
+commands = CommandTable()
+command = commands.command
 
 
 def _announce_state(room: Room) -> None:

@@ -12,8 +12,11 @@ import PIL
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.core.appstate import AppState
+
+commands = CommandTable()
+command = commands.command
 
 # getConnected's state codes
 NOT_CONNECTED, CONNECTING, CONNECTED = 0, 1, 2

@@ -7,9 +7,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.core.videomatrix import LayoutError, VideoMatrix
+
+commands = CommandTable()
+command = commands.command
 
 MONITOR_INDEX = {"monitorIndex": ("integer|string", True)}  # the C++ client sends a string
 

@@ -13,7 +13,10 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
+
+commands = CommandTable()
+command = commands.command
 
 NO_LICENSING = "meetroom is open source and needs no licence: every feature is available without activation"
 KEY_DOMAIN = b"meetroom hardware key\x00"  # keeps the key unrelated to other uses of the instance id

@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from meetroom.api.context import CommandContext
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
+
+commands = CommandTable()
+command = commands.command
 
 
 @command("getScheduler")

@@ -6,9 +6,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.ids import IdError
 from meetroom.net.service import DEFAULT_PORT, NotConnected
+
+commands = CommandTable()
+command = commands.command
 
 
 def _server_text(entry: dict[str, Any]) -> str:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from meetroom.api.context import CommandContext
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.core.plan import MAX_CONF_TITLE_LENGTH, tariff_restrictions
+
+commands = CommandTable()
+command = commands.command
 
 
 @command("getTariffRestrictions")

@@ -15,10 +15,13 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.media.framestore import SELF
 from meetroom.media.ptz import AXES, RANGES
+
+commands = CommandTable()
+command = commands.command
 
 MOTION_INTERVAL = 0.15
 PRESETS_NS = "media.presets"

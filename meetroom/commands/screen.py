@@ -7,12 +7,15 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.commands.files import file_record
 from meetroom.core.screensettings import LOGO_MODES
 from meetroom.media import images
 from meetroom.store.files import FileRecord
+
+commands = CommandTable()
+command = commands.command
 
 
 async def _image_file(room: Room, value: Any) -> FileRecord:

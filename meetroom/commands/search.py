@@ -11,8 +11,11 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.net.service import NotConnected
+
+commands = CommandTable()
+command = commands.command
 
 MAX_RESULTS = 100
 MAX_QUERY = 256

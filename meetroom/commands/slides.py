@@ -11,12 +11,15 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.app import Room
 from meetroom.commands.files import FILE_ID, file_in_use, file_record
 from meetroom.core.slides import SlideError
 from meetroom.media import images
 from meetroom.store.files import parse_id
+
+commands = CommandTable()
+command = commands.command
 
 
 @contextmanager

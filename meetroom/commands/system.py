@@ -8,9 +8,12 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.api.session import ADMIN
 from meetroom.core.systeminfo import system_info
+
+commands = CommandTable()
+command = commands.command
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +35,7 @@ async def get_settings(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, An
 async def set_settings(ctx: CommandContext, msg: dict[str, Any]) -> None:
     if not msg["settings"]:
         raise CommandError("'settings' is empty: give at least one name and value")
-    try:
-        ctx.room.settings.update(msg["settings"], as_admin=ctx.session.role == ADMIN)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    ctx.room.settings.update(msg["settings"], as_admin=ctx.session.role == ADMIN)  # SettingError: result:false
 
 
 @command("getSystemInfo")

@@ -10,7 +10,10 @@ from typing import Any
 
 from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
+
+commands = CommandTable()
+command = commands.command
 
 NO_ONLINE_UPDATES = "meetroom does not update itself online; install new releases with pip or your package manager"
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from meetroom.api.context import CommandContext
-from meetroom.api.registry import command
+from meetroom.api.registry import CommandTable
 from meetroom.commands.system import change_window_state
+
+commands = CommandTable()
+command = commands.command
 
 
 @command("restoreWindow")

@@ -11,9 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from meetroom.core.errors import DomainError
 from meetroom.store.db import Store
 
 NS = "settings"
+
+
+class SettingError(DomainError, ValueError):
+    """A refused setting change; still a ValueError for callers that catch one."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class Setting:
     admin_only: bool = False  # security-relevant: a user-mode connection may not change it
 
     def check(self, value: Any) -> Any:
-        """The value as stored, or ValueError with the reason it is refused."""
+        """The value as stored, or SettingError with the reason it is refused."""
         if self.kind is bool:
             ok = isinstance(value, bool)
         elif self.kind is int:
@@ -39,13 +44,13 @@ class Setting:
         else:
             ok = isinstance(value, str) and len(value) <= self.max_length
         if not ok:
-            raise ValueError(f"setting '{self.name}' must be {self.kind.__name__}")
+            raise SettingError(f"setting '{self.name}' must be {self.kind.__name__}")
         if self.choices is not None and value not in self.choices:
-            raise ValueError(f"setting '{self.name}' must be one of {list(self.choices)}")
+            raise SettingError(f"setting '{self.name}' must be one of {list(self.choices)}")
         if self.minimum is not None and value < self.minimum:
-            raise ValueError(f"setting '{self.name}' must be at least {self.minimum}")
+            raise SettingError(f"setting '{self.name}' must be at least {self.minimum}")
         if self.maximum is not None and value > self.maximum:
-            raise ValueError(f"setting '{self.name}' must be at most {self.maximum}")
+            raise SettingError(f"setting '{self.name}' must be at most {self.maximum}")
         return value
 
 
@@ -139,13 +144,13 @@ class Settings:
         for name, value in changes.items():
             setting = BY_NAME.get(name)
             if setting is None:
-                raise ValueError(f"unknown setting '{name}'")
+                raise SettingError(f"unknown setting '{name}'")
             if setting.admin_only and not as_admin:
-                raise ValueError(f"setting '{name}' can only be changed by an administrator")
+                raise SettingError(f"setting '{name}' can only be changed by an administrator")
             checked[name] = setting.check(value)
         agc_on = checked.get("agcEnable", self._values["agcEnable"])
         if "audioCapturerLevel" in checked and agc_on:
-            raise ValueError("audioCapturerLevel is read-only while agcEnable is on")
+            raise SettingError("audioCapturerLevel is read-only while agcEnable is on")
         changed = {n: v for n, v in checked.items() if self._values[n] != v}
         if changed:
             self._store.put_many(NS, changed)

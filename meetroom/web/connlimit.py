@@ -11,13 +11,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from meetroom.web.http import http_routes
-
 if TYPE_CHECKING:
     from meetroom.app import Room
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     limit = room.http_settings.connections_limit
     live: set[asyncio.BaseTransport] = set()

@@ -13,7 +13,6 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from meetroom.store.files import parse_id
-from meetroom.web.http import http_routes
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
@@ -39,7 +38,6 @@ def _reason(exc: Exception) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:200]
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     @token_required(room)
     async def upload(request: web.Request) -> web.Response:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from meetroom.media.framestore import SELF
-from meetroom.web.http import http_routes
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
@@ -22,7 +21,6 @@ FIRST_FRAME_TIMEOUT = 3.0
 QUALITY, BEST_QUALITY = 75, 92
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     @token_required(room)
     async def frame(request: web.Request) -> web.Response:

@@ -1,4 +1,4 @@
-"""The built-in HTTP server: port discovery, and the routes later features add.
+"""The built-in HTTP server: port discovery, and the routes of the features it is given.
 
 It can be stopped and started over the API without touching the WebSocket listener, and keeps
 the settings that only apply at its next start (port, connection limit) pending until then.
@@ -7,7 +7,7 @@ the settings that only apply at its next start (port, connection limit) pending 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -22,14 +22,9 @@ log = logging.getLogger(__name__)
 
 RUNNING, STOPPED = "running", "stopped"
 
+# A feature's routes (frames, files, pages, ...): a plain function its module exports; the
+# server is handed the list by whoever builds it, so a server has exactly the routes it was given.
 RouteInstaller = Callable[["Room", web.Application], None]
-_route_installers: list[RouteInstaller] = []
-
-
-def http_routes(installer: RouteInstaller) -> RouteInstaller:
-    """Features (frames, files, pages) register their routes here."""
-    _route_installers.append(installer)
-    return installer
 
 
 def _discovery_routes(room: Room, app: web.Application) -> None:
@@ -42,8 +37,9 @@ def _discovery_routes(room: Room, app: web.Application) -> None:
 
 
 class HttpServer:
-    def __init__(self, room: Room) -> None:
+    def __init__(self, room: Room, routes: Sequence[RouteInstaller]) -> None:
         self.room = room
+        self.routes = tuple(routes)
         self.port = 0
         self.state = STOPPED
         self._runner: web.AppRunner | None = None
@@ -51,7 +47,7 @@ class HttpServer:
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=self.room.http_settings.max_post_bytes + (1 << 16))
         _discovery_routes(self.room, app)
-        for install in _route_installers:
+        for install in self.routes:
             install(self.room, app)
         return app
 

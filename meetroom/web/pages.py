@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from meetroom.core.origins import OriginKind
-from meetroom.web.http import http_routes
 from meetroom.web.screen import screen_refusal
 from meetroom.web.ws import peer_host
 
@@ -99,7 +98,6 @@ def _file_response(room: Room, request: web.Request, path: Path, *, inline: bool
     return web.Response(body=body, headers={**headers, "Content-Type": content_type})
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     def page(name: str):
         async def handler(request: web.Request) -> web.Response:

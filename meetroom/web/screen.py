@@ -12,16 +12,16 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from meetroom.api.dispatcher import dispatch, parse
+from meetroom.api.dispatcher import Grant, parse
 from meetroom.api.envelope import failure, notification, reply
-from meetroom.api.session import ADMIN, USER, Session
+from meetroom.api.session import USER, Session
 from meetroom.core.access import PIN
 from meetroom.core.addresses import is_loopback
 from meetroom.core.origins import OriginKind, classify_origin
-from meetroom.web.http import http_routes
 from meetroom.web.ws import peer_host
+from meetroom.web.wsloop import answer_frames, socket_session
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -50,6 +50,8 @@ SCREEN_COMMANDS = frozenset(
         "rejectPeer",
     }
 )
+# The screen runs these as the room itself: no auth, no role, and nothing outside the set.
+SCREEN_GRANT = Grant("the main screen", SCREEN_COMMANDS)
 # What the screen draws from; admin-only and private events (chat, auth) are not relayed.
 SCREEN_EVENTS = frozenset(
     {
@@ -179,10 +181,9 @@ class ScreenChannel:
             return reply(method, request_id, {"token": self.room.access.issue_http_token(self.session.id, USER)})
         if method not in SCREEN_COMMANDS:
             return failure(str(method or ""), request_id, f"the main screen may not use '{method}'")
-        return await dispatch(self.room, self.session, text)
+        return await self.room.dispatcher.dispatch(self.session, text, SCREEN_GRANT)
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     async def screen_ws(request: web.Request) -> web.StreamResponse:
         refusal = screen_refusal(
@@ -194,22 +195,14 @@ def install(room: Room, app: web.Application) -> None:
             return web.Response(status=403, text=refusal + "\n")
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0)
         await ws.prepare(request)
-        session = Session(
-            peer_host(request), ws.send_str, lambda code, text: ws.close(code=code, message=text.encode())
-        )
-        # Allowed to run the whitelisted queries, yet never entered in the control slots (room.modes).
-        session.role = ADMIN
-        session.auth_kind = "screen"
+        # No role and never in the control slots (room.modes): it runs only SCREEN_GRANT's commands.
+        session = socket_session(peer_host(request), ws)
         channel = ScreenChannel(room, ws, session)
         room.bus.add_listener(channel.on_event)
         watcher = asyncio.create_task(channel.watch_info(), name=f"screen-{session.id}-info")
         channel.push_info()
         try:
-            async for frame in ws:
-                if frame.type == WSMsgType.TEXT:
-                    session.send(await channel.handle(frame.data))
-                elif frame.type == WSMsgType.ERROR:
-                    break
+            await answer_frames(ws, session, channel.handle)  # binary frames go unanswered, as ever
         finally:
             room.bus.remove_listener(channel.on_event)
             watcher.cancel()

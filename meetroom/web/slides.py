@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from meetroom.store.files import parse_id
-from meetroom.web.http import http_routes
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
     from meetroom.app import Room
 
 
-@http_routes
 def install(room: Room, app: web.Application) -> None:
     @token_required(room)
     async def slide(request: web.Request) -> web.StreamResponse:

@@ -1,0 +1,18 @@
+"""The HTTP routes of a full room, listed once, in the order they are installed.
+
+The connection limit comes first: it is a middleware that must see every request.
+"""
+
+from __future__ import annotations
+
+from meetroom.web import connlimit, files, frames, pages, screen, slides
+from meetroom.web.http import RouteInstaller
+
+ROUTES: tuple[RouteInstaller, ...] = (
+    connlimit.install,  # frames, uploads and the connection limit
+    files.install,
+    frames.install,
+    screen.install,  # the main screen's channel
+    pages.install,
+    slides.install,  # the running slideshow's pictures
+)
