@@ -29,13 +29,12 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import meetroom.commands  # noqa: E402, F401  (fills the registry: the real method names)
-from meetroom.api import registry  # noqa: E402
+from meetroom.commands import build_registry  # noqa: E402  (the real method names)
 from tests.support.process import RoomProcess  # noqa: E402
 
 NEVER = {"shutdown", "shutdownSystem", "rebootSystem", "auth", "setAuthParams", "clearTokens"}
 NEVER |= {"stopHttpServer", "setHttpServerSettings", "setSettings", "login", "connectToServer"}
-METHODS = sorted(c.name for c in registry.all_commands() if c.name not in NEVER)
+METHODS = sorted(c.name for c in build_registry().all_commands() if c.name not in NEVER)
 
 
 def rss(pid: int) -> int:
