@@ -48,6 +48,7 @@ from meetroom.net.addressbook import AddressBook
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
+from meetroom.web.guard import ConnectionGuard, Limits, raise_open_file_limit
 from meetroom.web.http import HttpServer, RouteInstaller
 from meetroom.web.listen import bind_port
 from meetroom.web.routes import ROUTES
@@ -73,6 +74,8 @@ class RoomOptions:
     poweroff_command: list[str] = field(default_factory=lambda: ["systemctl", "poweroff"])
     ice_hosts: tuple[str, ...] = ()  # ICE host addresses for calls (--ice-host); empty: the setting decides
     allow_file_pages: bool = False  # --allow-file-pages: Origin null counts as the room itself
+    idle_timeout: float | None = None  # --idle-timeout: overrides connectionIdleTimeout (tests make it short)
+    auth_timeout: float | None = None  # --auth-timeout: overrides authTimeout
 
 
 def full_registry() -> Registry:
@@ -97,9 +100,14 @@ class Room:
         self.store = Store(options.data_dir / "meetroom.sqlite3")
         self.settings = Settings(self.store)
         self.http_settings = HttpSettings(self.store)
-        self.access = AccessControl(self.store, http_token_ttl=options.http_token_ttl)
+        self.access = AccessControl(
+            self.store,
+            http_token_ttl=options.http_token_ttl,
+            budget_limits=lambda: (self.settings.get("authFailureBudget"), self.settings.get("authFailuresPerHour")),
+        )
         if options.pin:
             self.access.set_protection(ADMIN, PIN, pin=options.pin, persist=False)
+        self.guard = ConnectionGuard(self.connection_limits)  # idle and unauthenticated connections
         self.bus = EventBus()
         self.modes = ModeSlots(self.bus, self.access)
         self.registry = registry if registry is not None else full_registry()
@@ -113,7 +121,9 @@ class Room:
         self.settings.on_change(lambda name, value: self.bus.publish("settingsChanged", {"name": name, "value": value}))
         self.window = Window(self.bus)
         self.containers = DataContainers(self.store, self.bus)
-        self.files = FileStore(self.store, options.data_dir / "files")
+        self.files = FileStore(
+            self.store, options.data_dir / "files", limit=lambda: self.settings.get("uploadedFilesLimit")
+        )
         self.uploads = UploadedFiles(self.files, self.bus)
         # the slideshow: slide list, prepared pictures
         self.slides = SlideService(self.store, self.uploads, self.bus, options.data_dir / "slides", self.web_address)
@@ -122,6 +132,7 @@ class Room:
         self.sound_tests = SoundTests(self.media, self.appstate, self.bus)
         self.broadcast = BroadcastPicture(self.media, self.appstate, self.bus)
         self.presets = CameraPresets(self.store, self.media, self.bus)
+        self.files.in_use = self._file_shown  # the oldest uploads go past the limit, never a shown one
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.layout = VideoLayout(self.video_matrix, self.bus)
         self.net = NetworkService(self.settings, self.store, self.appstate, self.bus, options.data_dir / "network.key")
@@ -151,6 +162,22 @@ class Room:
         self.bus.sessions.discard(session)
         self.modes.release(session)
 
+    def connection_limits(self) -> Limits:
+        opts, get = self.options, self.settings.get
+        return Limits(
+            idle_timeout=opts.idle_timeout or get("connectionIdleTimeout"),
+            auth_timeout=opts.auth_timeout or get("authTimeout"),
+            per_address=get("pendingConnectionsPerAddress"),
+            total=get("pendingConnectionsTotal"),
+        )
+
+    def _file_shown(self, file_id: int) -> bool:
+        return (
+            self.screen_settings.uses(file_id) is not None
+            or self.slides.uses(file_id) is not None
+            or self.broadcast.uses(file_id) is not None
+        )
+
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""
         return self.net.account()
@@ -164,6 +191,7 @@ class Room:
         self.ws_port = ws_sock.getsockname()[1]
         self._ws_runner = web.AppRunner(build_ws_app(self), access_log=None, handle_signals=False)
         await self._ws_runner.setup()
+        self.guard.watch(self._ws_runner.server, "websocket")
         await web.SockSite(self._ws_runner, ws_sock).start()
         if opts.http_port is not None:
             await self.http.start(opts.http_port, fixed=True)
@@ -244,6 +272,7 @@ def lan_address() -> str:
 
 
 async def serve(options: RoomOptions) -> int:
+    before, after = raise_open_file_limit()  # idle sockets must not be what stops the room
     room = Room(options)
     try:
         await room.start()
@@ -253,6 +282,7 @@ async def serve(options: RoomOptions) -> int:
         return 2
     for line in room.describe():
         print(line, flush=True)
+    print(f"open-file limit: {after}" + (f" (raised from {before})" if after != before else ""), flush=True)
     print("meetroom ready", flush=True)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

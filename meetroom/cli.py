@@ -40,6 +40,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="let pages opened from a file (Origin null) use unsecured control; any site's sandboxed frame looks alike",
     )
+    run.add_argument(
+        "--idle-timeout", type=float, help="seconds to send a request or handshake (connectionIdleTimeout)"
+    )
+    run.add_argument("--auth-timeout", type=float, help="seconds from the WebSocket handshake to auth (authTimeout)")
     run.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -104,6 +108,8 @@ def run_options(args: argparse.Namespace):  # -> RoomOptions, imported lazily to
         poweroff_command=shlex.split(args.poweroff_command),
         ice_hosts=_ice_hosts(args.ice_host),
         allow_file_pages=args.allow_file_pages,
+        idle_timeout=args.idle_timeout,
+        auth_timeout=args.auth_timeout,
     )
 
 

@@ -24,8 +24,14 @@ def room_factory(tmp_path: Path) -> Iterator[Callable[..., RoomProcess]]:
     """Start rooms with `room_factory(*args, name=...)`; every one is stopped by pid at teardown."""
     started: list[RoomProcess] = []
 
-    def start(*args: str, name: str = "room", fixed_ports: bool = True, data_dir: Path | None = None) -> RoomProcess:
-        room = RoomProcess(data_dir or tmp_path / name, list(args), fixed_ports)
+    def start(
+        *args: str,
+        name: str = "room",
+        fixed_ports: bool = True,
+        data_dir: Path | None = None,
+        nofile: tuple[int, int] | None = None,
+    ) -> RoomProcess:
+        room = RoomProcess(data_dir or tmp_path / name, list(args), fixed_ports, nofile)
         started.append(room)
         return room.start()
 

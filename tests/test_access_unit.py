@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from meetroom.core.access import ADMIN, PASSWORD, PIN, USER, AccessControl
+import pytest
+
+from meetroom.core.access import ADMIN, PASSWORD, PIN, USER, AccessControl, FailureBudget
 from meetroom.store.db import Store
 
 
@@ -83,3 +85,69 @@ def test_lockout_grows_and_success_resets(tmp_path):
     access.record_success("10.0.0.9")
     access.record_failure("10.0.0.9")
     assert access.retry_after("10.0.0.9") == 0
+
+
+def test_failure_budget_bounds_guesses_from_any_number_of_sources(tmp_path):
+    clock = Clock()
+    access = AccessControl(Store(tmp_path / "db.sqlite3"), clock=clock, budget_limits=lambda: (20, 12))
+    checked = 0
+    for i in range(10_000):  # a new address for every guess: the per-address lockout never bites
+        if access.retry_after(f"10.0.{i // 250}.{i % 250}") == 0 and access.budget_wait() == 0:
+            checked += 1
+            access.record_failure(f"10.0.{i // 250}.{i % 250}")
+        clock.now += 0.01
+    assert checked == 20  # in 100 s the allowance regained 12/36 of a guess
+    assert access.budget_wait() == pytest.approx(300 * (1 - access.budget.level()), rel=1e-6)
+    clock.now += 300  # 12 per hour: one more every 5 minutes
+    assert access.budget_wait() == 0
+    report = access.attack_report()
+    assert report["underAttack"] is True and report["failedLastHour"] == 20
+    assert len(access._failures) <= 10_000  # failure records stay bounded
+
+
+def test_failure_budget_maths_makes_a_4_digit_pin_take_days():
+    clock = Clock()
+    budget = FailureBudget(clock, lambda: (20, 12))
+    allowed, hours = 0, 0
+    while allowed < 5000:  # half of 10^4: the expected number of guesses
+        while budget.wait() == 0:
+            budget.spend()
+            allowed += 1
+        clock.now += budget.wait()
+        hours = (clock.now - 1000.0) / 3600
+    assert hours > 14 * 24, hours  # about 17 days at the defaults
+    assert budget.exhausted_since is not None
+
+
+def test_failure_budget_refills_and_reports_when_the_attack_ends():
+    clock = Clock()
+    budget = FailureBudget(clock, lambda: (3, 3600))  # one per second
+    assert [budget.spend() for _ in range(3)] == [False, False, True]  # the third empties it: reported once
+    assert budget.wait() == pytest.approx(1.0)
+    clock.now += 1
+    assert budget.wait() == 0 and budget.exhausted_since is None
+
+
+async def test_tokens_are_recognised_without_hashing_and_passwords_hash_off_the_loop(tmp_path, monkeypatch):
+    import threading
+
+    from meetroom.core import access as access_module
+
+    access, _ = make(tmp_path)
+    access.set_protection(ADMIN, PASSWORD, password="hunter22")
+    token = access.issue_connection_token(ADMIN, PASSWORD)
+    threads = []
+    real_hash = access_module._hash_password
+
+    def spy(password: str, salt: str) -> str:
+        threads.append(threading.current_thread().name)
+        return real_hash(password, salt)
+
+    monkeypatch.setattr(access_module, "_hash_password", spy)
+    assert await access.check_credentials(token) == (ADMIN, "token")
+    assert threads == []  # a token never costs a password hash
+    assert token not in access._connection_tokens  # kept by digest only
+    assert await access.check_credentials("hunter22") == (ADMIN, PASSWORD)
+    assert await access.check_credentials("hunter2") is None
+    assert threads and all(name.startswith("password-hash") for name in threads)
+    assert threading.main_thread().name not in threads

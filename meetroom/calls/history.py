@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from meetroom.store.db import Store
 
 NS = "calls"
+DEFAULT_LIMIT = 10_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS call_history (
@@ -23,15 +25,24 @@ CREATE TABLE IF NOT EXISTS call_history (
 
 
 class CallHistory:
-    def __init__(self, store: Store) -> None:
+    """`limit` bounds the entries kept; past it the oldest go first."""
+
+    def __init__(self, store: Store, limit: Callable[[], int] | int = DEFAULT_LIMIT) -> None:
         self._store = store
+        self._limit = limit if callable(limit) else (lambda: limit)
         store.execute(_SCHEMA)
 
     def add(self, kind: int, peer_id: str, peer_dn: str, conf_id: str, start: float, duration: float) -> None:
-        self._store.execute(
-            "INSERT INTO call_history(type, peer_id, peer_dn, conf_id, start_time, duration) VALUES(?,?,?,?,?,?)",
+        rows = self._store.execute(
+            "INSERT INTO call_history(type, peer_id, peer_dn, conf_id, start_time, duration) VALUES(?,?,?,?,?,?) "
+            "RETURNING id",
             (kind, peer_id, peer_dn, conf_id, int(start), max(0, round(duration))),
         )
+        # ids grow by one per entry: everything `limit` below the newest is older than the last `limit`
+        self._store.execute("DELETE FROM call_history WHERE id <= ?", (rows[0][0] - max(1, int(self._limit())),))
+
+    def count(self) -> int:
+        return self._store.execute("SELECT COUNT(*) FROM call_history")[0][0]
 
     @property
     def last_view(self) -> int:

@@ -68,7 +68,7 @@ class CallManager:
     ) -> None:
         self.net, self.media, self.appstate, self.settings = net, media, appstate, settings
         self.bus, self.video_matrix, self.ice_hosts = bus, video_matrix, ice_hosts
-        self.history = CallHistory(store)
+        self.history = CallHistory(store, limit=lambda: settings.get("callHistoryLimit"))
         self._legs: dict[LegKey, CallMedia] = {}
         self.env = RoomEnv(net, appstate, settings, media, self._legs)
         self.machine = CallMachine(self.env)

@@ -9,7 +9,7 @@ from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.api.session import Session
-from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER
+from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER, hash_new_password
 from meetroom.core.origins import FILE_PAGES_HINT, OriginKind, classify_origin, counts_as_room_itself
 
 commands = CommandTable()
@@ -18,11 +18,38 @@ command = commands.command
 PRIVILEGES = {USER: 1, ADMIN: 2}
 RESULT_WRONG_CREDENTIALS = 3
 API_VERSIONS = ("1", "2")
+# The room PC's own address. Several programs share it (the room's own manager page, ctl, a
+# kiosk), so failures count per connection there, not per address: one program's wrong PINs
+# must not lock the owner out. Other loopback addresses (127.0.x.y) count like any address.
+ROOM_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+
+
+def failure_source(ctx: CommandContext) -> str:
+    """The key failures are counted under: the address, or the connection on the room's own address."""
+    session = ctx.session
+    if session.peer_host in ROOM_ADDRESSES:
+        return f"{session.peer_host}#{session.id}"
+    return session.peer_host
+
+
+def is_room_itself(ctx: CommandContext) -> bool:
+    """The room PC's own software: its own address, no page of another site, no failure yet.
+
+    Its credentials are checked even while the room-wide failure budget is spent, so that the
+    owner gets in during an attack from the network (a local program could read the data
+    directory anyway; a web page in the room's browser carries its Origin and does not count).
+    """
+    session, room = ctx.session, ctx.room
+    if session.peer_host not in ROOM_ADDRESSES or room.access.retry_after(failure_source(ctx)) > 0:
+        return False
+    if room.access.has_failed(failure_source(ctx)):
+        return False
+    return classify_origin(session.origin, room.serves_origin) in (OriginKind.NONE, OriginKind.OWN)
 
 
 def _refuse(ctx: CommandContext, error: str, *, count_failure: bool = True) -> CommandError:
     if count_failure:
-        ctx.room.access.record_failure(ctx.session.peer_host)
+        ctx.room.access.record_failure(failure_source(ctx), ctx.session.peer_host)
     return CommandError(error, resultCode=RESULT_WRONG_CREDENTIALS)
 
 
@@ -51,7 +78,7 @@ def local_control_refusal(ctx: CommandContext, role: str) -> str | None:
 
 def _granted(ctx: CommandContext, role: str, kind: str, credentials: str | None) -> dict[str, Any]:
     room, session = ctx.room, ctx.session
-    room.access.record_success(session.peer_host)
+    room.access.record_success(failure_source(ctx))
     room.access.revoke_session(session.id)
     room.modes.grant(session, role, kind)
     return {
@@ -84,21 +111,14 @@ async def set_used_api_version(ctx: CommandContext, msg: dict[str, Any]) -> None
 
 @command("auth", pre_auth=True)
 async def auth(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    access, session = ctx.room.access, ctx.session
+    access = ctx.room.access
     kind = msg.get("type")
     role = msg.get("role")
     if role is not None and role not in MODES:
         raise _refuse(ctx, "role must be 'admin' or 'user'", count_failure=False)
     if kind is None:
         return _switch_to_user(ctx, role)
-    wait = access.retry_after(session.peer_host)
-    if wait > 0:
-        raise CommandError(
-            f"too many failed attempts; try again in {wait:.1f} s",
-            resultCode=RESULT_WRONG_CREDENTIALS,
-            retryAfter=round(wait, 1),
-        )
-    if kind == "unsecured":
+    if kind == "unsecured":  # no secret to guess: never slowed down
         granted_role = _unsecured_role(ctx, role)
         return _granted(ctx, granted_role, UNSECURED, None)
     if kind != "secured":
@@ -106,7 +126,24 @@ async def auth(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     credentials = msg.get("credentials")
     if not isinstance(credentials, str) or not credentials:
         raise _refuse(ctx, "type 'secured' needs non-empty 'credentials'", count_failure=False)
-    found = access.role_for_credentials(credentials)
+    wait = access.retry_after(failure_source(ctx))
+    if wait > 0:
+        raise CommandError(
+            f"too many failed attempts; try again in {wait:.1f} s",
+            resultCode=RESULT_WRONG_CREDENTIALS,
+            retryAfter=round(wait, 1),
+        )
+    budget_wait = access.budget_wait()
+    if budget_wait > 0 and not is_room_itself(ctx) and access.token_role(credentials) is None:
+        access.record_refusal()
+        retry = round(min(budget_wait, 86400.0), 1)
+        raise CommandError(
+            f"too many failed attempts on this room from all addresses; credentials are not checked for "
+            f"{retry:.0f} s (the administrator is told; tokens and the room PC itself still work)",
+            resultCode=RESULT_WRONG_CREDENTIALS,
+            retryAfter=retry,
+        )
+    found = await access.check_credentials(credentials)
     if found is None:
         raise _refuse(ctx, "wrong credentials")
     granted_role, granted_kind = found
@@ -150,7 +187,8 @@ async def set_auth_params(ctx: CommandContext, msg: dict[str, Any]) -> dict[str,
     if new_pin is not None and (not isinstance(new_pin, str) or not new_pin.isalnum() or not 4 <= len(new_pin) <= 32):
         raise CommandError("newPin must be 4 to 32 letters or digits")
     try:
-        protection = access.set_protection(mode, kind, password=password, pin=new_pin)
+        prepared = await hash_new_password(password) if kind == PASSWORD and isinstance(password, str) else None
+        protection = access.set_protection(mode, kind, password=password, pin=new_pin, prepared=prepared)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 
@@ -185,6 +223,8 @@ def auth_info(ctx: CommandContext, session_view: Session | None) -> dict[str, An
         if protection.kind == PIN and (viewer == ADMIN or mode == USER):
             entry["pin"] = protection.pin or ""
         out[f"{mode}Auth"] = entry
+    if viewer == ADMIN:  # meetroom: failed attempts, for the Security section of the web manager
+        out["authFailures"] = access.attack_report()
     return out
 
 

@@ -105,6 +105,16 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("callRingTimeout", int, 40, minimum=1, maximum=600),  # seconds an unanswered call rings
     Setting("iceHostAddresses", str, "", max_length=1024, admin_only=True),  # ICE hosts for calls when no --ice-host
     Setting("serverCaFile", str, "", max_length=1024, admin_only=True),  # extra CA/certificate trusted for TLS
+    # bounds on what strangers can make the room store (oldest dropped first) and on idle connections
+    Setting("chatHistoryLimit", int, 100_000, minimum=100, maximum=10_000_000, admin_only=True),  # messages kept
+    Setting("callHistoryLimit", int, 10_000, minimum=10, maximum=1_000_000, admin_only=True),  # call log entries
+    Setting("uploadedFilesLimit", int, 1_000, minimum=10, maximum=100_000, admin_only=True),  # file-transfer list
+    Setting("connectionIdleTimeout", int, 30, minimum=1, maximum=3600, admin_only=True),  # s to a request/handshake
+    Setting("authTimeout", int, 30, minimum=1, maximum=3600, admin_only=True),  # s from handshake to auth
+    Setting("pendingConnectionsPerAddress", int, 32, minimum=1, maximum=100_000, admin_only=True),
+    Setting("pendingConnectionsTotal", int, 512, minimum=8, maximum=1_000_000, admin_only=True),
+    Setting("authFailureBudget", int, 20, minimum=1, maximum=100_000, admin_only=True),  # room-wide failed auths...
+    Setting("authFailuresPerHour", int, 12, minimum=0, maximum=100_000, admin_only=True),  # ...regained per hour
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in DEFINITIONS}

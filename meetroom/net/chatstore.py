@@ -11,12 +11,15 @@ crash of the process, and after a power cut the server archive refills what was 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from meetroom.store.db import Connection
 
 INCOMING, OUTGOING = 0, 1
+DEFAULT_LIMIT = 100_000
+IDS_KEPT = 2  # message ids are remembered for twice as many messages as are kept (duplicate check)
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS chat_messages (
@@ -40,6 +43,7 @@ _SCHEMA = (
         seq     INTEGER NOT NULL,
         PRIMARY KEY (account, msg_id)
     )""",
+    "CREATE INDEX IF NOT EXISTS chat_ids_seq ON chat_ids(seq)",
 )
 
 
@@ -57,8 +61,11 @@ class StoredMessage:
 
 
 class ChatStore:
-    def __init__(self, path: Path) -> None:
+    """`limit` bounds the messages kept (all chats together): past it the earliest stored go first."""
+
+    def __init__(self, path: Path, limit: Callable[[], int] | int = DEFAULT_LIMIT) -> None:
         self._store = Connection(path, synchronous="NORMAL", timeout=10)  # the chat tables' own connection
+        self._limit = limit if callable(limit) else (lambda: limit)
         for sql in _SCHEMA:
             self._store.execute(sql)
 
@@ -91,11 +98,23 @@ class ChatStore:
             # remember every id of the message (e.g. its archive id next to its origin id)
             for msg_id in ids:
                 execute("INSERT OR IGNORE INTO chat_ids(account, msg_id, seq) VALUES(?,?,?)", (account, msg_id, seq))
+            if known is None:
+                self._drop_oldest(seq)
         except BaseException:
             execute("ROLLBACK")
             raise
         execute("COMMIT")
         return known is None
+
+    def _drop_oldest(self, newest: int) -> None:
+        """Keep at most `limit` messages: seq grows by one per stored message, so every message
+        more than `limit` below the newest is older than the last `limit` (cheap, by primary key)."""
+        limit = max(1, int(self._limit()))
+        self._store.execute("DELETE FROM chat_messages WHERE seq <= ?", (newest - limit,))
+        self._store.execute("DELETE FROM chat_ids WHERE seq <= ?", (newest - IDS_KEPT * limit,))
+
+    def count(self) -> int:
+        return self._store.execute("SELECT COUNT(*) FROM chat_messages")[0][0]
 
     def chats(self, account: str) -> list[str]:
         """Peers with history, most recent chat first."""

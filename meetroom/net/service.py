@@ -66,7 +66,7 @@ class NetworkService:
         self.settings = settings
         self.appstate = appstate
         self.events = events
-        self.chats = ChatStore(store.path)
+        self.chats = ChatStore(store.path, limit=lambda: settings.get("chatHistoryLimit"))
         self.groups = GroupBook(store)
         self.creds = CredentialStore(store, key_path)
         self.server = ""

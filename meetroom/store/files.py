@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS uploaded_files (
 )
 """
 MAX_NAME = 255
+DEFAULT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,13 @@ def parse_id(text: Any) -> int | None:
 
 
 class FileStore:
-    def __init__(self, store: Store, directory: Path) -> None:
+    """`limit` bounds the files kept (the file-transfer list); past it the oldest go first, except
+    those `in_use` says the room shows (background, logo, slides...)."""
+
+    def __init__(self, store: Store, directory: Path, limit: Callable[[], int] | int = DEFAULT_LIMIT) -> None:
         self._store = store
+        self._limit = limit if callable(limit) else (lambda: limit)
+        self.in_use: Callable[[int], bool] = lambda file_id: False
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         store.execute(_SCHEMA)
@@ -87,7 +94,21 @@ class FileStore:
             "INSERT INTO uploaded_files(id, name, size, mime, created) VALUES(?,?,?,?,?)",
             (record.id, record.name, record.size, record.mime, record.created),
         )
+        self._drop_oldest(keep=record.id)
         return record
+
+    def _drop_oldest(self, keep: int) -> list[int]:
+        excess = self._store.execute("SELECT COUNT(*) FROM uploaded_files")[0][0] - max(1, int(self._limit()))
+        if excess <= 0:
+            return []
+        dropped = []
+        for (file_id,) in self._store.execute("SELECT id FROM uploaded_files ORDER BY created, id"):
+            if len(dropped) >= excess:
+                break
+            if file_id != keep and not self.in_use(file_id):
+                self.delete(file_id)
+                dropped.append(file_id)
+        return dropped
 
     @staticmethod
     def abort(temp: Path) -> None:

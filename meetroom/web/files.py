@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from meetroom.store.files import parse_id
 from meetroom.web.httpauth import token_required
@@ -24,8 +25,17 @@ SAFE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/bmp", "im
 MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around the file itself
 
 
+def _malformed(reason: str) -> web.Response:
+    return web.Response(status=400, text=f"malformed multipart/form-data: {reason}\n")
+
+
 def _too_large(limit: int) -> web.Response:
     return web.Response(status=413, text=f"file too large: httpServerMaxPostFileSizeInBytes is {limit}\n")
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:200]
 
 
 def install(room: Room, app: web.Application) -> None:
@@ -39,13 +49,17 @@ def install(room: Room, app: web.Application) -> None:
         except (AssertionError, ValueError, KeyError):
             return web.Response(status=400, text="expected multipart/form-data with a 'file' field\n")
         store = room.files
-        while True:
-            part = await reader.next()
-            if part is None:
-                return web.Response(status=400, text="no 'file' field in the form\n")
-            if isinstance(part, BodyPartReader) and part.name == "file":
-                break
-            await part.release()
+        try:  # a part header with a raw control character or NUL (e.g. in the file name) is refused here
+            while True:
+                part = await reader.next()
+                if part is None:
+                    return web.Response(status=400, text="no 'file' field in the form\n")
+                if isinstance(part, BodyPartReader) and part.name == "file":
+                    break
+                await part.release()
+            filename = part.filename or ""
+        except (HttpProcessingError, ValueError, AssertionError, KeyError) as exc:
+            return _malformed(_reason(exc))
         file_id, temp = store.new_upload()
         size = 0
         try:
@@ -55,6 +69,9 @@ def install(room: Room, app: web.Application) -> None:
                     if size > limit:
                         break
                     out.write(chunk)
+        except (HttpProcessingError, ValueError, AssertionError) as exc:
+            store.abort(temp)
+            return _malformed(_reason(exc))
         except BaseException:
             store.abort(temp)
             raise
@@ -62,7 +79,7 @@ def install(room: Room, app: web.Application) -> None:
             store.abort(temp)
             return _too_large(limit)
         mime = part.headers.get("Content-Type", "")
-        record = store.commit(file_id, temp, part.filename or "", size, mime)
+        record = store.commit(file_id, temp, filename, size, mime)
         return web.Response(text=f"{record.id}\n", headers={"FileId": str(record.id)})
 
     @token_required(room)

@@ -53,8 +53,15 @@ class HttpServer:
 
     async def start(self, port: int, *, fixed: bool, avoid: frozenset[int] = frozenset()) -> None:
         sock = bind_port(self.room.options.host, port, fixed=fixed, avoid=avoid)
-        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
+        # keepalive_timeout closes a connection idle after a request; the guard, one idle before its first
+        self._runner = web.AppRunner(
+            self.build_app(),
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self.room.connection_limits().idle_timeout,
+        )
         await self._runner.setup()
+        self.room.guard.watch(self._runner.server, "http")
         await web.SockSite(self._runner, sock).start()
         self.port = sock.getsockname()[1]
         self.state = RUNNING

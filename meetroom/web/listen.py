@@ -18,7 +18,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-        sock.listen(128)
+        sock.listen(1024)  # a burst of connections waits in the kernel instead of retrying SYNs
     except OSError:
         sock.close()
         raise

@@ -66,9 +66,18 @@ def content_security_policy(room: Room, request: web.Request, html: bytes | None
 
 
 def static_file(name: str) -> Path | None:
-    """A file inside static/ (never outside it), or None."""
-    path = (STATIC_DIR / name).resolve()
-    if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+    """A file inside static/ (never outside it), or None.
+
+    A name with a control character (a NUL from `%00` makes the file system calls raise) or one the
+    file system refuses is no file of ours either: such requests get 404, never a 500.
+    """
+    if not name.isprintable():
+        return None
+    try:
+        path = (STATIC_DIR / name).resolve()
+        if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+            return None
+    except (OSError, ValueError):
         return None
     return path
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from meetroom.api.envelope import failure
-from meetroom.web.wsloop import answer_frames, socket_session
+from meetroom.web.wsloop import ControlSocket, answer_frames, socket_session
 
 if TYPE_CHECKING:
     from meetroom.app import Room
@@ -28,14 +29,31 @@ def build_ws_app(room: Room) -> web.Application:
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=426, text="this port speaks the WebSocket control API\n")
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=None, compress=False)
+        ws = ControlSocket(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=None, compress=False)
         await ws.prepare(request)
         session = socket_session(peer_host(request), ws)
         session.origin = request.headers.get("Origin")
         room.attach(session)
+        limit = room.connection_limits().auth_timeout
+        closer: list[asyncio.Task] = []
+        room.guard.set_timeout_action(
+            request.protocol,
+            lambda: closer.append(
+                asyncio.create_task(session.disconnect(1008, f"not authorised within {limit:g} s: send 'auth' first"))
+            ),
+        )
+
+        def authorised_yet() -> None:
+            if session.authorised:
+                room.guard.forget(request.protocol)  # no deadline and no cap once authorised
+
         try:
             await answer_frames(
-                ws, session, lambda text: room.dispatcher.dispatch(session, text), binary_reply=BINARY_REFUSAL
+                ws,
+                session,
+                lambda text: room.dispatcher.dispatch(session, text),
+                binary_reply=BINARY_REFUSAL,
+                after_frame=authorised_yet,
             )
         finally:
             room.detach(session)

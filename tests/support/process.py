@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -33,6 +34,7 @@ class RoomProcess:
     data_dir: Path
     args: list[str] = field(default_factory=list)
     fixed_ports: bool = True
+    nofile: tuple[int, int] | None = None  # (soft, hard) RLIMIT_NOFILE for the room process
     proc: subprocess.Popen | None = None
     ws_port: int = 0
     http_port: int = 0
@@ -53,8 +55,14 @@ class RoomProcess:
         self._exited.clear()
         self.output = []
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        nofile = self.nofile
         self.proc = subprocess.Popen(
-            self.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None,
         )
         threading.Thread(target=self._pump, daemon=True).start()
         self._ready.wait(READY_TIMEOUT)

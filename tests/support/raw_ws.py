@@ -48,8 +48,12 @@ class RawWebSocket:
         self._writer = writer
 
     @classmethod
-    async def connect(cls, host: str, port: int, timeout: float = 5.0) -> RawWebSocket:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, limit=1 << 22), timeout)
+    async def connect(cls, host: str, port: int, timeout: float = 5.0, source: str | None = None) -> RawWebSocket:
+        """`source`: the local address to connect from (e.g. 127.0.x.y, to look like many computers)."""
+        local = (source, 0) if source else None
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, limit=1 << 22, local_addr=local), timeout
+        )
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write(
             (
@@ -87,6 +91,11 @@ class RawWebSocket:
         close frame cannot be lost to a TCP reset caused by unread data.
         """
         self._writer.write(self._header(opcode, length, fin, os.urandom(4)))
+        await self._writer.drain()
+
+    async def send_raw(self, data: bytes) -> None:
+        """Bytes as they are (several frames built by hand, e.g. a pipeline)."""
+        self._writer.write(data)
         await self._writer.drain()
 
     async def send_text(self, text: str) -> None:

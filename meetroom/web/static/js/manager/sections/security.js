@@ -16,6 +16,7 @@ export default {
   build(ctx, el) {
     this.current = h("dl", { class: "facts", id: "auth-state" });
     this.pinBox = h("div", { class: "pin-once", id: "new-pin", hidden: true, role: "alert" });
+    this.attack = h("p", { class: "pin-once", id: "auth-attack", hidden: true, role: "alert" });
     const cards = ["admin", "user"].map((mode) => {
       const kind = h("select", { id: `auth-${mode}-kind` }, ...KINDS.map(([v, t]) => h("option", { value: v, text: t })));
       const password = h("input", { type: "password", id: `auth-${mode}-password`, autocomplete: "new-password", minlength: "4" });
@@ -45,7 +46,7 @@ export default {
     const clearTokens = button("Clear all tokens", (b) => act(b, () => ctx.api.call("clearTokens")), { id: "clear-tokens", class: "danger" });
 
     el.append(
-      card("Current protection", this.current, this.pinBox),
+      card("Current protection", this.attack, this.current, this.pinBox),
       ...cards,
       card("HTTP server", this.http),
       card(
@@ -56,6 +57,18 @@ export default {
       ),
       card("Tokens", h("p", { class: "hint", text: "Signs every client and HTTP link out of their saved tokens." }), row(clearTokens))
     );
+  },
+
+  // Failed sign-ins (getAuthInfo's authFailures, administrators only): a notice while guessing goes on.
+  showFailures(report) {
+    const failed = report?.failedLastHour || 0;
+    this.attack.hidden = !report || (!report.underAttack && failed < 5);
+    if (this.attack.hidden) return;
+    const since = report.attackSince ? ` since ${new Date(report.attackSince * 1000).toLocaleTimeString()}` : "";
+    this.attack.textContent = report.underAttack
+      ? `Someone is guessing credentials${since}: ${failed} failed attempts in the last hour (last from ${report.lastFailureFrom}); ` +
+        `${report.refusedLastHour} more were refused unchecked. Only this PC and saved tokens get in until it stops.`
+      : `${failed} failed sign-in attempts in the last hour (last from ${report.lastFailureFrom}).`;
   },
 
   // A generated PIN is shown once, here, right after it was made.
@@ -78,6 +91,7 @@ export default {
       clear(this.current, h("dd", { text: info.error }));
       return;
     }
+    this.showFailures(info.authFailures);
     const names = Object.fromEntries(KINDS);
     clear(
       this.current,
