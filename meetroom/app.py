@@ -25,6 +25,9 @@ from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
 from meetroom.calls.manager import CallManager
+from meetroom.commands import build_registry
+from meetroom.commands.files import file_in_use
+from meetroom.commands.services import RoomFacts, RoomServices
 from meetroom.core.access import ADMIN, PIN, AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.containers import DataContainers
@@ -78,14 +81,6 @@ class RoomOptions:
     auth_timeout: float | None = None  # --auth-timeout: overrides authTimeout
 
 
-def full_registry() -> Registry:
-    """Every command of a full room."""
-    # Imported here, not at the top: command modules still import meetroom.app for Room.
-    from meetroom.commands import build_registry
-
-    return build_registry()
-
-
 class Room:
     def __init__(
         self,
@@ -110,8 +105,8 @@ class Room:
         self.guard = ConnectionGuard(self.connection_limits)  # idle and unauthenticated connections
         self.bus = EventBus()
         self.modes = ModeSlots(self.bus, self.access)
-        self.registry = registry if registry is not None else full_registry()
-        self.dispatcher = Dispatcher(self.registry, lambda session: CommandContext(self, session))
+        self.registry = registry if registry is not None else build_registry()
+        self.dispatcher = Dispatcher(self.registry, lambda session: CommandContext(self.services, session))
         self.http = HttpServer(self, routes)
         self.appstate = AppStateMachine(lambda: self.http.port)
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
@@ -149,6 +144,7 @@ class Room:
         )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
+        self.services = self._handler_services()
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None
@@ -171,12 +167,49 @@ class Room:
             total=get("pendingConnectionsTotal"),
         )
 
-    def _file_shown(self, file_id: int) -> bool:
-        return (
-            self.screen_settings.uses(file_id) is not None
-            or self.slides.uses(file_id) is not None
-            or self.broadcast.uses(file_id) is not None
+    def _handler_services(self) -> RoomServices:
+        """What command handlers may use: the services, and the few facts of the room they read."""
+        opts = self.options
+        facts = RoomFacts(
+            version=self.version,
+            product=opts.product,
+            instance=opts.instance,
+            reboot_command=tuple(opts.reboot_command),
+            poweroff_command=tuple(opts.poweroff_command),
+            request_stop=self.request_stop,
+            account=self.account,
+            serves_origin=self.serves_origin,
+            allows_file_pages=self.allows_file_pages,
+            web_manager_url=self.info.current_web_manager_url,
         )
+        return RoomServices(
+            room=facts,
+            settings=self.settings,
+            http_settings=self.http_settings,
+            access=self.access,
+            modes=self.modes,
+            bus=self.bus,
+            appstate=self.appstate,
+            net=self.net,
+            abook=self.abook,
+            calls=self.calls,
+            media=self.media,
+            presets=self.presets,
+            sound_tests=self.sound_tests,
+            broadcast=self.broadcast,
+            slides=self.slides,
+            files=self.files,
+            uploads=self.uploads,
+            screen_settings=self.screen_settings,
+            layout=self.layout,
+            video_matrix=self.video_matrix,
+            containers=self.containers,
+            window=self.window,
+            http=self.http_control,
+        )
+
+    def _file_shown(self, file_id: int) -> bool:
+        return file_in_use(self.services, file_id) is not None
 
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""

@@ -47,6 +47,11 @@ class HttpControl:
         self.write_config = write_config
         self.announce_app_state = announce_app_state
 
+    @property
+    def state(self) -> str:
+        """The server's state as getHttpServerState reports it."""
+        return self.server.state
+
     def _announce_setting(self, name: str) -> None:
         self.events.publish("httpServerSettingChanged", self.settings.entry(name), admin_only=True)
 

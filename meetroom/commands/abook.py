@@ -4,87 +4,87 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
 
 
 @command("getAbook")
-async def get_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"abook": ctx.room.net.abook()}
+async def get_abook(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"abook": ctx.services.net.abook()}
 
 
 @command("addToAbook")
-async def add_to_abook(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    peer = await ctx.room.abook.add_contact(msg["peerId"], (msg.get("peerDn") or "").strip())
+async def add_to_abook(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    peer = await ctx.services.abook.add_contact(msg["peerId"], (msg.get("peerDn") or "").strip())
     return {"callId": peer} if peer != msg["peerId"] else {}
 
 
 @command("removeFromAbook")
-async def remove_from_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.abook.remove_contact(msg["peerId"])
+async def remove_from_abook(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.abook.remove_contact(msg["peerId"])
 
 
 @command("renameInAbook")
-async def rename_in_abook(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.abook.rename_contact(msg["peerId"], msg["peerDn"].strip())
+async def rename_in_abook(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.abook.rename_contact(msg["peerId"], msg["peerDn"].strip())
 
 
 # --- groups ------------------------------------------------------------------------------
 @command("getGroups")
-async def get_groups(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"groups": ctx.room.abook.groups()}
+async def get_groups(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"groups": ctx.services.abook.groups()}
 
 
 @command("createGroup")
-async def create_group(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"groupId": ctx.room.abook.create_group(msg["name"].strip())}
+async def create_group(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"groupId": ctx.services.abook.create_group(msg["name"].strip())}
 
 
 @command("removeGroup")
-async def remove_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.abook.remove_group(msg["groupId"])
+async def remove_group(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.abook.remove_group(msg["groupId"])
 
 
 @command("renameGroup")
-async def rename_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.abook.rename_group(msg["groupId"], msg["newName"].strip())
+async def rename_group(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.abook.rename_group(msg["groupId"], msg["newName"].strip())
 
 
 @command("addToGroup")
-async def add_to_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.abook.add_to_group(msg["groupId"], msg["peerId"])
+async def add_to_group(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.abook.add_to_group(msg["groupId"], msg["peerId"])
 
 
 @command("removeFromGroup")
-async def remove_from_group(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.abook.remove_from_group(msg["groupId"], msg["peerId"])
+async def remove_from_group(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.abook.remove_from_group(msg["groupId"], msg["peerId"])
 
 
 # --- block list ----------------------------------------------------------------------------
 @command("block")
-async def block(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"peerId": await ctx.room.abook.block(msg["peerId"])}
+async def block(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"peerId": await ctx.services.abook.block(msg["peerId"])}
 
 
 @command("unblock")
-async def unblock(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"peerId": await ctx.room.abook.unblock(msg["peerId"])}
+async def unblock(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"peerId": await ctx.services.abook.unblock(msg["peerId"])}
 
 
 @command("getBanList")
-async def get_ban_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"banList": await ctx.room.abook.ban_list()}
+async def get_ban_list(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"banList": await ctx.services.abook.ban_list()}
 
 
 # --- details ---------------------------------------------------------------------------------
 @command("getContactDetails")
-async def get_contact_details(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.abook.fetch_details(msg["peerId"])
+async def get_contact_details(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.abook.fetch_details(msg["peerId"])
 
 
 @command("getDisplayNameById")
-async def get_display_name_by_id(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return await ctx.room.abook.display_name(msg["peerId"])
+async def get_display_name_by_id(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return await ctx.services.abook.display_name(msg["peerId"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from meetroom.api import modes
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.api.session import Session
+from meetroom.commands.services import Context
 from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER, hash_new_password
 from meetroom.core.origins import FILE_PAGES_HINT, OriginKind, classify_origin, counts_as_room_itself
 
@@ -24,7 +24,7 @@ API_VERSIONS = ("1", "2")
 ROOM_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
 
-def failure_source(ctx: CommandContext) -> str:
+def failure_source(ctx: Context) -> str:
     """The key failures are counted under: the address, or the connection on the room's own address."""
     session = ctx.session
     if session.peer_host in ROOM_ADDRESSES:
@@ -32,28 +32,28 @@ def failure_source(ctx: CommandContext) -> str:
     return session.peer_host
 
 
-def is_room_itself(ctx: CommandContext) -> bool:
+def is_room_itself(ctx: Context) -> bool:
     """The room PC's own software: its own address, no page of another site, no failure yet.
 
     Its credentials are checked even while the room-wide failure budget is spent, so that the
     owner gets in during an attack from the network (a local program could read the data
     directory anyway; a web page in the room's browser carries its Origin and does not count).
     """
-    session, room = ctx.session, ctx.room
-    if session.peer_host not in ROOM_ADDRESSES or room.access.retry_after(failure_source(ctx)) > 0:
+    session, services = ctx.session, ctx.services
+    if session.peer_host not in ROOM_ADDRESSES or services.access.retry_after(failure_source(ctx)) > 0:
         return False
-    if room.access.has_failed(failure_source(ctx)):
+    if services.access.has_failed(failure_source(ctx)):
         return False
-    return classify_origin(session.origin, room.serves_origin) in (OriginKind.NONE, OriginKind.OWN)
+    return classify_origin(session.origin, services.room.serves_origin) in (OriginKind.NONE, OriginKind.OWN)
 
 
-def _refuse(ctx: CommandContext, error: str, *, count_failure: bool = True) -> CommandError:
+def _refuse(ctx: Context, error: str, *, count_failure: bool = True) -> CommandError:
     if count_failure:
-        ctx.room.access.record_failure(failure_source(ctx), ctx.session.peer_host)
+        ctx.services.access.record_failure(failure_source(ctx), ctx.session.peer_host)
     return CommandError(error, resultCode=RESULT_WRONG_CREDENTIALS)
 
 
-def local_control_refusal(ctx: CommandContext, role: str) -> str | None:
+def local_control_refusal(ctx: Context, role: str) -> str | None:
     """Why an unsecured mode may not be taken by this connection, or None when it may.
 
     Unsecured modes are for the room itself unless the owner opted out. A browser page of some
@@ -61,36 +61,36 @@ def local_control_refusal(ctx: CommandContext, role: str) -> str | None:
     just like a file page) unless the administrator allows file pages: otherwise any web site
     opened on the room PC could take control through localhost.
     """
-    room, session = ctx.room, ctx.session
-    if room.settings.get("allowUnsecuredRemoteControl"):
+    services, session = ctx.services, ctx.session
+    if services.settings.get("allowUnsecuredRemoteControl"):
         return None
     unsecured = f"{role} control is unsecured, which is allowed only from the room itself"
     protect = "set a password or PIN (setAuthParams) to control it from the network"
     if not session.is_loopback:
         return f"{unsecured}; {protect}"
-    kind = classify_origin(session.origin, room.serves_origin)
-    if counts_as_room_itself(kind, allow_file_pages=room.allows_file_pages()):
+    kind = classify_origin(session.origin, services.room.serves_origin)
+    if counts_as_room_itself(kind, allow_file_pages=services.room.allows_file_pages()):
         return None
     if kind is OriginKind.FILE:
         return f"{unsecured}; {FILE_PAGES_HINT}"
     return f"{unsecured}, and a page of another web site is not the room; {protect}"
 
 
-def _granted(ctx: CommandContext, role: str, kind: str, credentials: str | None) -> dict[str, Any]:
-    room, session = ctx.room, ctx.session
-    room.access.record_success(failure_source(ctx))
-    room.access.revoke_session(session.id)
-    room.modes.grant(session, role, kind)
+def _granted(ctx: Context, role: str, kind: str, credentials: str | None) -> dict[str, Any]:
+    services, session = ctx.services, ctx.session
+    services.access.record_success(failure_source(ctx))
+    services.access.revoke_session(session.id)
+    services.modes.grant(session, role, kind)
     return {
         "previleges": PRIVILEGES[role],
-        "token": room.access.issue_connection_token(role, kind, inherited_from=credentials),
-        "tokenForHttpServer": room.access.issue_http_token(session.id, role),
+        "token": services.access.issue_connection_token(role, kind, inherited_from=credentials),
+        "tokenForHttpServer": services.access.issue_http_token(session.id, role),
         "resultCode": 0,
     }
 
 
-def _unsecured_role(ctx: CommandContext, wanted: str | None) -> str:
-    access = ctx.room.access
+def _unsecured_role(ctx: Context, wanted: str | None) -> str:
+    access = ctx.services.access
     candidates = [wanted] if wanted else [ADMIN, USER]
     for role in candidates:
         if access.unsecured(role):
@@ -102,7 +102,7 @@ def _unsecured_role(ctx: CommandContext, wanted: str | None) -> str:
 
 
 @command("setUsedApiVersion", pre_auth=True, params={"version": ("string|integer", True)})
-async def set_used_api_version(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_used_api_version(ctx: Context, msg: dict[str, Any]) -> None:
     version = str(msg["version"])
     if version not in API_VERSIONS:
         raise CommandError(f"unsupported API version '{version}'; supported: {', '.join(API_VERSIONS)}")
@@ -110,8 +110,8 @@ async def set_used_api_version(ctx: CommandContext, msg: dict[str, Any]) -> None
 
 
 @command("auth", pre_auth=True)
-async def auth(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    access = ctx.room.access
+async def auth(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    access = ctx.services.access
     kind = msg.get("type")
     role = msg.get("role")
     if role is not None and role not in MODES:
@@ -154,7 +154,7 @@ async def auth(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
     return _granted(ctx, granted_role, granted_kind, credentials)
 
 
-def _switch_to_user(ctx: CommandContext, role: str | None) -> dict[str, Any]:
+def _switch_to_user(ctx: Context, role: str | None) -> dict[str, Any]:
     session = ctx.session
     if role is None:
         raise CommandError("auth needs 'type' (secured/unsecured), or 'role' to switch an administrator to user")
@@ -168,9 +168,9 @@ def _switch_to_user(ctx: CommandContext, role: str | None) -> dict[str, Any]:
 
 
 @command("setAuthParams")
-async def set_auth_params(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    room, session = ctx.room, ctx.session
-    access = room.access
+async def set_auth_params(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    services, session = ctx.services, ctx.session
+    access = services.access
     mode, kind = msg["userType"], msg["authType"]
     if mode not in MODES:
         raise CommandError("userType must be 'admin' or 'user'")
@@ -193,13 +193,13 @@ async def set_auth_params(ctx: CommandContext, msg: dict[str, Any]) -> dict[str,
         raise CommandError(str(exc)) from None
 
     if mode == ADMIN:
-        room.modes.revoke_mode(ADMIN, modes.CAUSE_ADMIN_CHANGED, keep=session)
+        services.modes.revoke_mode(ADMIN, modes.CAUSE_ADMIN_CHANGED, keep=session)
         if kind == UNSECURED and not access.unsecured(USER):
             access.set_protection(USER, UNSECURED)
-            room.modes.revoke_mode(USER, modes.CAUSE_USER_RESET, keep=session)
+            services.modes.revoke_mode(USER, modes.CAUSE_USER_RESET, keep=session)
     else:
         cause = modes.CAUSE_USER_CHANGED_BY_ADMIN if session.role == ADMIN else modes.CAUSE_USER_CHANGED_BY_USER
-        room.modes.revoke_mode(USER, cause, keep=session)
+        services.modes.revoke_mode(USER, cause, keep=session)
 
     fields: dict[str, Any] = {}
     if kind == PIN:
@@ -212,9 +212,9 @@ async def set_auth_params(ctx: CommandContext, msg: dict[str, Any]) -> dict[str,
     return fields
 
 
-def auth_info(ctx: CommandContext, session_view: Session | None) -> dict[str, Any]:
+def auth_info(ctx: Context, session_view: Session | None) -> dict[str, Any]:
     """getAuthInfo's view: an administrator sees both PINs, a user only the user PIN."""
-    access = ctx.room.access
+    access = ctx.services.access
     viewer = session_view.role if session_view else ADMIN
     out = {}
     for mode in MODES:
@@ -229,15 +229,15 @@ def auth_info(ctx: CommandContext, session_view: Session | None) -> dict[str, An
 
 
 @command("getAuthInfo")
-async def get_auth_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_auth_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     return auth_info(ctx, ctx.session)
 
 
 @command("getTokenForHttpServer")
-async def get_token_for_http_server(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"token": ctx.room.access.issue_http_token(ctx.session.id, ctx.session.role or USER)}
+async def get_token_for_http_server(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"token": ctx.services.access.issue_http_token(ctx.session.id, ctx.session.role or USER)}
 
 
 @command("clearTokens")
-async def clear_tokens(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.access.clear_tokens()
+async def clear_tokens(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.access.clear_tokens()

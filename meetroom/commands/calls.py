@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.calls.call import Phase
 from meetroom.calls.manager import CallError
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
@@ -31,35 +31,35 @@ def _query(fn: Any, *args: Any) -> Any:
 
 
 @command("call")
-async def call(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await _run(ctx.room.calls.place_call(msg["peerId"]))
+async def call(ctx: Context, msg: dict[str, Any]) -> None:
+    await _run(ctx.services.calls.place_call(msg["peerId"]))
 
 
 @command("prepareCallIdForCall")
-async def prepare_call_id(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    if not ctx.room.net.domain:
+async def prepare_call_id(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    if not ctx.services.net.domain:
         raise CommandError("not connected to a server: the server part of the ID is unknown")
-    return {"peerId": _query(ctx.room.calls.normalise, msg["peerId"])}
+    return {"peerId": _query(ctx.services.calls.normalise, msg["peerId"])}
 
 
 @command("accept")
-async def accept(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await _run(ctx.room.calls.accept())
+async def accept(ctx: Context, msg: dict[str, Any]) -> None:
+    await _run(ctx.services.calls.accept())
 
 
 @command("reject")
-async def reject(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await _run(ctx.room.calls.reject())
+async def reject(ctx: Context, msg: dict[str, Any]) -> None:
+    await _run(ctx.services.calls.reject())
 
 
 @command("hangUp")
-async def hang_up(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def hang_up(ctx: Context, msg: dict[str, Any]) -> None:
     # forAll only matters in group conferences; a point-to-point call ends for both anyway
-    await _run(ctx.room.calls.hang_up())
+    await _run(ctx.services.calls.hang_up())
 
 
-def _ringing_peer(ctx: CommandContext, peer: str) -> None:
-    current = ctx.room.calls.call
+def _ringing_peer(ctx: Context, peer: str) -> None:
+    current = ctx.services.calls.call
     if current is None or current.outgoing or current.phase is not Phase.RINGING:
         raise CommandError("there is no incoming call")
     if peer.partition("/")[0].lower() != current.peer_bare and peer != current.peer_full:
@@ -67,38 +67,38 @@ def _ringing_peer(ctx: CommandContext, peer: str) -> None:
 
 
 @command("acceptPeer")
-async def accept_peer(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def accept_peer(ctx: Context, msg: dict[str, Any]) -> None:
     _ringing_peer(ctx, msg["peerId"])
-    await _run(ctx.room.calls.accept())
+    await _run(ctx.services.calls.accept())
 
 
 @command("rejectPeer")
-async def reject_peer(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def reject_peer(ctx: Context, msg: dict[str, Any]) -> None:
     _ringing_peer(ctx, msg["peerId"])
-    await _run(ctx.room.calls.reject())
+    await _run(ctx.services.calls.reject())
 
 
 @command("getConferences")
-async def get_conferences(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return _query(ctx.room.calls.conferences)
+async def get_conferences(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return _query(ctx.services.calls.conferences)
 
 
 @command("getConferenceParticipants")
-async def get_conference_participants(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return _query(ctx.room.calls.participants)
+async def get_conference_participants(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return _query(ctx.services.calls.participants)
 
 
 def _receiving(kind: str, event: str) -> None:
-    async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        media = _query(ctx.room.calls.active_media, msg["peerId"])
+    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
+        media = _query(ctx.services.calls.active_media, msg["peerId"])
         enable = msg["enable"]
         if media.receive[kind] != enable:
             media.receive[kind] = enable
             if kind == "video" and not enable:
-                ctx.room.media.frames.remove(media.peer_id)
+                ctx.services.media.frames.remove(media.peer_id)
             if kind == "audio" and not enable:
                 media.audio_level = 0.0
-            ctx.room.bus.publish(event, {"peerId": media.peer_id, "enable": enable})
+            ctx.services.bus.publish(event, {"peerId": media.peer_id, "enable": enable})
 
     command("enable" + kind.capitalize() + "Receiving")(handler)
 
@@ -108,45 +108,45 @@ _receiving("video", "enableVideoReceivingChanged")
 
 
 @command("setAudioReceivingLevel")
-async def set_audio_receiving_level(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_audio_receiving_level(ctx: Context, msg: dict[str, Any]) -> None:
     level = msg["level"]
     if not 0 <= level <= 100:
         raise CommandError("level must be 0..100")
-    _query(ctx.room.calls.active_media, msg["peerId"]).audio_gain = level
+    _query(ctx.services.calls.active_media, msg["peerId"]).audio_gain = level
 
 
 @command("getAudioReceivingLevel")
-async def get_audio_receiving_level(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"level": _query(ctx.room.calls.active_media, msg["peerId"]).audio_gain}
+async def get_audio_receiving_level(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"level": _query(ctx.services.calls.active_media, msg["peerId"]).audio_gain}
 
 
 @command("getOutgoingBitrate")
-async def get_outgoing_bitrate(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    current = ctx.room.calls.call
+async def get_outgoing_bitrate(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    current = ctx.services.calls.call
     media = current.media if current is not None and current.phase is Phase.ACTIVE else None
     return {"bitrate": media.bitrate if media is not None else 0}
 
 
 @command("getCallHistory")
-async def get_call_history(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_call_history(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     count = msg["count"]
     if not 0 <= count <= MAX_HISTORY:
         raise CommandError(f"count must be 0..{MAX_HISTORY}")
-    history = ctx.room.calls.history
+    history = ctx.services.calls.history
     return {"calls": history.recent(count), "lastView": history.last_view}
 
 
 @command("clearCallHistory")
-async def clear_call_history(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.calls.history.clear()
-    ctx.room.bus.publish("callHistoryCleared", {})
+async def clear_call_history(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.calls.history.clear()
+    ctx.services.bus.publish("callHistoryCleared", {})
 
 
 @command("getLastCallsViewTime")
-async def get_last_calls_view_time(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"time": ctx.room.calls.history.last_view}
+async def get_last_calls_view_time(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"time": ctx.services.calls.history.last_view}
 
 
 @command("setLastCallsViewed")
-async def set_last_calls_viewed(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.bus.publish("lastCallsViewed", {"lastView": ctx.room.calls.history.mark_viewed()})
+async def set_last_calls_viewed(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.bus.publish("lastCallsViewed", {"lastView": ctx.services.calls.history.mark_viewed()})

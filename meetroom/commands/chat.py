@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
@@ -15,33 +15,33 @@ MAX_MESSAGE = 64 * 1024
 
 
 @command("sendMessage")
-async def send_message(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def send_message(ctx: Context, msg: dict[str, Any]) -> None:
     text = msg["message"]
     if not text.strip():
         raise CommandError("'message' is empty")
     if len(text) > MAX_MESSAGE:
         raise CommandError(f"'message' is longer than {MAX_MESSAGE} characters")
-    ctx.room.net.send_chat(msg["peerId"], text)
+    ctx.services.net.send_chat(msg["peerId"], text)
 
 
-def _chat_peer(ctx: CommandContext, msg: dict[str, Any]) -> str:
+def _chat_peer(ctx: Context, msg: dict[str, Any]) -> str:
     cid = msg.get("chatId") or msg.get("id")
     if not cid:
         raise CommandError("missing required parameter 'chatId' (string)")
-    return ctx.room.net.chat_peer(cid)
+    return ctx.services.net.chat_peer(cid)
 
 
 @command("getListOfChats")
-async def get_list_of_chats(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"list": ctx.room.net.chat_list()}
+async def get_list_of_chats(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"list": ctx.services.net.chat_list()}
 
 
 @command("getChatLastMessages", params={"chatId": ("string", False), "id": ("string", False)})
-async def get_chat_last_messages(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_chat_last_messages(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     if msg["beginNumber"] < 0 or msg["count"] < 0:
         raise CommandError("'beginNumber' and 'count' must not be negative")
     peer = _chat_peer(ctx, msg)
-    net = ctx.room.net
+    net = ctx.services.net
     own = net.account_id
     messages = [
         {"text": m.text, "time": int(m.time), "peerId": own if m.direction else peer, "direction": m.direction}
@@ -51,13 +51,13 @@ async def get_chat_last_messages(ctx: CommandContext, msg: dict[str, Any]) -> di
 
 
 @command("chatClear", params={"chatId": ("string", False), "id": ("string", False)})
-async def chat_clear(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.net.clear_chat(_chat_peer(ctx, msg))
+async def chat_clear(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.net.clear_chat(_chat_peer(ctx, msg))
 
 
 @command("sendCommand")
-async def send_command(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def send_command(ctx: Context, msg: dict[str, Any]) -> None:
     text = msg["command"]
     if len(text) > MAX_MESSAGE:
         raise CommandError(f"'command' is longer than {MAX_MESSAGE} characters")
-    ctx.room.net.send_command(msg["peerId"], text)
+    ctx.services.net.send_command(msg["peerId"], text)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
@@ -17,46 +17,46 @@ DEFAULT_SELFIE_FPS = 5
 
 
 @command("getHardware")
-async def get_hardware(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.media.hardware()
+async def get_hardware(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.media.hardware()
 
 
-async def _select(ctx: CommandContext, msg: dict[str, Any], kind: str) -> None:
-    ctx.room.media.choose(kind, msg["name"], msg.get("description") or "")
+async def _select(ctx: Context, msg: dict[str, Any], kind: str) -> None:
+    ctx.services.media.choose(kind, msg["name"], msg.get("description") or "")
 
 
 @command("setVideoCapturer", params=DEVICE_PARAMS)
-async def set_video_capturer(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_video_capturer(ctx: Context, msg: dict[str, Any]) -> None:
     await _select(ctx, msg, "camera")
 
 
 @command("setAudioCapturer", params=DEVICE_PARAMS)
-async def set_audio_capturer(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_audio_capturer(ctx: Context, msg: dict[str, Any]) -> None:
     await _select(ctx, msg, "mic")
 
 
 @command("setAudioRenderer", params=DEVICE_PARAMS)
-async def set_audio_renderer(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_audio_renderer(ctx: Context, msg: dict[str, Any]) -> None:
     await _select(ctx, msg, "speaker")
 
 
 @command("setAppSndDev", params=DEVICE_PARAMS)
-async def set_app_snd_dev(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_app_snd_dev(ctx: Context, msg: dict[str, Any]) -> None:
     await _select(ctx, msg, "appsnd")
 
 
 @command("getAppSndDev")
-async def get_app_snd_dev(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.media.app_sound_device()
+async def get_app_snd_dev(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.media.app_sound_device()
 
 
 # --- mute ---------------------------------------------------------------------------------
 def _mute_commands(what: str, setter: str, getter: str) -> None:
-    async def set_mute(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        ctx.room.media.set_mute(what, msg["mute"])
+    async def set_mute(ctx: Context, msg: dict[str, Any]) -> None:
+        ctx.services.media.set_mute(what, msg["mute"])
 
-    async def get_mute(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-        return {"mute": ctx.room.media.mutes[what]}
+    async def get_mute(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"mute": ctx.services.media.mutes[what]}
 
     command(setter)(set_mute)
     command(getter)(get_mute)
@@ -69,81 +69,81 @@ _mute_commands("speaker", "setAudioMute", "getAudioMute")
 
 # --- camera modes, rotation, crop -----------------------------------------------------------
 @command("getModes")
-async def get_modes(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.media.modes()
+async def get_modes(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.media.modes()
 
 
 @command("setModes")
-async def set_modes(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.media.set_mode(msg["pin"], msg["mode"])
+async def set_modes(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.media.set_mode(msg["pin"], msg["mode"])
 
 
 @command("setOutputSelfVideoRotateAngle")
-async def set_rotate_angle(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.media.set_rotation(msg["rotateAngle"])
+async def set_rotate_angle(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.media.set_rotation(msg["rotateAngle"])
 
 
 @command("getOutputSelfVideoRotateAngle")
-async def get_rotate_angle(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"outputSelfVideoRotateAngle": ctx.room.media.config.rotate}
+async def get_rotate_angle(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"outputSelfVideoRotateAngle": ctx.services.media.config.rotate}
 
 
 @command("setCrop", params={"enabled": ("boolean", False), "enable": ("boolean", False)})
-async def set_crop(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_crop(ctx: Context, msg: dict[str, Any]) -> None:
     enabled = msg.get("enabled", msg.get("enable"))  # the C++ client names it 'enable'
     if enabled is None:
         raise CommandError("missing required parameter 'enabled' (boolean)")
-    ctx.room.media.set_crop(enabled)
+    ctx.services.media.set_crop(enabled)
 
 
 @command("getCrop")
-async def get_crop(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"enabled": ctx.room.media.crop}
+async def get_crop(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"enabled": ctx.services.media.crop}
 
 
 # --- broadcast selfie ------------------------------------------------------------------------
 @command("setBroadcastSelfie")
-async def set_broadcast_selfie(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_broadcast_selfie(ctx: Context, msg: dict[str, Any]) -> None:
     enabled = msg["enabled"]
     fps = msg.get("fps")
     if fps is None:
         fps = DEFAULT_SELFIE_FPS
     if enabled and not 1 <= fps <= MAX_SELFIE_FPS:
         raise CommandError(f"fps must be between 1 and {MAX_SELFIE_FPS}")
-    ctx.room.media.set_selfie(enabled, fps)
+    ctx.services.media.set_selfie(enabled, fps)
 
 
 @command("getBroadcastSelfie")
-async def get_broadcast_selfie(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return dict(ctx.room.media.selfie)
+async def get_broadcast_selfie(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return dict(ctx.services.media.selfie)
 
 
 # --- sound tests -------------------------------------------------------------------------
 @command("testAudioCapturerStart")
-async def test_audio_capturer_start(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.sound_tests.start_level()
+async def test_audio_capturer_start(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.sound_tests.start_level()
 
 
 @command("testAudioCapturerStop")
-async def test_audio_capturer_stop(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.sound_tests.stop_level()
+async def test_audio_capturer_stop(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.sound_tests.stop_level()
 
 
 @command("testAudioRenderer")
-async def test_audio_renderer(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.sound_tests.play_tone()
+async def test_audio_renderer(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.sound_tests.play_tone()
 
 
 @command("startAudioDelayDetectorTest")
-async def start_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.sound_tests.start_delay()
+async def start_audio_delay_test(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.sound_tests.start_delay()
 
 
 @command("stopAudioDelayDetectorTest")
-async def stop_audio_delay_test(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.sound_tests.stop_delay()
+async def stop_audio_delay_test(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.sound_tests.stop_delay()
 
 
 @command("getAudioDelayDetectorInfo")
-async def get_audio_delay_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.sound_tests.delay_info()
+async def get_audio_delay_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.sound_tests.delay_info()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.app import Room
+from meetroom.commands.services import Context, RoomServices
 from meetroom.store.files import FileRecord, parse_id
 
 commands = CommandTable()
@@ -16,36 +15,36 @@ command = commands.command
 FILE_ID = {"fileId": ("integer|string", True)}
 
 
-def file_record(room: Room, value: Any) -> FileRecord:
+def file_record(services: RoomServices, value: Any) -> FileRecord:
     """The uploaded file a command names, or a clear error."""
     file_id = parse_id(value)
     if file_id is None:
         raise CommandError("fileId must be a positive number (the FileId header of the upload)")
-    record = room.files.get(file_id)
+    record = services.files.get(file_id)
     if record is None:
         raise CommandError(f"no uploaded file with id {file_id}")
     return record
 
 
-def file_in_use(room: Room, file_id: int, *, slides: bool = True) -> str | None:
-    use = room.screen_settings.uses(file_id)
+def file_in_use(services: RoomServices, file_id: int, *, slides: bool = True) -> str | None:
+    use = services.screen_settings.uses(file_id)
     if use is None:
-        use = room.broadcast.uses(file_id)
+        use = services.broadcast.uses(file_id)
     if use is None and slides:
-        use = room.slides.uses(file_id)
+        use = services.slides.uses(file_id)
     return use
 
 
 @command("getFileList")
-async def get_file_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"fileList": [r.entry() for r in ctx.room.files.all()]}
+async def get_file_list(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"fileList": [r.entry() for r in ctx.services.files.all()]}
 
 
 @command("deleteFileTransferFile", params=FILE_ID)
-async def delete_file(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    room = ctx.room
-    record = file_record(room, msg["fileId"])
-    use = file_in_use(room, record.id)
+async def delete_file(ctx: Context, msg: dict[str, Any]) -> None:
+    services = ctx.services
+    record = file_record(services, msg["fileId"])
+    use = file_in_use(services, record.id)
     if use is not None:
         raise CommandError(f"file {record.id} is in use as {use}; choose another picture first")
-    room.uploads.delete(record.id)
+    services.uploads.delete(record.id)

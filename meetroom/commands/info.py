@@ -10,9 +10,9 @@ from typing import Any
 
 import PIL
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 from meetroom.core.appstate import AppState
 
 commands = CommandTable()
@@ -33,9 +33,9 @@ def connection_state(state: AppState) -> int:
 
 
 @command("getConnected")
-async def get_connected(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net = ctx.room.net
-    state = connection_state(ctx.room.appstate.state)
+async def get_connected(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    net = ctx.services.net
+    state = connection_state(ctx.services.appstate.state)
     if state == NOT_CONNECTED:
         # The docs leave the server details out here; null keeps the key for clients whose
         # reply filters require it (python-trueconf-room) while saying "no server".
@@ -45,38 +45,38 @@ async def get_connected(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, A
 
 
 @command("getWebManagerUrl")
-async def get_web_manager_url(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"url": ctx.room.info.current_web_manager_url()}
+async def get_web_manager_url(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"url": ctx.services.room.web_manager_url()}
 
 
 @command("getCurrentUserProfileUrl")
-async def get_current_user_profile_url(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_current_user_profile_url(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     # XMPP servers publish no web profile page for an account, so there is none to give.
     return {"url": ""}
 
 
 @command("getProperties")
-async def get_properties(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_properties(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     # Properties are name/value pairs the conferencing server sends (e.g. a product page link);
     # an XMPP server sends none.
     return {"properties": []}
 
 
 @command("getRenderInfo")
-async def get_render_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_render_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     # The room draws its pictures (self view, placeholders, layouts) in software with Pillow;
     # the main screen itself is a web page drawn by whichever browser shows it.
     return {"render": "software", "version": PIL.__version__, "vendor": "Pillow"}
 
 
 @command("getLoginCapabilities")
-async def get_login_capabilities(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    if ctx.room.appstate.state < AppState.LOGIN:
+async def get_login_capabilities(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    if ctx.services.appstate.state < AppState.LOGIN:
         raise CommandError("not connected to a server: send connectToServer first")
     # No external login providers and no e-mail login: those optional fields are left out.
     return {"authenticationMethod": AUTH_PLAIN_PASSWORD}
 
 
 @command("getOverlayHttpToken")
-async def get_overlay_http_token(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"token": ctx.room.access.overlay_token}
+async def get_overlay_http_token(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"token": ctx.services.access.overlay_token}

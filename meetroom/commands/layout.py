@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 from meetroom.core.videolayout import VideoLayout
 
 commands = CommandTable()
@@ -25,20 +25,20 @@ def _index(value: Any) -> int:
 
 
 @command("getVideoMatrix")
-async def get_video_matrix(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.layout.snapshot()
+async def get_video_matrix(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.layout.snapshot()
 
 
 @command("changeVideoMatrixType")
-async def change_video_matrix_type(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.layout.set_type(msg["matrixType"])
+async def change_video_matrix_type(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.layout.set_type(msg["matrixType"])
 
 
 def _slot_command(name: str, action: Callable[..., None], *fields: str) -> None:
     """Register `name`: call the VideoLayout method `action` with the message's `fields`."""
 
-    async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        action(ctx.room.layout, *(msg[f] for f in fields))
+    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
+        action(ctx.services.layout, *(msg[f] for f in fields))
 
     command(name)(handler)
 
@@ -49,18 +49,18 @@ _slot_command("swapVideoSlots", VideoLayout.swap, "callId1", "callId2")
 
 
 @command("moveVideoSlotToMonitor", params={"callId": ("string", True), **MONITOR_INDEX})
-async def move_video_slot_to_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def move_video_slot_to_monitor(ctx: Context, msg: dict[str, Any]) -> None:
     index = _index(msg["monitorIndex"])
-    ctx.room.layout.move_to_monitor(msg["callId"], index)
+    ctx.services.layout.move_to_monitor(msg["callId"], index)
 
 
 @command("removeVideoSlotFromMonitor", params=MONITOR_INDEX)
-async def remove_video_slot_from_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def remove_video_slot_from_monitor(ctx: Context, msg: dict[str, Any]) -> None:
     index = _index(msg["monitorIndex"])
-    ctx.room.layout.remove_from_monitor(index)
+    ctx.services.layout.remove_from_monitor(index)
 
 
 @command("changeCurrentMonitor", params=MONITOR_INDEX)
-async def change_current_monitor(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def change_current_monitor(ctx: Context, msg: dict[str, Any]) -> None:
     index = _index(msg["monitorIndex"])
-    ctx.room.layout.set_current_monitor(index)
+    ctx.services.layout.set_current_monitor(index)

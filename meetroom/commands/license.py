@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
@@ -29,26 +29,26 @@ def hardware_key(instance_id: str) -> str:
 
 
 @command("getLicenseServerStatus")
-async def get_license_server_status(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_license_server_status(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     return {"status": "none"}  # meetroom never contacts a licence server
 
 
 @command("getHardwareKey")
-async def get_hardware_key(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"key": hardware_key(ctx.room.net.creds.resource())}
+async def get_hardware_key(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"key": hardware_key(ctx.services.net.creds.resource())}
 
 
 @command("getTrueConfRoomProKey")
-async def get_trueconf_room_pro_key(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_trueconf_room_pro_key(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     return {"trueconfRoomKey": ""}  # no PRO key is installed, or needed
 
 
 @command("activateLicense")
-async def activate_license(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def activate_license(ctx: Context, msg: dict[str, Any]) -> None:
     # `status` as in a refused activation, for clients whose reply filter requires it.
     raise CommandError(NO_LICENSING, status="invalid")
 
 
 @command("productRegistrationOffline")
-async def product_registration_offline(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def product_registration_offline(ctx: Context, msg: dict[str, Any]) -> None:
     raise CommandError(f"{NO_LICENSING}; registration files are not used")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
 
 
 @command("getScheduler")
-async def get_scheduler(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_scheduler(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     conferences: list[dict[str, Any]] = []
     return {"cnt": len(conferences), "conferences": conferences}

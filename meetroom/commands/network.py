@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 from meetroom.net.service import DEFAULT_PORT, server_text
 
 commands = CommandTable()
@@ -14,7 +14,7 @@ command = commands.command
 
 
 @command("connectToServer", params={"port": ("integer|string", False)})
-async def connect_to_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def connect_to_server(ctx: Context, msg: dict[str, Any]) -> None:
     server = msg["server"].strip()
     port = msg.get("port", DEFAULT_PORT)
     if isinstance(port, str):
@@ -30,53 +30,53 @@ async def connect_to_server(ctx: CommandContext, msg: dict[str, Any]) -> None:
         server, port = host, int(text)
     if not 1 <= port <= 65535:
         raise CommandError("'port' must be 1..65535")
-    await ctx.room.net.connect_to_server(server, port)
+    await ctx.services.net.connect_to_server(server, port)
 
 
 @command("connectToService")
-async def connect_to_service(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.net.connect_to_service()
+async def connect_to_service(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.net.connect_to_service()
 
 
 @command("getAvailableServersList")
-async def get_available_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.net.announce_available_servers()
+async def get_available_servers_list(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.net.announce_available_servers()
 
 
 @command("getLastUsedServersList")
-async def get_last_used_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_last_used_servers_list(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     if msg["count"] < 0:
         raise CommandError("'count' must not be negative")
-    servers = ctx.room.net.servers()[: msg["count"]]
+    servers = ctx.services.net.servers()[: msg["count"]]
     return {"lastUsedServersList": [server_text(s) for s in servers]}
 
 
 @command("removeFromServersList")
-async def remove_from_servers_list(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.net.remove_server(msg["serverName"].strip())
+async def remove_from_servers_list(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.net.remove_server(msg["serverName"].strip())
 
 
 @command("getServerDomain")
-async def get_server_domain(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net = ctx.room.net
-    return {"domain": net.domain if ctx.room.appstate.state >= 2 else ""}
+async def get_server_domain(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    net = ctx.services.net
+    return {"domain": net.domain if ctx.services.appstate.state >= 2 else ""}
 
 
 @command("login")
-async def login(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def login(ctx: Context, msg: dict[str, Any]) -> None:
     if not msg["password"]:
         raise CommandError("'password' is empty")
-    await ctx.room.net.login(msg["login"], msg["password"])
+    await ctx.services.net.login(msg["login"], msg["password"])
 
 
 @command("logout")
-async def logout(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    if not ctx.room.net.logged_in:
+async def logout(ctx: Context, msg: dict[str, Any]) -> None:
+    if not ctx.services.net.logged_in:
         raise CommandError("not logged in")
-    await ctx.room.net.logout()
+    await ctx.services.net.logout()
 
 
 @command("getLogin")
-async def get_login(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    net = ctx.room.net
+async def get_login(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    net = ctx.services.net
     return {"isLoggedIn": net.logged_in, **net.account()}

@@ -11,9 +11,9 @@ import base64
 import binascii
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 from meetroom.media.ptz import AXES, RANGES
 
 commands = CommandTable()
@@ -23,8 +23,8 @@ MAX_PREVIEW_BYTES = 256 * 1024
 
 
 def _motion_command(name: str, axis: str, direction: int) -> None:
-    async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        await ctx.room.media.start_motion(axis, direction)
+    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
+        await ctx.services.media.start_motion(axis, direction)
 
     command(name)(handler)
 
@@ -41,13 +41,13 @@ for _name, _axis, _direction in (
 
 
 @command("ptzStop")
-async def ptz_stop(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.media.stop_motion()
+async def ptz_stop(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.media.stop_motion()
 
 
 def _position_command(name: str, axis: str) -> None:
-    async def handler(ctx: CommandContext, msg: dict[str, Any]) -> None:
-        await ctx.room.media.set_ptz(axis, msg["pos"])
+    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
+        await ctx.services.media.set_ptz(axis, msg["pos"])
 
     command(name, params={"pos": ("integer", True)})(handler)
 
@@ -58,13 +58,13 @@ _position_command("setZoomPos", "zoom")
 
 
 @command("setPtzDefaults")
-async def set_ptz_defaults(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.media.reset_ptz()
+async def set_ptz_defaults(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.media.reset_ptz()
 
 
 @command("getPtzControls")
-async def get_ptz_controls(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.media.ptz_controls()
+async def get_ptz_controls(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.media.ptz_controls()
 
 
 # --- presets ---------------------------------------------------------------------------------
@@ -96,10 +96,10 @@ def _preview(value: Any) -> str | None:
     return data
 
 
-def _from_message(ctx: CommandContext, msg: dict[str, Any], preset_id: str) -> dict[str, Any]:
+def _from_message(ctx: Context, msg: dict[str, Any], preset_id: str) -> dict[str, Any]:
     name = msg["videoCapturerName"]
     description = msg.get("videoCapturerDescription") or ""
-    known = [d for d in ctx.room.media.devices if d.kind == "camera" and name in (d.name, d.description)]
+    known = [d for d in ctx.services.media.devices if d.kind == "camera" and name in (d.name, d.description)]
     if not description and known:
         description = known[0].description
     comport = msg.get("comPort") or ""
@@ -125,38 +125,38 @@ PRESET_ID = {"presetId": ("string|integer", True)}
 
 
 @command("getAllVideoCapturerPresets")
-async def get_all_presets(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"presets": ctx.room.presets.all()}
+async def get_all_presets(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"presets": ctx.services.presets.all()}
 
 
 @command("addVideoCapturerPreset")
-async def add_preset(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def add_preset(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     preset = _from_message(ctx, msg, "")
-    return {"presetId": ctx.room.presets.add(preset)["presetId"]}
+    return {"presetId": ctx.services.presets.add(preset)["presetId"]}
 
 
 @command("addPresetFromCurrentVideoCapturer")
-async def add_preset_from_current(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.presets.add(ctx.room.presets.from_current(""))
+async def add_preset_from_current(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.presets.add(ctx.services.presets.from_current(""))
 
 
 @command("updateVideoCapturerPreset", params=PRESET_ID)
-async def update_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    old = ctx.room.presets.get(msg["presetId"])
-    ctx.room.presets.update(_from_message(ctx, msg, old["presetId"]))
+async def update_preset(ctx: Context, msg: dict[str, Any]) -> None:
+    old = ctx.services.presets.get(msg["presetId"])
+    ctx.services.presets.update(_from_message(ctx, msg, old["presetId"]))
 
 
 @command("updatePresetFromCurrentVideoCapturer", params=PRESET_ID)
-async def update_preset_from_current(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    old = ctx.room.presets.get(msg["presetId"])
-    return ctx.room.presets.update(ctx.room.presets.from_current(old["presetId"]))
+async def update_preset_from_current(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    old = ctx.services.presets.get(msg["presetId"])
+    return ctx.services.presets.update(ctx.services.presets.from_current(old["presetId"]))
 
 
 @command("removeVideoCapturerPreset", params=PRESET_ID)
-async def remove_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.presets.remove(msg["presetId"])
+async def remove_preset(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.presets.remove(msg["presetId"])
 
 
 @command("applyVideoCapturerPreset", params=PRESET_ID)
-async def apply_preset(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await ctx.room.presets.apply(msg["presetId"])
+async def apply_preset(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.presets.apply(msg["presetId"])

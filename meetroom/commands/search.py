@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 from meetroom.net.service import NotConnected
 
 commands = CommandTable()
@@ -22,13 +22,13 @@ MAX_QUERY = 256
 
 
 @command("searchContact", params={"searchString": ("string", True)})
-async def search_contact(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def search_contact(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     query = msg["searchString"].strip()
     if not query:
         raise CommandError("'searchString' is empty: give part of a TrueConf ID or name")
     if len(query) > MAX_QUERY:
         raise CommandError(f"'searchString' is longer than {MAX_QUERY} characters")
-    net = ctx.room.net
+    net = ctx.services.net
     try:
         net.require_session()
     except NotConnected as exc:

@@ -6,11 +6,11 @@ import asyncio
 import logging
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.api.session import ADMIN
 from meetroom.calls.bitrate import video_limits_kbps
+from meetroom.commands.services import Context
 from meetroom.core.systeminfo import system_info
 
 commands = CommandTable()
@@ -22,63 +22,64 @@ PERPETUAL_LICENCE_END = 253402300799  # 9999-12-31T23:59:59Z: a licence that doe
 
 
 @command("getAppState")
-async def get_app_state(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.appstate.snapshot()
+async def get_app_state(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.appstate.snapshot()
 
 
 @command("getSettings")
-async def get_settings(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"settings": ctx.room.settings.as_list()}
+async def get_settings(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"settings": ctx.services.settings.as_list()}
 
 
 @command("setSettings")
-async def set_settings(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def set_settings(ctx: Context, msg: dict[str, Any]) -> None:
     if not msg["settings"]:
         raise CommandError("'settings' is empty: give at least one name and value")
-    ctx.room.settings.update(msg["settings"], as_admin=ctx.session.role == ADMIN)  # SettingError: result:false
+    ctx.services.settings.update(msg["settings"], as_admin=ctx.session.role == ADMIN)  # SettingError: result:false
 
 
 @command("getSystemInfo")
-async def get_system_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    room = ctx.room
-    return system_info(room.version, room.account(), room.media.camera_info(), video_limits_kbps())
+async def get_system_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    services = ctx.services
+    facts = services.room
+    return system_info(facts.version, facts.account(), services.media.camera_info(), video_limits_kbps())
 
 
 @command("getMonitorsInfo")
-async def get_monitors_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.room.video_matrix.monitors.info(ctx.session.api_version)
+async def get_monitors_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return ctx.services.video_matrix.monitors.info(ctx.session.api_version)
 
 
 @command("changeWindowState")
-async def change_window_state(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.window.change(msg.get("windowState"), msg.get("stayOnTop"))
+async def change_window_state(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.window.change(msg.get("windowState"), msg.get("stayOnTop"))
 
 
 @command("getLicenseType")
-async def get_license_type(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
+async def get_license_type(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     # meetroom is open source: every feature is available, which the API calls premium (2), for ever.
     # The dates are optional in the docs, but python-trueconf-room's filter needs both fields.
     return {
         "value": 2,
-        "product_id": f"meetroom-{ctx.room.options.product}-{ctx.room.options.instance}",
+        "product_id": f"meetroom-{ctx.services.room.product}-{ctx.services.room.instance}",
         "start_date": 0,
         "end_date": PERPETUAL_LICENCE_END,
     }
 
 
 @command("fireMyEvent")
-async def fire_my_event(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    ctx.room.bus.publish("myEvent", {"data": msg["data"]})
+async def fire_my_event(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.bus.publish("myEvent", {"data": msg["data"]})
 
 
 @command("shutdown")
-async def shutdown(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def shutdown(ctx: Context, msg: dict[str, Any]) -> None:
     # Reply first; the process stops once the reply is on its way.
-    asyncio.get_running_loop().call_later(0.05, ctx.room.request_stop)
+    asyncio.get_running_loop().call_later(0.05, ctx.services.room.request_stop)
 
 
-async def _run_power_command(ctx: CommandContext, argv: list[str], what: str) -> None:
-    if not ctx.room.settings.get("systemPowerCommandsEnabled"):
+async def _run_power_command(ctx: Context, argv: tuple[str, ...], what: str) -> None:
+    if not ctx.services.settings.get("systemPowerCommandsEnabled"):
         raise CommandError(
             f"{what} of the machine is disabled; an administrator can enable it with the "
             "setting systemPowerCommandsEnabled"
@@ -93,10 +94,10 @@ async def _run_power_command(ctx: CommandContext, argv: list[str], what: str) ->
 
 
 @command("rebootSystem")
-async def reboot_system(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await _run_power_command(ctx, ctx.room.options.reboot_command, "reboot")
+async def reboot_system(ctx: Context, msg: dict[str, Any]) -> None:
+    await _run_power_command(ctx, ctx.services.room.reboot_command, "reboot")
 
 
 @command("shutdownSystem", params={"forAll": ("boolean", False)})  # the C++ client sends no forAll
-async def shutdown_system(ctx: CommandContext, msg: dict[str, Any]) -> None:
-    await _run_power_command(ctx, ctx.room.options.poweroff_command, "power-off")
+async def shutdown_system(ctx: Context, msg: dict[str, Any]) -> None:
+    await _run_power_command(ctx, ctx.services.room.poweroff_command, "power-off")

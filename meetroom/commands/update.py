@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetroom.api.context import CommandContext
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
 
 commands = CommandTable()
 command = commands.command
@@ -19,15 +19,15 @@ NO_ONLINE_UPDATES = "meetroom does not update itself online; install new release
 
 
 @command("getUpdateInfo")
-async def get_update_info(ctx: CommandContext, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"updateAvailable": False, "currentVersion": ctx.room.version}
+async def get_update_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"updateAvailable": False, "currentVersion": ctx.services.room.version}
 
 
 @command("startUpdate")
-async def start_update(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def start_update(ctx: Context, msg: dict[str, Any]) -> None:
     raise CommandError(f"no update is available: {NO_ONLINE_UPDATES}")
 
 
 @command("cancelUpdate")
-async def cancel_update(ctx: CommandContext, msg: dict[str, Any]) -> None:
+async def cancel_update(ctx: Context, msg: dict[str, Any]) -> None:
     raise CommandError(f"no update is in progress: {NO_ONLINE_UPDATES}")
