@@ -16,7 +16,7 @@ from meetroom.store.files import parse_id
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 CHUNK = 64 * 1024
 # Uploaded bytes are served from the room's own origin: only pictures keep their type, anything
@@ -38,7 +38,7 @@ def _reason(exc: Exception) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:200]
 
 
-def install(room: Room, app: web.Application) -> None:
+def install(room: RoomSurface, app: web.Application) -> None:
     @token_required(room)
     async def upload(request: web.Request) -> web.Response:
         limit = room.http_settings.max_post_bytes

@@ -15,13 +15,13 @@ from meetroom.media.framestore import SELF
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 FIRST_FRAME_TIMEOUT = 3.0
 QUALITY, BEST_QUALITY = 75, 92
 
 
-def install(room: Room, app: web.Application) -> None:
+def install(room: RoomSurface, app: web.Application) -> None:
     @token_required(room)
     async def frame(request: web.Request) -> web.Response:
         peer = request.query.get("peerId", "")

@@ -16,7 +16,7 @@ from meetroom.core.paths import config_document
 from meetroom.web.listen import bind_port
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,10 @@ RUNNING, STOPPED = "running", "stopped"
 
 # A feature's routes (frames, files, pages, ...): a plain function its module exports; the
 # server is handed the list by whoever builds it, so a server has exactly the routes it was given.
-RouteInstaller = Callable[["Room", web.Application], None]
+RouteInstaller = Callable[["RoomSurface", web.Application], None]
 
 
-def _discovery_routes(room: Room, app: web.Application) -> None:
+def _discovery_routes(room: RoomSurface, app: web.Application) -> None:
     async def config_json(request: web.Request) -> web.Response:
         if request.match_info["name"] != room.options.instance:
             return web.Response(status=404, text="no such instance\n")
@@ -37,7 +37,7 @@ def _discovery_routes(room: Room, app: web.Application) -> None:
 
 
 class HttpServer:
-    def __init__(self, room: Room, routes: Sequence[RouteInstaller]) -> None:
+    def __init__(self, room: RoomSurface, routes: Sequence[RouteInstaller]) -> None:
         self.room = room
         self.routes = tuple(routes)
         self.port = 0

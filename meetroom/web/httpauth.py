@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def refuse_without_token(room: Room, request: web.Request) -> web.Response | None:
+def refuse_without_token(room: RoomSurface, request: web.Request) -> web.Response | None:
     """None when the request carries a valid HTTP token, else the 401 answer to send."""
     token = request.query.get("token")
     if not token:
@@ -24,7 +24,7 @@ def refuse_without_token(room: Room, request: web.Request) -> web.Response | Non
     return None
 
 
-def token_required(room: Room) -> Callable[[Handler], Handler]:
+def token_required(room: RoomSurface) -> Callable[[Handler], Handler]:
     """Decorate a route handler so that it runs only for requests with a valid HTTP token."""
 
     def wrap(handler: Handler) -> Handler:

@@ -20,7 +20,7 @@ from meetroom.web.screen import screen_refusal
 from meetroom.web.ws import peer_host
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The direct user-mode link http://IP:PORT/<PIN>. Routes match in the order they were added, so
@@ -49,7 +49,7 @@ def inline_hashes(html: bytes) -> tuple[str, str]:
     return " ".join(found[b"script"]), " ".join(found[b"style"])
 
 
-def content_security_policy(room: Room, request: web.Request, html: bytes | None = None) -> str:
+def content_security_policy(room: RoomSurface, request: web.Request, html: bytes | None = None) -> str:
     """Scripts and styles from this server only; the API socket on the room's WebSocket port.
 
     With `html`, that page's own inline scripts and styles are allowed too, by their hashes.
@@ -82,7 +82,7 @@ def static_file(name: str) -> Path | None:
     return path
 
 
-def _file_response(room: Room, request: web.Request, path: Path, *, inline: bool = False) -> web.Response:
+def _file_response(room: RoomSurface, request: web.Request, path: Path, *, inline: bool = False) -> web.Response:
     body = path.read_bytes()
     headers = {
         "Cache-Control": "no-cache",
@@ -98,7 +98,7 @@ def _file_response(room: Room, request: web.Request, path: Path, *, inline: bool
     return web.Response(body=body, headers={**headers, "Content-Type": content_type})
 
 
-def install(room: Room, app: web.Application) -> None:
+def install(room: RoomSurface, app: web.Application) -> None:
     def page(name: str):
         async def handler(request: web.Request) -> web.Response:
             path = static_file(name)

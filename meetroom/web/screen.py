@@ -24,7 +24,7 @@ from meetroom.web.ws import peer_host
 from meetroom.web.wsloop import answer_frames, socket_session
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def screen_refusal(peer: str, origin: OriginKind, allow_remote: bool) -> str | N
     return None
 
 
-def connection_info(room: Room) -> dict[str, Any]:
+def connection_info(room: RoomSurface) -> dict[str, Any]:
     """The room's name, addresses and the user PIN, for the screen's connection-info widget."""
     manager = room.web_address()
     user = room.access.protection(USER)
@@ -147,7 +147,7 @@ def connection_info(room: Room) -> dict[str, Any]:
 class ScreenChannel:
     """One connected screen page."""
 
-    def __init__(self, room: Room, ws: web.WebSocketResponse, session: Session) -> None:
+    def __init__(self, room: RoomSurface, ws: web.WebSocketResponse, session: Session) -> None:
         self.room = room
         self.ws = ws
         self.session = session
@@ -184,7 +184,7 @@ class ScreenChannel:
         return await self.room.dispatcher.dispatch(self.session, text, SCREEN_GRANT)
 
 
-def install(room: Room, app: web.Application) -> None:
+def install(room: RoomSurface, app: web.Application) -> None:
     async def screen_ws(request: web.Request) -> web.StreamResponse:
         refusal = screen_refusal(
             peer_host(request),

@@ -14,10 +14,10 @@ from meetroom.store.files import parse_id
 from meetroom.web.httpauth import token_required
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 
-def install(room: Room, app: web.Application) -> None:
+def install(room: RoomSurface, app: web.Application) -> None:
     @token_required(room)
     async def slide(request: web.Request) -> web.StreamResponse:
         slides = room.slides

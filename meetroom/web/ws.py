@@ -12,7 +12,7 @@ from meetroom.api.envelope import failure
 from meetroom.web.wsloop import ControlSocket, answer_frames, socket_session
 
 if TYPE_CHECKING:
-    from meetroom.app import Room
+    from meetroom.web.surface import RoomSurface
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def peer_host(request: web.Request) -> str:
     return str(peer[0]) if peer else ""
 
 
-def build_ws_app(room: Room) -> web.Application:
+def build_ws_app(room: RoomSurface) -> web.Application:
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=426, text="this port speaks the WebSocket control API\n")
