@@ -31,18 +31,11 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import summary  # noqa: E402
 from meetroom.client import RoomClient  # noqa: E402
-from tests.support.process import RoomProcess  # noqa: E402
+from tests.support.process import RoomProcess, rss_bytes  # noqa: E402
 
 PIN = "5150"
-
-
-def rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def descriptors(pid: int) -> int:
@@ -61,12 +54,6 @@ async def latencies(client: RoomClient, stop: asyncio.Event | None, count: int) 
         out.append(time.perf_counter() - started)
         await asyncio.sleep(0.01)  # a witness, not a load generator
     return out
-
-
-def summary(values: list[float]) -> str:
-    ordered = sorted(values) or [0.0]
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {statistics.median(ordered) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {ordered[-1] * 1000:.1f} ms"
 
 
 async def timed_admin(room: RoomProcess) -> float:
@@ -104,7 +91,7 @@ async def main(args: argparse.Namespace) -> None:
             await witness.connect()
             await witness.auth(PIN, "user")
             idle = await latencies(witness, None, 300)
-            rss_idle, fds_idle = rss(pid), descriptors(pid)
+            rss_idle, fds_idle = rss_bytes(pid), descriptors(pid)
             admin_idle, config_idle = await timed_admin(room), await timed_config(room)
 
             stop = asyncio.Event()
@@ -124,7 +111,7 @@ async def main(args: argparse.Namespace) -> None:
                     writer.write(b"GET / HT")
                 flood.append((reader, writer, time.perf_counter()))
                 if i % 100 == 0:
-                    peak_rss, peak_fds = max(peak_rss, rss(pid)), max(peak_fds, descriptors(pid))
+                    peak_rss, peak_fds = max(peak_rss, rss_bytes(pid)), max(peak_fds, descriptors(pid))
             opened = time.perf_counter() - started
             admin_flood, config_flood = await timed_admin(room), await timed_config(room)
 
@@ -140,7 +127,7 @@ async def main(args: argparse.Namespace) -> None:
             closes = await asyncio.gather(*(closed_after(r, t) for r, _, t in flood))
             stop.set()
             busy = await measuring
-            peak_rss, rss_end, fds_end = max(peak_rss, rss(pid)), rss(pid), descriptors(pid)
+            peak_rss, rss_end, fds_end = max(peak_rss, rss_bytes(pid)), rss_bytes(pid), descriptors(pid)
             await witness.close()
         finally:
             for _, writer, _ in flood:

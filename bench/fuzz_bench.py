@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -29,20 +28,13 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import summary  # noqa: E402
 from meetroom.commands import build_registry  # noqa: E402  (the real method names)
-from tests.support.process import RoomProcess  # noqa: E402
+from tests.support.process import RoomProcess, rss_bytes  # noqa: E402
 
 NEVER = {"shutdown", "shutdownSystem", "rebootSystem", "auth", "setAuthParams", "clearTokens"}
 NEVER |= {"stopHttpServer", "setHttpServerSettings", "setSettings", "login", "connectToServer"}
 METHODS = sorted(c.name for c in build_registry().all_commands() if c.name not in NEVER)
-
-
-def rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def junk(rng: random.Random, n: int) -> str:
@@ -101,12 +93,6 @@ async def latencies(ws: aiohttp.ClientWebSocketResponse, stop: asyncio.Event | N
     return out
 
 
-def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"p50 {statistics.median(ordered) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {ordered[-1] * 1000:.1f} ms"
-
-
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         room = RoomProcess(Path(tmp), ["--auth-timeout", "3600"]).start()
@@ -117,12 +103,12 @@ async def main(args: argparse.Namespace) -> None:
                 await witness.send_json({"method": "auth", "type": "unsecured", "role": "admin"})
                 await witness.receive(timeout=30)
                 idle = await latencies(witness, None, 400)
-                rss_idle = rss(pid)
+                rss_idle = rss_bytes(pid)
                 stop, done, peak = asyncio.Event(), [0], [rss_idle]
 
                 async def sample() -> None:
                     while not stop.is_set():
-                        peak[0] = max(peak[0], rss(pid))
+                        peak[0] = max(peak[0], rss_bytes(pid))
                         await asyncio.sleep(0.2)
 
                 per = args.messages // args.connections
@@ -134,7 +120,7 @@ async def main(args: argparse.Namespace) -> None:
                 stop.set()
                 busy = await measuring
                 await sampler
-                rss_after = rss(pid)
+                rss_after = rss_bytes(pid)
                 alive = room.proc.poll() is None
         finally:
             room.stop()

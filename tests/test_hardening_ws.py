@@ -14,19 +14,12 @@ import json
 import os
 import socket
 
+from tests.support.process import rss_bytes
 from tests.support.raw_ws import TEXT, Closed, RawWebSocket
 
 MAX_MESSAGE_BYTES = 1 << 20
 MiB = 1 << 20
 OUTBOX_LIMIT_BYTES = 4 * MiB  # the bound the room promises per session
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
 
 
 def masked_frame(payload: bytes, opcode: int = TEXT) -> bytes:

@@ -103,3 +103,12 @@ class RoomProcess:
     def stop(self) -> None:
         if self.proc is not None:
             stop_by_pid(self.proc)
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident memory, from /proc (Linux), for the memory tests and benches."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for pid {pid}")
