@@ -63,14 +63,16 @@ async def test_call_accept_media_frames_and_hang_up(prosody, room_factory, conne
     b_self = await self_frame(b.proc.http_port, b.client.http_token)
     assert first.shape == b_self.shape
     assert difference(first, b_self) < 30
-    # the name label (top left) is B's, not A's
-    a_self = await self_frame(a.proc.http_port, a.client.http_token)
-    band = max(12, first.shape[0] // 12)
-    label = (slice(band // 2, band // 2 + band), slice(band // 2, band // 2 + 8 * band))
-    assert difference(first[label], b_self[label]) < difference(first[label], a_self[label]) / 2
     await asyncio.sleep(0.5)
     later, seq2 = await remote_frame(a, b_full)
     assert seq2 > seq1 and not np.array_equal(first, later)
+    # the name label (top left) is B's, not A's; read from a frame past the first key frame, which
+    # on a loaded machine is still encoded at the starting bitrate and blurs the small text
+    a_self = await self_frame(a.proc.http_port, a.client.http_token)
+    b_self = await self_frame(b.proc.http_port, b.client.http_token)
+    band = max(12, later.shape[0] // 12)
+    label = (slice(band // 2, band // 2 + band), slice(band // 2, band // 2 + 8 * band))
+    assert difference(later[label], b_self[label]) < difference(later[label], a_self[label]) / 2
     # and A's picture at B
     picture, _ = await remote_frame(b, a_full)
     assert picture.std() > 20

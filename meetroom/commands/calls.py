@@ -7,7 +7,6 @@ from typing import Any
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.calls.call import Phase
-from meetroom.calls.manager import CallError
 from meetroom.commands.services import Context
 
 commands = CommandTable()
@@ -16,46 +15,32 @@ command = commands.command
 MAX_HISTORY = 1000
 
 
-async def _run(coro: Any) -> Any:
-    try:
-        return await coro
-    except CallError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def _query(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except CallError as exc:
-        raise CommandError(str(exc)) from None
-
-
 @command("call")
 async def call(ctx: Context, msg: dict[str, Any]) -> None:
-    await _run(ctx.services.calls.place_call(msg["peerId"]))
+    await ctx.services.calls.place_call(msg["peerId"])
 
 
 @command("prepareCallIdForCall")
 async def prepare_call_id(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     if not ctx.services.net.domain:
         raise CommandError("not connected to a server: the server part of the ID is unknown")
-    return {"peerId": _query(ctx.services.calls.normalise, msg["peerId"])}
+    return {"peerId": ctx.services.calls.normalise(msg["peerId"])}
 
 
 @command("accept")
 async def accept(ctx: Context, msg: dict[str, Any]) -> None:
-    await _run(ctx.services.calls.accept())
+    await ctx.services.calls.accept()
 
 
 @command("reject")
 async def reject(ctx: Context, msg: dict[str, Any]) -> None:
-    await _run(ctx.services.calls.reject())
+    await ctx.services.calls.reject()
 
 
 @command("hangUp")
 async def hang_up(ctx: Context, msg: dict[str, Any]) -> None:
     # forAll only matters in group conferences; a point-to-point call ends for both anyway
-    await _run(ctx.services.calls.hang_up())
+    await ctx.services.calls.hang_up()
 
 
 def _ringing_peer(ctx: Context, peer: str) -> None:
@@ -69,28 +54,28 @@ def _ringing_peer(ctx: Context, peer: str) -> None:
 @command("acceptPeer")
 async def accept_peer(ctx: Context, msg: dict[str, Any]) -> None:
     _ringing_peer(ctx, msg["peerId"])
-    await _run(ctx.services.calls.accept())
+    await ctx.services.calls.accept()
 
 
 @command("rejectPeer")
 async def reject_peer(ctx: Context, msg: dict[str, Any]) -> None:
     _ringing_peer(ctx, msg["peerId"])
-    await _run(ctx.services.calls.reject())
+    await ctx.services.calls.reject()
 
 
 @command("getConferences")
 async def get_conferences(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return _query(ctx.services.calls.conferences)
+    return ctx.services.calls.conferences()
 
 
 @command("getConferenceParticipants")
 async def get_conference_participants(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return _query(ctx.services.calls.participants)
+    return ctx.services.calls.participants()
 
 
 def _receiving(kind: str, event: str) -> None:
     async def handler(ctx: Context, msg: dict[str, Any]) -> None:
-        media = _query(ctx.services.calls.active_media, msg["peerId"])
+        media = ctx.services.calls.active_media(msg["peerId"])
         enable = msg["enable"]
         if media.receive[kind] != enable:
             media.receive[kind] = enable
@@ -112,12 +97,12 @@ async def set_audio_receiving_level(ctx: Context, msg: dict[str, Any]) -> None:
     level = msg["level"]
     if not 0 <= level <= 100:
         raise CommandError("level must be 0..100")
-    _query(ctx.services.calls.active_media, msg["peerId"]).audio_gain = level
+    ctx.services.calls.active_media(msg["peerId"]).audio_gain = level
 
 
 @command("getAudioReceivingLevel")
 async def get_audio_receiving_level(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"level": _query(ctx.services.calls.active_media, msg["peerId"]).audio_gain}
+    return {"level": ctx.services.calls.active_media(msg["peerId"]).audio_gain}
 
 
 @command("getOutgoingBitrate")

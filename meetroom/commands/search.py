@@ -12,7 +12,6 @@ from typing import Any
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.commands.services import Context
-from meetroom.net.service import NotConnected
 
 commands = CommandTable()
 command = commands.command
@@ -29,10 +28,7 @@ async def search_contact(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     if len(query) > MAX_QUERY:
         raise CommandError(f"'searchString' is longer than {MAX_QUERY} characters")
     net = ctx.services.net
-    try:
-        net.require_session()
-    except NotConnected as exc:
-        raise CommandError(str(exc)) from None
+    net.require_session()  # NotConnected is a DomainError: the dispatcher answers it
     needle = query.casefold()
     found = [
         net.contact_entry(jid)
