@@ -224,4 +224,4 @@ class CallMedia:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.pc.close(), 5.0)
         if self.peer_id:
-            self.media.frames.remove(self.peer_id)
+            self.media.forget_peer_frames(self.peer_id)

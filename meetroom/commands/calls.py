@@ -80,7 +80,7 @@ def _receiving(kind: str, event: str) -> None:
         if media.receive[kind] != enable:
             media.receive[kind] = enable
             if kind == "video" and not enable:
-                ctx.services.media.frames.remove(media.peer_id)
+                ctx.services.media.forget_peer_frames(media.peer_id)
             if kind == "audio" and not enable:
                 media.audio_level = 0.0
             ctx.services.bus.publish(event, {"peerId": media.peer_id, "enable": enable})
