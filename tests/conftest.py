@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from meetroom.api.session import Session
 from meetroom.client import RoomClient
+from tests.support.inprocess import loopback_session
 from tests.support.process import RoomProcess
 from tests.support.schema import SchemaRecorder
 
@@ -17,6 +19,14 @@ def schema() -> Iterator[SchemaRecorder]:
     recorder = SchemaRecorder()
     yield recorder
     assert recorder.problems == [], "\n".join(recorder.problems)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[Session]:
+    """An API session for in-process dispatcher tests (tests/support/inprocess.py)."""
+    loopback = loopback_session()
+    yield loopback
+    await loopback.flush_and_stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ screen's grant, all exercised in-process without a room subprocess.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,47 +14,23 @@ import pytest
 from meetroom.api import catalog
 from meetroom.api.dispatcher import Grant
 from meetroom.api.registry import CommandTable, Registry
-from meetroom.api.session import Session
-from meetroom.app import Room, RoomOptions
 from meetroom.core.errors import DomainError
 from meetroom.web.screen import SCREEN_GRANT
-
-
-async def _sent(text: str) -> None:
-    return None
-
-
-async def _closed(code: int, reason: str) -> None:
-    return None
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[Session]:
-    loopback = Session("127.0.0.1", _sent, _closed)
-    yield loopback
-    await loopback.flush_and_stop()
-
-
-def _room(tmp_path, **kwargs: Any) -> Room:
-    return Room(RoomOptions(host="127.0.0.1", data_dir=tmp_path, data_dir_given=True), **kwargs)
-
-
-def _request(method: str, **params: Any) -> str:
-    return json.dumps({"method": method, "requestId": 7, **params})
+from tests.support.inprocess import build_room, request
 
 
 async def test_room_built_in_process_has_its_commands_and_routes(tmp_path, session):
-    room = _room(tmp_path)
+    room = build_room(tmp_path)
     try:
         assert room.registry.lookup("getAppState").implemented
         paths = {route.resource.canonical for route in room.http.build_app().router.routes()}
         assert {"/public/{name}/config.json", "/", "/screen", "/screen/ws"} <= paths
         assert {"/frames/", "/files/", "/slides/{file_id}", "/static/{path}"} <= paths
-        assert (await room.dispatcher.dispatch(session, _request("auth", type="unsecured")))["result"] is True
-        reply = await room.dispatcher.dispatch(session, _request("getAppState"))
+        assert (await room.dispatcher.dispatch(session, request("auth", type="unsecured")))["result"] is True
+        reply = await room.dispatcher.dispatch(session, request("getAppState"))
         assert reply["method"] == "getAppState" and reply["requestId"] == 7 and reply["result"] is True
         missing = next(c.name for c in room.registry.all_commands() if not c.implemented and not c.admin_only)
-        reply = await room.dispatcher.dispatch(session, _request(missing))
+        reply = await room.dispatcher.dispatch(session, request(missing))
         assert reply == {
             "method": missing,
             "requestId": 7,
@@ -73,10 +48,10 @@ async def test_a_room_answers_only_the_commands_it_was_built_with(tmp_path, sess
     async def refuse(ctx: Any, msg: dict[str, Any]) -> None:
         raise DomainError("refused by the domain", resultCode=9)
 
-    room = _room(tmp_path, registry=Registry([table], catalog.commands()), routes=())
+    room = build_room(tmp_path, registry=Registry([table], catalog.commands()), routes=())
     try:
         # A DomainError from anywhere below the handler becomes result:false, extra fields kept.
-        reply = await room.dispatcher.dispatch(session, _request("setUsedApiVersion", version="1"))
+        reply = await room.dispatcher.dispatch(session, request("setUsedApiVersion", version="1"))
         assert reply == {
             "method": "setUsedApiVersion",
             "requestId": 7,
@@ -85,7 +60,7 @@ async def test_a_room_answers_only_the_commands_it_was_built_with(tmp_path, sess
             "error": "refused by the domain",
         }
         # Without its auth handler this room has nothing that may run before auth.
-        reply = await room.dispatcher.dispatch(session, _request("auth", type="unsecured"))
+        reply = await room.dispatcher.dispatch(session, request("auth", type="unsecured"))
         assert reply["error"] == "not authorised: send 'auth' first"
         paths = {route.resource.canonical for route in room.http.build_app().router.routes()}
         assert paths == {"/public/{name}/config.json"}
@@ -94,19 +69,19 @@ async def test_a_room_answers_only_the_commands_it_was_built_with(tmp_path, sess
 
 
 async def test_screen_grant_runs_its_commands_without_any_role(tmp_path, session):
-    room = _room(tmp_path)
+    room = build_room(tmp_path)
     try:
         assert session.role is None
         # getLogo is admin-only for clients; the screen runs it as the room itself.
-        assert (await room.dispatcher.dispatch(session, _request("getLogo"), SCREEN_GRANT))["result"] is True
-        reply = await room.dispatcher.dispatch(session, _request("setSettings", settings={}), SCREEN_GRANT)
+        assert (await room.dispatcher.dispatch(session, request("getLogo"), SCREEN_GRANT))["result"] is True
+        reply = await room.dispatcher.dispatch(session, request("setSettings", settings={}), SCREEN_GRANT)
         assert reply["error"] == "the main screen may not use 'setSettings'"
         assert session.role is None
         # Without the grant the same session is refused like any client that has not authorised.
-        reply = await room.dispatcher.dispatch(session, _request("getLogo"))
+        reply = await room.dispatcher.dispatch(session, request("getLogo"))
         assert reply["error"] == "not authorised: send 'auth' first"
         narrow = Grant("a test channel", frozenset({"getAppState"}))
-        reply = await room.dispatcher.dispatch(session, _request("getLogo"), narrow)
+        reply = await room.dispatcher.dispatch(session, request("getLogo"), narrow)
         assert reply["error"] == "a test channel may not use 'getLogo'"
     finally:
         room.store.close()
@@ -139,18 +114,18 @@ def test_registry_joins_tables_with_the_catalog():
 
 async def test_domain_errors_of_services_answer_with_their_own_text(tmp_path, session):
     """Settings, HTTP settings and the network raise DomainErrors; the dispatcher alone replies."""
-    room = _room(tmp_path)
+    room = build_room(tmp_path)
     try:
-        assert (await room.dispatcher.dispatch(session, _request("auth", type="unsecured")))["previleges"] == 2
+        assert (await room.dispatcher.dispatch(session, request("auth", type="unsecured")))["previleges"] == 2
         cases = [
-            (_request("setSettings", settings={"nope": 1}), "unknown setting 'nope'"),
-            (_request("setSettings", settings={"showTime": 1}), "setting 'showTime' must be bool"),
-            (_request("setHttpServerSettings", settings={"nope": 1}), "unknown HTTP server setting 'nope'"),
+            (request("setSettings", settings={"nope": 1}), "unknown setting 'nope'"),
+            (request("setSettings", settings={"showTime": 1}), "setting 'showTime' must be bool"),
+            (request("setHttpServerSettings", settings={"nope": 1}), "unknown HTTP server setting 'nope'"),
             (
-                _request("setHttpServerSettings", settings={"httpServerPort": "²"}),
+                request("setHttpServerSettings", settings={"httpServerPort": "²"}),
                 "invalid literal for int() with base 10: '²'",
             ),
-            (_request("searchContact", searchString="x"), "not logged in: send login first"),
+            (request("searchContact", searchString="x"), "not logged in: send login first"),
         ]
         for text, error in cases:
             reply = await room.dispatcher.dispatch(session, text)

@@ -14,18 +14,10 @@ import aiohttp
 import pytest
 
 from tests.support.calls import start_rooms, wait_state
+from tests.support.media import frame_status, token_expired
 from tests.support.netroom import connect_server, login
 from tests.support.ports import free_port
 from tests.support.prosody import new_account, prosody  # noqa: F401
-
-SELF = "%23self%3A0"
-
-
-async def frame_status(room, token: str) -> int:
-    url = f"http://127.0.0.1:{room.http_port}/frames/?peerId={SELF}&token={token}"
-    async with aiohttp.ClientSession() as http, http.get(url) as r:
-        await r.read()
-        return r.status
 
 
 async def assert_no_event(client, name: str) -> None:
@@ -147,25 +139,24 @@ async def test_restore_window_defaults_to_full_screen(room, connect):
 
 # --- overlay token and web manager address ------------------------------------------------
 async def test_overlay_token_works_at_the_http_server_until_protection_changes(room_factory, connect):
-    room = room_factory("--http-token-ttl", "1")
+    room = room_factory("--http-token-ttl", "0.3")
     client = await connect(room)
     token = (await client.call("getOverlayHttpToken"))["token"]
     assert (await client.call("getOverlayHttpToken"))["token"] == token  # stable between occasions
-    assert await frame_status(room, token) == 200
-    await asyncio.sleep(1.2)  # longer than an ordinary HTTP token lives: the overlay token stays
-    assert await frame_status(room, client.http_token) == 401
-    assert await frame_status(room, token) == 200
+    assert await frame_status(room.http_port, token) == 200
+    assert await token_expired(room.http_port, client.http_token)  # an ordinary HTTP token has lived its life...
+    assert await frame_status(room.http_port, token) == 200
 
     reply = await client.call("setAuthParams", userType="admin", authType="password", password="secret-1")
     assert reply["result"] is True
     fresh = (await client.call("getOverlayHttpToken"))["token"]
     assert fresh != token
-    assert await frame_status(room, token) == 401
-    assert await frame_status(room, fresh) == 200
+    assert await frame_status(room.http_port, token) == 401
+    assert await frame_status(room.http_port, fresh) == 200
 
     assert (await client.call("clearTokens"))["result"] is True
-    assert await frame_status(room, fresh) == 401
-    assert await frame_status(room, (await client.call("getOverlayHttpToken"))["token"]) == 200
+    assert await frame_status(room.http_port, fresh) == 401
+    assert await frame_status(room.http_port, (await client.call("getOverlayHttpToken"))["token"]) == 200
 
 
 async def test_web_manager_url_follows_the_http_server(room, connect):
@@ -254,7 +245,7 @@ async def test_get_connected_login_capabilities_and_search(prosody, room, connec
     assert (await client.call("logout"))["result"] is True
     await client.wait_event("logout")
     assert (await client.call("getOverlayHttpToken"))["token"] != token  # logout rotates it
-    assert await frame_status(room, token) == 401
+    assert await frame_status(room.http_port, token) == 401
     assert (await client.call("getConnected"))["state"] == 2  # still connected to the server
 
 
@@ -267,11 +258,11 @@ async def test_overlay_token_changes_when_a_call_starts_and_ends(prosody, room_f
     await wait_state(a.client, 5, timeout=15)
     during = (await a.client.call("getOverlayHttpToken"))["token"]
     assert during != before
-    assert await frame_status(a.proc, before) == 401
-    assert await frame_status(a.proc, during) == 200
+    assert await frame_status(a.proc.http_port, before) == 401
+    assert await frame_status(a.proc.http_port, during) == 200
 
     await a.client.call("hangUp")
     await wait_state(a.client, 3, timeout=15)
     after = (await a.client.call("getOverlayHttpToken"))["token"]
     assert after not in (before, during)
-    assert await frame_status(a.proc, after) == 200
+    assert await frame_status(a.proc.http_port, after) == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,23 @@ def frames_url(port: int, token: str | None, peer: str = SELF_PEER, extra: str =
 async def get(url: str) -> tuple[int, bytes, Any]:
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session, session.get(url) as resp:
         return resp.status, await resp.read(), resp.headers
+
+
+async def frame_status(port: int, token: str | None) -> int:
+    """The status /frames/ answers for the self view with this token (None: no token at all)."""
+    status, _, _ = await get(frames_url(port, token, extra=""))
+    return status
+
+
+async def token_expired(port: int, token: str, within: float = 5.0) -> bool:
+    """Polls until the room refuses the token: the expiry is the event awaited, within a bound."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if await frame_status(port, token) == 401:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 async def self_frame(port: int, token: str) -> np.ndarray:
