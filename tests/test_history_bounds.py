@@ -27,8 +27,13 @@ def test_chat_history_drops_the_oldest_past_its_limit(tmp_path):
     chats.close()
 
 
+class _Discard:
+    def publish(self, event: str, fields: dict | None = None, *, admin_only: bool = False) -> None:
+        return None
+
+
 def test_call_history_drops_the_oldest_past_its_limit(tmp_path):
-    history = CallHistory(Store(tmp_path / "db.sqlite3"), limit=50)
+    history = CallHistory(Store(tmp_path / "db.sqlite3"), _Discard(), limit=50)
     for i in range(500):
         history.add(Record.INCOMING, f"u{i}@x", f"U{i}", "", 1000.0 + i, 1)
     assert history.count() == 50

@@ -17,6 +17,8 @@ import pytest
 
 from meetroom.api.catalog import missing_fields
 from meetroom.api.envelope import notification
+from meetroom.calls.causes import Record
+from meetroom.calls.history import CallHistory
 from meetroom.core.appstate import AppState, AppStateMachine
 from meetroom.core.containers import ContainerError, DataContainers
 from meetroom.core.errors import DomainError
@@ -195,6 +197,20 @@ def test_data_containers_announce_saves_and_deletions(store: Store, events: Reco
         data.delete("c")
     with pytest.raises(ContainerError, match="flags must be"):
         data.save("c", "x", "zzz")
+
+
+def test_call_history_announces_clearing_and_viewing(store: Store, events: Recorder) -> None:
+    history = CallHistory(store, events)
+    history.add(Record.INCOMING, "u@x", "U", "", 1000.0, 5)
+    viewed = history.mark_viewed()
+    assert history.last_view == viewed and history.recent(10)[0]["viewed"] is True
+    history.clear()
+    assert history.count() == 0
+    assert [(e, f) for e, f, _ in events.events] == [
+        ("lastCallsViewed", {"lastView": viewed}),
+        ("callHistoryCleared", {}),
+    ]
+    assert events.problems == []
 
 
 def test_window_state_announces_changes_and_remembers_the_shown_state(events: Recorder) -> None:

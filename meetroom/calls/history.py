@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from meetroom.core.events import Events
 from meetroom.store.db import Store
 
 NS = "calls"
@@ -25,10 +26,12 @@ CREATE TABLE IF NOT EXISTS call_history (
 
 
 class CallHistory:
-    """`limit` bounds the entries kept; past it the oldest go first."""
+    """`limit` bounds the entries kept; past it the oldest go first. It announces its own clearing
+    and viewing, so every way of changing the log tells the clients the same."""
 
-    def __init__(self, store: Store, limit: Callable[[], int] | int = DEFAULT_LIMIT) -> None:
+    def __init__(self, store: Store, events: Events, limit: Callable[[], int] | int = DEFAULT_LIMIT) -> None:
         self._store = store
+        self._events = events
         self._limit = limit if callable(limit) else (lambda: limit)
         store.execute(_SCHEMA)
 
@@ -51,10 +54,12 @@ class CallHistory:
     def mark_viewed(self) -> int:
         now = int(time.time())
         self._store.put(NS, "lastView", now)
+        self._events.publish("lastCallsViewed", {"lastView": now})
         return now
 
     def clear(self) -> None:
         self._store.execute("DELETE FROM call_history")
+        self._events.publish("callHistoryCleared", {})
 
     def recent(self, count: int) -> list[dict[str, Any]]:
         rows = self._store.execute(

@@ -68,7 +68,7 @@ class CallManager:
     ) -> None:
         self.net, self.media, self.appstate, self.settings = net, media, appstate, settings
         self.bus, self.video_matrix, self.ice_hosts = bus, video_matrix, ice_hosts
-        self.history = CallHistory(store, limit=lambda: settings.get("callHistoryLimit"))
+        self.history = CallHistory(store, bus, limit=lambda: settings.get("callHistoryLimit"))
         self._legs: dict[LegKey, CallMedia] = {}
         self.env = RoomEnv(net, appstate, settings, media, self._legs)
         self.machine = CallMachine(self.env)
@@ -141,6 +141,19 @@ class CallManager:
         if peer not in (call.peer_id, call.peer_bare) and peer.partition("/")[0].lower() != call.peer_bare:
             raise CallError(f"'{peer}' is not in the call")
         return call.media
+
+    def set_receiving(self, peer: str, kind: str, enable: bool) -> None:
+        """Stop or resume taking a participant's audio or video; announced once per change."""
+        media = self.active_media(peer)
+        if media.receive[kind] == enable:
+            return
+        media.receive[kind] = enable
+        if kind == "video" and not enable:
+            self.media.forget_peer_frames(media.peer_id)
+        if kind == "audio" and not enable:
+            media.audio_level = 0.0
+        event = "enableVideoReceivingChanged" if kind == "video" else "enableAudioReceivingChanged"
+        self.bus.publish(event, {"peerId": media.peer_id, "enable": enable})
 
     # --- inputs -------------------------------------------------------------------------
     def feed(self, event: ev.Input) -> None:

@@ -73,23 +73,14 @@ async def get_conference_participants(ctx: Context, msg: dict[str, Any]) -> dict
     return ctx.services.calls.participants()
 
 
-def _receiving(kind: str, event: str) -> None:
-    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
-        media = ctx.services.calls.active_media(msg["peerId"])
-        enable = msg["enable"]
-        if media.receive[kind] != enable:
-            media.receive[kind] = enable
-            if kind == "video" and not enable:
-                ctx.services.media.forget_peer_frames(media.peer_id)
-            if kind == "audio" and not enable:
-                media.audio_level = 0.0
-            ctx.services.bus.publish(event, {"peerId": media.peer_id, "enable": enable})
-
-    command("enable" + kind.capitalize() + "Receiving")(handler)
+@command("enableAudioReceiving")
+async def enable_audio_receiving(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.calls.set_receiving(msg["peerId"], "audio", msg["enable"])
 
 
-_receiving("audio", "enableAudioReceivingChanged")
-_receiving("video", "enableVideoReceivingChanged")
+@command("enableVideoReceiving")
+async def enable_video_receiving(ctx: Context, msg: dict[str, Any]) -> None:
+    ctx.services.calls.set_receiving(msg["peerId"], "video", msg["enable"])
 
 
 @command("setAudioReceivingLevel")
@@ -124,7 +115,6 @@ async def get_call_history(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 @command("clearCallHistory")
 async def clear_call_history(ctx: Context, msg: dict[str, Any]) -> None:
     ctx.services.calls.history.clear()
-    ctx.services.bus.publish("callHistoryCleared", {})
 
 
 @command("getLastCallsViewTime")
@@ -134,4 +124,4 @@ async def get_last_calls_view_time(ctx: Context, msg: dict[str, Any]) -> dict[st
 
 @command("setLastCallsViewed")
 async def set_last_calls_viewed(ctx: Context, msg: dict[str, Any]) -> None:
-    ctx.services.bus.publish("lastCallsViewed", {"lastView": ctx.services.calls.history.mark_viewed()})
+    ctx.services.calls.history.mark_viewed()
