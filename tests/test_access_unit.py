@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meetroom.core.access import ADMIN, PASSWORD, PIN, USER, AccessControl, FailureBudget
+from meetroom.core.access import ADMIN, PASSWORD, PIN, USER, AccessControl, FailureBudget, ProtectionError
 from meetroom.store.db import Store
 
 
@@ -151,3 +151,23 @@ async def test_tokens_are_recognised_without_hashing_and_passwords_hash_off_the_
     assert await access.check_credentials("hunter2") is None
     assert threads and all(name.startswith("password-hash") for name in threads)
     assert threading.main_thread().name not in threads
+
+
+def test_protection_rules_refuse_before_anything_changes(tmp_path):
+    access, _ = make(tmp_path)
+    refused = [
+        (("guest", PIN), "userType"),
+        ((ADMIN, "retina"), "authType"),
+        ((USER, PIN), "protect administrator mode first"),
+        ((ADMIN, PASSWORD, "abc"), "4 to 256"),
+        ((ADMIN, PASSWORD, None), "4 to 256"),
+        ((ADMIN, PIN, None, "12 4"), "newPin"),
+        ((ADMIN, PIN, None, "123"), "newPin"),
+    ]
+    for args, text in refused:
+        with pytest.raises(ProtectionError, match=text):
+            access.check_protection(*args)
+    assert access.unsecured(ADMIN) and access.unsecured(USER)
+    access.check_protection(ADMIN, PIN, None, "Ab12")
+    access.set_protection(ADMIN, PIN, pin="Ab12")
+    access.check_protection(USER, PIN)  # allowed once the administrator mode is protected

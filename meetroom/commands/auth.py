@@ -9,7 +9,7 @@ from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.api.session import Session
 from meetroom.commands.services import Context
-from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, PROTECTIONS, UNSECURED, USER, hash_new_password
+from meetroom.core.access import ADMIN, MODES, PASSWORD, PIN, UNSECURED, USER, hash_new_password
 from meetroom.core.origins import FILE_PAGES_HINT, OriginKind, classify_origin, counts_as_room_itself
 
 commands = CommandTable()
@@ -172,25 +172,12 @@ async def set_auth_params(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     services, session = ctx.services, ctx.session
     access = services.access
     mode, kind = msg["userType"], msg["authType"]
-    if mode not in MODES:
-        raise CommandError("userType must be 'admin' or 'user'")
-    if kind not in PROTECTIONS:
-        raise CommandError("authType must be 'password', 'pin' or 'unsecured'")
     if session.role != ADMIN and mode == ADMIN:
         raise CommandError("only an administrator can change administrator protection")
-    if mode == USER and kind != UNSECURED and access.unsecured(ADMIN):
-        raise CommandError("protect administrator mode first: user protection needs administrator protection")
-    password = msg.get("password")
-    if kind == PASSWORD and (not isinstance(password, str) or len(password) < 4 or len(password) > 256):
-        raise CommandError("a password of 4 to 256 characters is required")
-    new_pin = msg.get("newPin")
-    if new_pin is not None and (not isinstance(new_pin, str) or not new_pin.isalnum() or not 4 <= len(new_pin) <= 32):
-        raise CommandError("newPin must be 4 to 32 letters or digits")
-    try:
-        prepared = await hash_new_password(password) if kind == PASSWORD and isinstance(password, str) else None
-        protection = access.set_protection(mode, kind, password=password, pin=new_pin, prepared=prepared)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    password, new_pin = msg.get("password"), msg.get("newPin")
+    access.check_protection(mode, kind, password, new_pin)
+    prepared = await hash_new_password(password) if kind == PASSWORD else None
+    protection = access.set_protection(mode, kind, password=password, pin=new_pin, prepared=prepared)
 
     if mode == ADMIN:
         services.modes.revoke_mode(ADMIN, modes.CAUSE_ADMIN_CHANGED, keep=session)

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from meetroom.core.errors import DomainError
 from meetroom.store.db import Store
 
 ADMIN = "admin"
@@ -49,6 +50,10 @@ log = logging.getLogger(__name__)
 # scrypt takes ~30 ms of CPU; one worker keeps it off the event loop and keeps a flood from
 # taking more than one core.
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash")
+
+
+class ProtectionError(DomainError):
+    """A protection that breaks the rules of setAuthParams."""
 
 
 @dataclass
@@ -196,6 +201,19 @@ class AccessControl:
         self.budget = FailureBudget(self.clock, self.budget_limits)
 
     # --- protection -------------------------------------------------------------------
+    def check_protection(self, mode: str, kind: str, password: Any = None, pin: Any = None) -> None:
+        """The rules a new protection must meet, before any hashing is spent on it."""
+        if mode not in MODES:
+            raise ProtectionError("userType must be 'admin' or 'user'")
+        if kind not in PROTECTIONS:
+            raise ProtectionError("authType must be 'password', 'pin' or 'unsecured'")
+        if mode == USER and kind != UNSECURED and self.unsecured(ADMIN):
+            raise ProtectionError("protect administrator mode first: user protection needs administrator protection")
+        if kind == PASSWORD and (not isinstance(password, str) or not 4 <= len(password) <= 256):
+            raise ProtectionError("a password of 4 to 256 characters is required")
+        if pin is not None and (not isinstance(pin, str) or not pin.isalnum() or not 4 <= len(pin) <= 32):
+            raise ProtectionError("newPin must be 4 to 32 letters or digits")
+
     def protection(self, mode: str) -> Protection:
         return self.protections[mode]
 
@@ -214,14 +232,14 @@ class AccessControl:
             new = prepared
         elif kind == PASSWORD:
             if not password:
-                raise ValueError("a password is required for password protection")
+                raise ProtectionError("a password is required for password protection")
             new = password_protection(password)
         elif kind == PIN:
             new = Protection(PIN, pin=pin or generate_pin())
         elif kind == UNSECURED:
             new = Protection()
         else:
-            raise ValueError(f"unknown protection '{kind}'")
+            raise ProtectionError(f"unknown protection '{kind}'")
         self.protections[mode] = new
         if persist:
             self.store.put(NS, mode, new.__dict__)
