@@ -37,7 +37,7 @@ from meetroom.core.looplag import LoopMonitor
 from meetroom.core.monitors import MonitorSet
 from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config_json
 from meetroom.core.screensettings import ScreenSettings
-from meetroom.core.servicemode import service_manager
+from meetroom.core.servicemode import service_info, service_manager
 from meetroom.core.settings import Settings
 from meetroom.core.videolayout import VideoLayout
 from meetroom.core.videomatrix import VideoMatrix
@@ -54,6 +54,7 @@ from meetroom.net.addressbook import AddressBook
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
+from meetroom.systemd.notify import ServiceNotifier
 from meetroom.web.guard import ConnectionGuard, Limits, raise_open_file_limit
 from meetroom.web.http import HttpServer, RouteInstaller
 from meetroom.web.listen import bind_port
@@ -196,6 +197,7 @@ class Room:
             serves_origin=self.serves_origin,
             allows_file_pages=self.allows_file_pages,
             web_manager_url=self.info.current_web_manager_url,
+            service=service_info(os.environ),
         )
         return RoomServices(
             room=facts,
@@ -343,10 +345,13 @@ async def serve(options: RoomOptions) -> int:
         print(line, flush=True)
     print(f"open-file limit: {after}" + (f" (raised from {before})" if after != before else ""), flush=True)
     print("meetroom ready", flush=True)
+    notifier = ServiceNotifier()  # systemd: READY=1 now the API listens, WATCHDOG=1 from this loop
+    notifier.ready(f"API on port {room.ws_port}, HTTP on port {room.http.port}")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, room.request_stop)
     await room.stopped.wait()
+    await notifier.stopping()
     await room.close()
     print("meetroom stopped", flush=True)
     return 0

@@ -1,4 +1,4 @@
-"""Command line: `meetroom run | ctl | api-coverage` (argument parsing only)."""
+"""Command line: `meetroom run | ctl | dev-server | service | api-coverage` (argument parsing only)."""
 
 from __future__ import annotations
 
@@ -70,12 +70,27 @@ def _add_dev_server(sub: argparse._SubParsersAction) -> None:
     dev.add_argument("--tls", action="store_true", help="require STARTTLS with a self-signed certificate")
 
 
+def _add_service(sub: argparse._SubParsersAction) -> None:
+    service = sub.add_parser(
+        "service",
+        help="run the room as a systemd service: install [--user|--system] [run options], uninstall, status",
+        description="Any option `meetroom run` takes may follow `install`; the unit starts the room with them.",
+    )
+    service.add_argument("action", choices=("install", "uninstall", "status"))
+    scope = service.add_mutually_exclusive_group()
+    scope.add_argument("--user", dest="scope", action="store_const", const="user", help="a unit of your own")
+    scope.add_argument("--system", dest="scope", action="store_const", const="system", help="a system unit (root)")
+    service.add_argument("--unit-dir", type=Path, help="write the unit here instead of systemd's directory")
+    service.add_argument("--write-only", action="store_true", help="only write the unit; do not call systemctl")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetroom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     _add_ctl(sub)
     _add_dev_server(sub)
+    _add_service(sub)
     cov = sub.add_parser("api-coverage", help="list which API commands are implemented")
     cov.add_argument("--markdown", type=Path, help="write the table as Markdown to this file")
     return parser
@@ -113,8 +128,28 @@ def run_options(args: argparse.Namespace):  # -> RoomOptions, imported lazily to
     )
 
 
+def _service(args: argparse.Namespace, run_args: list[str]) -> int:
+    from meetroom.systemd.manage import ServiceManager, meetroom_command
+    from meetroom.systemd.unit import UnitSpec
+
+    run_args = run_args[1:] if run_args[:1] == ["--"] else run_args
+    run = build_parser().parse_args(["run", *run_args])  # refuses what `meetroom run` would refuse
+    scope = args.scope or ("system" if os.geteuid() == 0 else "user")
+    manager = ServiceManager(UnitSpec(scope, meetroom_command(), tuple(run_args), run.instance), args.unit_dir)
+    if args.action == "install":
+        return manager.install(write_only=args.write_only)
+    if run_args:
+        raise SystemExit(f"meetroom: service {args.action} takes no run options")
+    return manager.uninstall() if args.action == "uninstall" else manager.status()
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "service":
+        parser.error("unrecognized arguments: " + " ".join(extra))
+    if args.command == "service":
+        sys.exit(_service(args, extra))
     if args.command == "run":
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
