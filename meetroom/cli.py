@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_service(sub)
     cov = sub.add_parser("api-coverage", help="list which API commands are implemented")
     cov.add_argument("--markdown", type=Path, help="write the table as Markdown to this file")
+    cov.add_argument("--asyncapi", type=Path, help="write the AsyncAPI 3.0 document of the API to this file")
     return parser
 
 
@@ -169,4 +170,8 @@ def main(argv: list[str] | None = None) -> None:
         from meetroom.api.coverage import print_coverage
         from meetroom.commands import build_registry
 
+        if args.asyncapi is not None:
+            from meetroom.api.asyncapi import document_text
+
+            args.asyncapi.write_text(document_text(build_registry()))
         sys.exit(print_coverage(build_registry(), args.markdown))

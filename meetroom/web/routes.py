@@ -5,7 +5,7 @@ The connection limit comes first: it is a middleware that must see every request
 
 from __future__ import annotations
 
-from meetroom.web import connlimit, files, frames, health, metrics, pages, screen, slides
+from meetroom.web import asyncapi, connlimit, files, frames, health, metrics, pages, screen, slides
 from meetroom.web.http import RouteInstaller
 
 ROUTES: tuple[RouteInstaller, ...] = (
@@ -17,4 +17,5 @@ ROUTES: tuple[RouteInstaller, ...] = (
     slides.install,  # the running slideshow's pictures
     metrics.install,  # GET /metrics (Prometheus)
     health.install,  # GET /health
+    asyncapi.install,  # GET /api/asyncapi.json
 )
