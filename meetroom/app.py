@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -332,11 +332,14 @@ def lan_address() -> str:
     return "127.0.0.1"
 
 
-async def serve(options: RoomOptions) -> int:
+async def serve(options: RoomOptions, setup: Callable[[Room], Awaitable[None]] | None = None) -> int:
+    """Run a room until SIGINT/SIGTERM; `setup` runs once it listens (meetroom peer drives it so)."""
     before, after = raise_open_file_limit()  # idle sockets must not be what stops the room
     room = Room(options)
     try:
         await room.start()
+        if setup is not None:
+            await setup(room)
     except OSError as exc:
         print(f"meetroom: {exc}", flush=True)
         await room.close()
