@@ -1,4 +1,4 @@
-"""Command line: `meetroom run | ctl | dev-server | service | peer | api-coverage` (argument parsing only)."""
+"""Command line: `meetroom run | ctl | dev-server | service | peer | demo | api-coverage` (argument parsing only)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,14 @@ def _add_peer(sub: argparse._SubParsersAction) -> None:
     peer.add_argument("--password", required=True)
     peer.add_argument("--auto-answer", action="store_true", help="accept every incoming call and invitation")
     peer.add_argument("--camera", default="pattern", metavar="FILE|pattern", help="video file to send, looped")
+    peer.add_argument("--name", default="", help="display name (also drawn on the test pattern)")
     _run_arguments(peer, host="127.0.0.1", instance="peer")
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo", help="start an XMPP server, this room and a peer that answers: a first call")
+    demo.add_argument("--dir", type=Path, help="where the demo keeps its files and logs (default: a temp folder)")
+    demo.add_argument("--camera", default="pattern", metavar="FILE|pattern", help="what the peer sends")
 
 
 def _add_service(sub: argparse._SubParsersAction) -> None:
@@ -116,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dev_server(sub)
     _add_service(sub)
     _add_peer(sub)
+    _add_demo(sub)
     cov = sub.add_parser("api-coverage", help="list which API commands are implemented")
     cov.add_argument("--markdown", type=Path, help="write the table as Markdown to this file")
     cov.add_argument("--asyncapi", type=Path, help="write the AsyncAPI 3.0 document of the API to this file")
@@ -179,7 +187,7 @@ def _peer(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
     host, port = args.server
-    peer = PeerOptions(host, port, args.login, args.password, args.auto_answer, args.camera)
+    peer = PeerOptions(host, port, args.login, args.password, args.auto_answer, args.camera, args.name)
     return asyncio.run(serve_peer(run_options(args), peer))
 
 
@@ -199,6 +207,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(asyncio.run(serve(run_options(args))))
     if args.command == "peer":
         sys.exit(_peer(args))
+    if args.command == "demo":
+        from meetroom.demo.runner import DemoOptions, default_dir, run_demo
+
+        sys.exit(asyncio.run(run_demo(DemoOptions(args.dir or default_dir(), args.camera))))
     if args.command == "ctl":
         from meetroom.client.ctl import run_ctl
 

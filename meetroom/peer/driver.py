@@ -38,6 +38,7 @@ class PeerOptions:
     password: str
     auto_answer: bool = True
     camera: str = PATTERN  # PATTERN or the path of a video file
+    display_name: str = ""  # shown to the other side and drawn on the test pattern; '' keeps the setting
 
 
 def say(line: str) -> None:
@@ -56,6 +57,8 @@ class PeerDriver:
     async def setup(self) -> None:
         """Camera, answering, then the login in the background (the room is ready meanwhile)."""
         media = self.room.media
+        if self.options.display_name:
+            self.room.settings.update({"displayName": self.options.display_name})
         if self.options.camera != PATTERN:
             device = video_file_camera(Path(self.options.camera))
             media.add_device(device)
