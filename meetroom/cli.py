@@ -172,8 +172,9 @@ def _service(args: argparse.Namespace, run_args: list[str]) -> int:
     manager = ServiceManager(UnitSpec(scope, meetroom_command(), tuple(run_args), run.instance), args.unit_dir)
     if args.action == "install":
         return manager.install(write_only=args.write_only)
-    if run_args:
-        raise SystemExit(f"meetroom: service {args.action} takes no run options")
+    others = [a for a in run_args if a not in ("-t", "--instance", run.instance) and not a.startswith("--instance=")]
+    if others:
+        raise SystemExit(f"meetroom: service {args.action} takes no run options but -t NAME: {' '.join(others)}")
     return manager.uninstall() if args.action == "uninstall" else manager.status()
 
 

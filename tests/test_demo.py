@@ -16,8 +16,10 @@ import time
 from urllib.parse import quote
 
 import numpy as np
+from playwright.sync_api import expect
 
 from meetroom.client import RoomClient
+from tests.support.browser import Loop, SyncClient, browser, context  # noqa: F401  (fixtures)
 from tests.support.calls import wait_state
 from tests.support.media import get
 from tests.support.process import stop_by_pid
@@ -47,6 +49,16 @@ class DemoProcess:
             if found := re.match(pattern, line):
                 return found
         raise AssertionError(f"no line like {pattern!r} in:\n" + "\n".join(self.lines))
+
+
+def stop_demo(demo: DemoProcess) -> int:
+    """SIGTERM to the demo's pid (it stops its children by theirs); its exit code."""
+    if demo.proc.poll() is None:
+        os.kill(demo.proc.pid, signal.SIGTERM)
+    try:
+        return demo.proc.wait(40)
+    finally:
+        stop_by_pid(demo.proc)
 
 
 def refused(port: int) -> bool:
@@ -86,7 +98,7 @@ async def test_demo_gives_a_call_with_live_video_both_ways(tmp_path):
     try:
         assert await asyncio.to_thread(demo.ready.wait, READY_TIMEOUT)
         assert demo.proc.poll() is None, "\n".join(demo.lines)
-        manager = demo.value(r"web manager: (http://127\.0\.0\.1:(\d+)/)$")
+        manager = demo.value(r"web manager: (http://127\.0\.0\.1:(\d+)/)#call$")
         room_http = int(manager[2])
         screen = demo.value(r"main screen: (http://\S+)$")[1]
         xmpp_port = int(demo.value(r"XMPP server: 127\.0\.0\.1:(\d+) ")[1])
@@ -126,13 +138,32 @@ async def test_demo_gives_a_call_with_live_video_both_ways(tmp_path):
         for client in clients:
             with contextlib.suppress(Exception):
                 await client.close()
-        if demo.proc.poll() is None:
-            os.kill(demo.proc.pid, signal.SIGTERM)
-        try:
-            code = demo.proc.wait(40)
-        finally:
-            stop_by_pid(demo.proc)
+        code = stop_demo(demo)
     assert code == 0, "\n".join(demo.lines)
     assert demo.lines[-1] == "demo stopped"
     for port in (room_http, peer_http, xmpp_port):  # all three children are gone
         assert refused(port), port
+
+
+def test_the_printed_address_is_two_clicks_from_a_call(tmp_path, context, schema):  # noqa: F811
+    """A newcomer opens what the demo printed, continues without credentials and presses Call."""
+    demo = DemoProcess(tmp_path / "demo")
+    loop = Loop()
+    try:
+        assert demo.ready.wait(READY_TIMEOUT) and demo.proc.poll() is None, "\n".join(demo.lines)
+        manager = demo.value(r"web manager: (http://127\.0\.0\.1:(\d+)/#call)$")
+        watcher = SyncClient(loop, schema, int(manager[2])).connect(role="user")  # the page takes the admin slot
+        page = context.new_page()
+        page.goto(manager[1])
+        page.click("#unsecured")
+        expect(page.locator("body")).to_have_attribute("data-ready", "admin")
+        contact = page.locator("#abook li, #abook .row", has_text="Demo peer").first
+        contact.get_by_role("button", name="Call").click()
+        watcher.wait_event("appStateChanged", lambda e: e["appState"] == 5, timeout=20)
+        assert watcher.call("getConferences")["direction"] == "outgoing"
+        page.close()
+        watcher.close()
+    finally:
+        code = stop_demo(demo)
+        loop.stop()
+    assert code == 0, "\n".join(demo.lines)

@@ -99,6 +99,27 @@ def test_install_refuses_bad_run_options_and_writes_nothing(tmp_path):
         timeout=30,
     )
     assert status.returncode == 3 and "not installed" in status.stdout
+    assert install(tmp_path, "--user", "-t", "lobby").returncode == 0
+    status = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "meetroom",
+            "service",
+            "status",
+            "--user",
+            "--unit-dir",
+            str(tmp_path),
+            "-t",
+            "lobby",
+            "--pin",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert status.returncode != 0 and "takes no run options but -t NAME: --pin 1" in status.stderr
 
 
 def test_exec_start_quoting():

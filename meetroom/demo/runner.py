@@ -236,7 +236,7 @@ class Demo:
             await _ok(client, "addToAbook", peerId=f"{PEER_ACCOUNT}@{DOMAIN}", peerDn=PEER_NAME)
 
     def describe(self) -> list[str]:
-        manager = f"http://127.0.0.1:{self.room_http}/"
+        manager = f"http://127.0.0.1:{self.room_http}/#call"  # opens on the Call section
         return [
             f"XMPP server: 127.0.0.1:{self.xmpp_port} (Prosody, domain {DOMAIN})",
             f"room: {ROOM_NAME}, logged in as {ROOM_ACCOUNT}@{DOMAIN}; API port {self.room_ws}",
@@ -245,8 +245,8 @@ class Demo:
             f"web manager: {manager}",
             f"main screen: http://127.0.0.1:{self.room_http}/screen",
             "",
-            f"Open the web manager, choose 'Continue without credentials', then Call: press Call beside {PEER_NAME}",
-            f"(or type {PEER_ACCOUNT} and press Call). Open the main screen beside it to see both pictures.",
+            f"Open the web manager, choose 'Continue without credentials', and press Call beside {PEER_NAME}",
+            "in the address book. Open the main screen beside it to see both pictures.",
             f"From a shell: meetroom ctl --port {self.room_http} call peerId={PEER_ACCOUNT}",
             f"Logs: {self.options.directory / 'logs'}",
         ]
