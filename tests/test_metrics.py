@@ -143,3 +143,18 @@ def test_loop_monitor_lag_window_and_samplers():
     assert monitor.max_lag() == 0.02
     now[0] = 175.0
     assert monitor.silent_for() == 5.0
+
+
+def test_conference_code_sets_the_participant_gauge(tmp_path):
+    from meetroom.app import Room, RoomOptions
+
+    room = Room(RoomOptions(host="127.0.0.1", data_dir=tmp_path))
+    try:
+        room.metrics.conference_participants.set(3)
+        room.metrics.conference_participants.inc()
+        body, content_type = room.metrics.exposition()
+        assert content_type.startswith("text/plain")
+        samples = {s.name: s.value for f in text_string_to_metric_families(body.decode()) for s in f.samples}
+        assert samples["meetroom_conference_participants"] == 4
+    finally:
+        room.store.close()

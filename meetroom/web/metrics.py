@@ -3,9 +3,10 @@
 Every value that already lives in a service (app state, call phase, bitrates, sessions, auth
 failures, pending connections) is read when Prometheus asks, so nothing can drift out of step.
 What no service keeps is kept here: calls counted as they start, frame rates sampled on the loop
-monitor's tick, and the conference participant gauge (`RoomMetrics.conference_participants`),
+monitor's tick, and the conference participant gauge (`RoomMetrics.conference_participants.set(n)`),
 which the conference code sets. The registry is the room's own, never prometheus_client's
-global one, so several rooms in one process each report only themselves.
+global one, so several rooms in one process each report only themselves; prometheus_client is
+imported at the first scrape, so a room nobody scrapes does not load it.
 
 Like /frames/ it wants a `token` (getTokenForHttpServer), unless the administrator set
 `allowMetricsWithoutToken`, which opens /metrics and /health to anyone who can reach the port.
@@ -18,10 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Gauge
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.process_collector import ProcessCollector
 
 from meetroom.calls.call import Phase
 from meetroom.core.appstate import AppState
@@ -29,6 +26,9 @@ from meetroom.core.looplag import LoopMonitor
 from meetroom.web.httpauth import refuse_without_token
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import Metric
+
     from meetroom.api.events import EventBus
     from meetroom.calls.manager import CallManager
     from meetroom.core.access import AccessControl
@@ -81,37 +81,33 @@ class RoomMetrics:
         self.facts = facts  # version, instance, product, service: the meetroom_info labels
         self.appstate, self.calls, self.media = appstate, calls, media
         self.bus, self.access, self.guard, self.loop = bus, access, guard, loop
-        self.registry = CollectorRegistry(auto_describe=True)
-        ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, CPU, open files
-        self.calls_total = Counter(
-            "meetroom_calls",
-            "Calls that reached the conference state, by direction",
-            ["direction"],
-            registry=self.registry,
-        )
-        for direction in ("incoming", "outgoing"):
-            self.calls_total.labels(direction)  # both exported from the start, at 0
-        self.conference_participants = Gauge(
-            "meetroom_conference_participants",
-            "Participants of the group conference the room is in (0 outside one)",
-            registry=self.registry,
-        )
+        self.calls_total = {"incoming": 0, "outgoing": 0}  # calls that reached the conference state
+        self.conference_participants = Level()  # set by the conference code
         self.self_video = _Rate()
         self.remote_video = _Rate()
         self._in_conference = False
-        self.registry.register(_LiveCollector(self))
+        self._registry: CollectorRegistry | None = None
         appstate.on_change(self._state_changed)
         loop.add_sampler(self._sample)
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+    def exposition(self) -> tuple[bytes, str]:
+        """The text format and its content type; prometheus_client is loaded at the first scrape."""
+        from prometheus_client import CollectorRegistry
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+        from prometheus_client.process_collector import ProcessCollector
+
+        if self._registry is None:
+            self._registry = CollectorRegistry(auto_describe=True)
+            ProcessCollector(registry=self._registry)  # process_resident_memory_bytes, CPU, open files
+            self._registry.register(_LiveCollector(self))
+        return generate_latest(self._registry), CONTENT_TYPE_LATEST
 
     def _state_changed(self, snapshot: dict[str, Any]) -> None:
         in_conference = snapshot.get("appState") == AppState.CONFERENCE
         if in_conference and not self._in_conference:
             call = self.calls.call
             direction = "outgoing" if call is not None and call.outgoing else "incoming"
-            self.calls_total.labels(direction).inc()
+            self.calls_total[direction] += 1
         self._in_conference = in_conference
 
     def _call_media(self) -> Any:
@@ -125,6 +121,8 @@ class RoomMetrics:
 
     def families(self) -> Iterator[Metric]:
         """The values read from the services, at scrape time."""
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
+
         info = InfoMetricFamily("meetroom", "The room's version, instance, product and how it runs")
         info.add_metric([], self.facts)
         yield info
@@ -132,6 +130,15 @@ class RoomMetrics:
             "meetroom_app_state",
             "appState: 0 no server .. 3 idle, 4 call pending, 5 in conference",
             int(self.appstate.state),
+        )
+        calls = CounterMetricFamily("meetroom_calls", "Calls that got connected, by direction", labels=["direction"])
+        for direction, count in self.calls_total.items():
+            calls.add_metric([direction], count)
+        yield calls
+        yield GaugeMetricFamily(
+            "meetroom_conference_participants",
+            "Participants of the group conference the room is in (0 outside one)",
+            self.conference_participants.value,
         )
         call = self.calls.call
         current = call.phase.value if call is not None and call.phase is not Phase.ENDED else "idle"
@@ -185,6 +192,22 @@ class RoomMetrics:
         )
 
 
+class Level:
+    """A value someone else keeps current (`set`, `inc`, `dec`), read at scrape time like a Prometheus gauge."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def set(self, value: float) -> None:
+        self.value = float(value)
+
+    def inc(self, amount: float = 1.0) -> None:
+        self.value += amount
+
+    def dec(self, amount: float = 1.0) -> None:
+        self.value -= amount
+
+
 class _LiveCollector:
     def __init__(self, metrics: RoomMetrics) -> None:
         self.metrics = metrics
@@ -205,7 +228,7 @@ def install(room: RoomSurface, app: web.Application) -> None:
         refused = refuse_unless_open(room, room.settings, request)
         if refused is not None:
             return refused
-        body = room.metrics.exposition()
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+        body, content_type = room.metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
     app.router.add_get("/metrics", metrics)
