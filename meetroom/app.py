@@ -350,6 +350,7 @@ async def serve(options: RoomOptions, setup: Callable[[Room], Awaitable[None]] |
     print("meetroom ready", flush=True)
     notifier = ServiceNotifier()  # systemd: READY=1 now the API listens, WATCHDOG=1 from this loop
     notifier.ready(f"API on port {room.ws_port}, HTTP on port {room.http.port}")
+    room.appstate.on_change(notifier.app_state)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, room.request_stop)

@@ -23,6 +23,7 @@ from meetroom.client import RoomClient
 from meetroom.systemd.notify import ServiceNotifier, socket_address, watchdog_interval
 from meetroom.systemd.unit import quote
 from tests.support.browser import browser, context  # noqa: F401  (fixtures)
+from tests.support.ports import free_ports
 
 WATCHDOG_USEC = 300_000  # pings every 0.15 s
 
@@ -195,6 +196,10 @@ async def test_real_room_notifies_ready_watchdog_and_stopping(tmp_path, monkeypa
             "unit": "meetroom.service",
             "watchdog": True,
         }
+        (closed_port,) = free_ports(1)  # nothing listens: the room tries, then gives up
+        assert (await client.call("connectToServer", server="127.0.0.1", port=closed_port))["result"] is True
+        listener.wait_for("STATUS=connecting to the server", timeout=5)
+        listener.wait_for("STATUS=no server", timeout=10)
         await client.close()
         before = listener.count("WATCHDOG=1")
         await asyncio.sleep(1.0)

@@ -54,6 +54,18 @@ def watchdog_interval(environ: Mapping[str, str] = os.environ, pid: int | None =
     return int(usec) / 1e6 / 2
 
 
+# appState as `systemctl status` shows it (STATUS=)
+STATE_TEXT = (
+    "no server",
+    "connecting to the server",
+    "login required",
+    "logged in, idle",
+    "call pending",
+    "in a call",
+    "ending a call",
+)
+
+
 class ServiceNotifier:
     """What the room tells systemd over its life: ready, alive (from the loop), stopping."""
 
@@ -73,6 +85,12 @@ class ServiceNotifier:
     def status(self, text: str) -> None:
         if self.active:
             send(f"STATUS={text}", self.environ)
+
+    def app_state(self, snapshot: dict[str, object]) -> None:
+        """appStateChanged: the unit's status line follows the room (e.g. 'in a call')."""
+        state = snapshot.get("appState")
+        if isinstance(state, int) and 0 <= state < len(STATE_TEXT):
+            self.status(STATE_TEXT[state])
 
     async def stopping(self) -> None:
         if not self.active:
