@@ -107,6 +107,7 @@ async def test_values_follow_a_call(prosody, room_factory, connect):  # noqa: F8
     assert value(during, "meetroom_call_phase", phase="idle") == 0
     assert value(during, "meetroom_calls_total", direction="outgoing") == 1
     assert value(during, "meetroom_outgoing_bitrate_kbps") > 0
+    assert value(during, "meetroom_incoming_bitrate_kbps") > 0
     assert value(during, "meetroom_video_fps", stream="remote") > 1
     assert value(during, "meetroom_video_fps", stream="self") > 1
     assert value(during, "meetroom_video_frames_total", stream="self") > 0
@@ -120,6 +121,7 @@ async def test_values_follow_a_call(prosody, room_factory, connect):  # noqa: F8
     after = await scrape(a.proc.http_port)
     assert value(after, "meetroom_call_phase", phase="idle") == 1
     assert value(after, "meetroom_outgoing_bitrate_kbps") == 0
+    assert value(after, "meetroom_incoming_bitrate_kbps") == 0
     assert value(after, "meetroom_calls_total", direction="outgoing") == 1
     assert value(after, "meetroom_video_frames_total", stream="remote") > 0
 

@@ -14,6 +14,8 @@ Like /frames/ it wants a `token` (getTokenForHttpServer), unless the administrat
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,6 +87,8 @@ class RoomMetrics:
         self.conference_participants = Level()  # set by the conference code
         self.self_video = _Rate()
         self.remote_video = _Rate()
+        self.incoming_bytes = _Rate()  # bytes received by the call's transports, per second
+        self._stats: asyncio.Task[None] | None = None
         self._in_conference = False
         self._registry: CollectorRegistry | None = None
         appstate.on_change(self._state_changed)
@@ -118,6 +122,19 @@ class RoomMetrics:
         self.self_video.sample(self.media.capture.frames, now)
         media = self._call_media()
         self.remote_video.sample(media.video_frames if media is not None else 0, now)
+        if media is not None and (self._stats is None or self._stats.done()):
+            self._stats = asyncio.ensure_future(self._read_incoming(media))
+
+    async def _read_incoming(self, media: Any) -> None:
+        """What the call receives: the bytes of its transports (aiortc's inbound-rtp stats count no bytes)."""
+        try:
+            stats = await media.pc.getStats()
+        except Exception:  # a call closing under us
+            return
+        received = sum(
+            int(getattr(r, "bytesReceived", 0) or 0) for r in stats.values() if getattr(r, "type", "") == "transport"
+        )
+        self.incoming_bytes.sample(received, time.monotonic())
 
     def families(self) -> Iterator[Metric]:
         """The values read from the services, at scrape time."""
@@ -151,6 +168,11 @@ class RoomMetrics:
             "meetroom_outgoing_bitrate_kbps",
             "Audio and video sent in the call, kbit/s (0 outside a call)",
             media.bitrate if media is not None else 0,
+        )
+        yield GaugeMetricFamily(
+            "meetroom_incoming_bitrate_kbps",
+            "Received in the call (media with its RTCP/DTLS framing), kbit/s (0 outside a call)",
+            round(self.incoming_bytes.fps * 8 / 1000) if media is not None else 0,
         )
         yield GaugeMetricFamily(
             "meetroom_outgoing_video_bitrate_kbps",
