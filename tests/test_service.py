@@ -25,7 +25,7 @@ from meetroom.systemd.unit import quote
 from tests.support.browser import browser, context  # noqa: F401  (fixtures)
 from tests.support.ports import free_ports
 
-WATCHDOG_USEC = 300_000  # pings every 0.15 s
+WATCHDOG_USEC = 1_000_000  # pings every 0.5 s
 
 
 def install(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -202,9 +202,9 @@ async def test_real_room_notifies_ready_watchdog_and_stopping(tmp_path, monkeypa
         listener.wait_for("STATUS=no server", timeout=10)
         await client.close()
         before = listener.count("WATCHDOG=1")
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
         pings = [at for at, m in listener.messages if m == "WATCHDOG=1"]
-        assert listener.count("WATCHDOG=1") - before >= 4, listener.messages  # 1 s / 0.15 s
+        assert listener.count("WATCHDOG=1") - before >= 3, listener.messages  # 2 s / 0.5 s
         gaps = [b - a for a, b in itertools.pairwise(pings)]
         assert max(gaps) < WATCHDOG_USEC / 1e6, gaps  # always well inside the interval systemd enforces
         room.stop()
@@ -230,7 +230,7 @@ async def test_pings_come_from_the_event_loop_so_a_stuck_loop_stops_them(tmp_pat
         await notifier.stopping()
         listener.wait_for("STOPPING=1")
         pings = [at for at, m in listener.messages if m == "WATCHDOG=1"]
-        assert not [at for at in pings if stuck_at + 0.05 < at < stuck_at + 0.55], pings
+        assert not [at for at in pings if stuck_at + 0.15 < at < stuck_at + 0.55], pings  # margin: late reads
         assert len([at for at in pings if at < stuck_at]) >= 3
         assert any(at > stuck_at + 0.6 for at in pings)  # and resume once the loop runs again
         assert ServiceNotifier({}).active is False  # outside systemd nothing is sent
