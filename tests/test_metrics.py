@@ -80,6 +80,8 @@ async def test_refused_without_token_open_with_token_or_setting(room_factory, co
     assert report["status"] == "ok" and report["apiAnswers"] is True and report["problems"] == []
     assert report["apiPort"] == room.ws_port and report["appState"] == 0 and report["inCall"] is False
     assert report["service"] == "none" and report["version"] == "0.1.0"
+    info = (await admin.call("getSystemInfo"))["serviceInfo"]  # meetroom's extension field
+    assert info == {"runsAsService": False, "manager": "none", "unit": "", "watchdog": False}
 
 
 async def test_values_follow_a_call(prosody, room_factory, connect):  # noqa: F811
