@@ -2,6 +2,8 @@
 
 Beside the room, in the same run: `python -c pass` (the interpreter alone), the bare import of
 meetroom's third-party dependencies (what any room pays before its own code), and the import of
+meetroom.app; then the memory each part costs: the network side alone, with the media stack
+(numpy, PyAV, Pillow, aiortc: what "lighter at rest" would load only at the first call), and
 meetroom.app. Each start is a fresh `meetroom run` process on free loopback ports with an empty
 data directory; the clock starts at spawn and stops at the first 200 from config.json. Idle RSS
 is read from /proc two seconds after ready, with nobody connected.
@@ -31,6 +33,15 @@ from tests.support.process import rss_bytes
 STARTS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 DEPENDENCIES = "aiohttp, slixmpp, cryptography, aiortc, aioice, av, numpy, PIL, prometheus_client"
 SCRAPES = 200
+NETWORK_SIDE = "aiohttp, slixmpp, cryptography.fernet"  # what a room needs before any call
+MEDIA_STACK = "numpy, av, PIL.Image, aiortc"  # what only media needs: the part to load lazily
+
+
+def rss_after(code: str) -> float:
+    """MB resident in a fresh interpreter after running `code`."""
+    probe = "import re;print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
+    out = subprocess.run([sys.executable, "-c", f"{code}\n{probe}"], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
 
 
 def timed(code: str, runs: int = 5) -> float:
@@ -111,6 +122,11 @@ def main() -> None:
     print(f"idle RSS, median:                    {statistics.median(rss) / 1e6:.1f} MB")
     print(f"GET /metrics ({SCRAPES}):                  {summary(metrics)}")
     print(f"GET /health ({SCRAPES // 4}):                    {summary(health)}")
+    print(f"RSS after python -c pass:            {rss_after('pass'):.1f} MB")
+    print(f"RSS after import {NETWORK_SIDE}: {rss_after('import ' + NETWORK_SIDE):.1f} MB")
+    both = f"import {NETWORK_SIDE}, {MEDIA_STACK}"
+    print(f"RSS after that + {MEDIA_STACK}: {rss_after(both):.1f} MB")
+    print(f"RSS after import meetroom.app:       {rss_after('import meetroom.app'):.1f} MB")
 
 
 if __name__ == "__main__":
