@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,9 +33,11 @@ from meetroom.core.access import ADMIN, PIN, AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.containers import DataContainers
 from meetroom.core.httpsettings import HttpSettings
+from meetroom.core.looplag import LoopMonitor
 from meetroom.core.monitors import MonitorSet
 from meetroom.core.paths import DEFAULT_INSTANCE, config_json_path, write_config_json
 from meetroom.core.screensettings import ScreenSettings
+from meetroom.core.servicemode import service_info, service_manager
 from meetroom.core.settings import Settings
 from meetroom.core.videolayout import VideoLayout
 from meetroom.core.videomatrix import VideoMatrix
@@ -51,9 +54,11 @@ from meetroom.net.addressbook import AddressBook
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
+from meetroom.systemd.notify import ServiceNotifier
 from meetroom.web.guard import ConnectionGuard, Limits, raise_open_file_limit
 from meetroom.web.http import HttpServer, RouteInstaller
 from meetroom.web.listen import bind_port
+from meetroom.web.metrics import RoomMetrics
 from meetroom.web.routes import ROUTES
 from meetroom.web.ws import build_ws_app
 
@@ -144,6 +149,17 @@ class Room:
         )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
+        self.loop_monitor = LoopMonitor()  # event-loop lag; /metrics, /health
+        self.metrics = RoomMetrics(
+            self._metric_facts(),
+            self.appstate,
+            self.calls,
+            self.media,
+            self.bus,
+            self.access,
+            self.guard,
+            self.loop_monitor,
+        )
         self.services = self._handler_services()
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
@@ -181,6 +197,7 @@ class Room:
             serves_origin=self.serves_origin,
             allows_file_pages=self.allows_file_pages,
             web_manager_url=self.info.current_web_manager_url,
+            service=service_info(os.environ),
         )
         return RoomServices(
             room=facts,
@@ -208,6 +225,15 @@ class Room:
             http=self.http_control,
         )
 
+    def _metric_facts(self) -> dict[str, str]:
+        opts = self.options
+        return {
+            "version": self.version,
+            "instance": opts.instance,
+            "product": opts.product,
+            "service": service_manager(os.environ),
+        }
+
     def _file_shown(self, file_id: int) -> bool:
         return file_in_use(self.services, file_id) is not None
 
@@ -219,6 +245,7 @@ class Room:
     async def start(self) -> None:
         opts = self.options
         await self.media.start()
+        self.loop_monitor.start()
         self.slides.start()
         ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
         self.ws_port = ws_sock.getsockname()[1]
@@ -289,6 +316,7 @@ class Room:
         if self._ws_runner is not None:
             await self._ws_runner.cleanup()
         await self.media.close()
+        await self.loop_monitor.stop()
         self.store.close()
 
 
@@ -304,11 +332,14 @@ def lan_address() -> str:
     return "127.0.0.1"
 
 
-async def serve(options: RoomOptions) -> int:
+async def serve(options: RoomOptions, setup: Callable[[Room], Awaitable[None]] | None = None) -> int:
+    """Run a room until SIGINT/SIGTERM; `setup` runs once it listens (meetroom peer drives it so)."""
     before, after = raise_open_file_limit()  # idle sockets must not be what stops the room
     room = Room(options)
     try:
         await room.start()
+        if setup is not None:
+            await setup(room)
     except OSError as exc:
         print(f"meetroom: {exc}", flush=True)
         await room.close()
@@ -317,10 +348,14 @@ async def serve(options: RoomOptions) -> int:
         print(line, flush=True)
     print(f"open-file limit: {after}" + (f" (raised from {before})" if after != before else ""), flush=True)
     print("meetroom ready", flush=True)
+    notifier = ServiceNotifier()  # systemd: READY=1 now the API listens, WATCHDOG=1 from this loop
+    notifier.ready(f"API on port {room.ws_port}, HTTP on port {room.http.port}")
+    room.appstate.on_change(notifier.app_state)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, room.request_stop)
     await room.stopped.wait()
+    await notifier.stopping()
     await room.close()
     print("meetroom stopped", flush=True)
     return 0

@@ -35,6 +35,11 @@ def _raw() -> dict[str, Any]:
     return json.loads(text)
 
 
+def raw() -> dict[str, Any]:
+    """The whole catalog as stored: commands and notifications with every field (the AsyncAPI document)."""
+    return _raw()
+
+
 @cache
 def commands() -> dict[str, CommandInfo]:
     out = {}

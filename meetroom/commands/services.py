@@ -9,7 +9,7 @@ watcher) are seen through the small protocols below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from meetroom.api.context import CommandContext
@@ -60,6 +60,7 @@ class RoomFacts:
     serves_origin: Callable[[str], bool]
     allows_file_pages: Callable[[], bool]
     web_manager_url: Callable[[], str]
+    service: dict[str, Any] = field(default_factory=dict)  # getSystemInfo serviceInfo (meetroom extension)
 
 
 @dataclass(frozen=True)

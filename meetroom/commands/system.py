@@ -42,7 +42,7 @@ async def set_settings(ctx: Context, msg: dict[str, Any]) -> None:
 async def get_system_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     services = ctx.services
     facts = services.room
-    return system_info(facts.version, facts.account(), services.media.camera_info(), video_limits_kbps())
+    return system_info(facts.version, facts.account(), services.media.camera_info(), video_limits_kbps(), facts.service)
 
 
 @command("getMonitorsInfo")

@@ -193,6 +193,8 @@ class AccessControl:
     _recent: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=10_000))  # (time, source)
     _refused: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
     wall_clock: Callable[[], float] = time.time
+    failures_total: int = 0  # failed credential checks since start (/metrics)
+    refused_total: int = 0  # attempts refused unchecked while the budget was spent (/metrics)
 
     def __post_init__(self) -> None:
         for mode in MODES:
@@ -384,6 +386,7 @@ class AccessControl:
             self._failures.popitem(last=False)
         record.count += 1
         record.last = now
+        self.failures_total += 1
         if record.count >= FAILURES_BEFORE_LOCKOUT:
             delay = min(MAX_LOCKOUT_SECONDS, 2.0 ** (record.count - FAILURES_BEFORE_LOCKOUT))
             record.locked_until = now + delay
@@ -399,6 +402,7 @@ class AccessControl:
     def record_refusal(self) -> None:
         """An attempt refused unchecked because the budget was spent (reported to the owner)."""
         self._refused.append(self.clock())
+        self.refused_total += 1
 
     def has_failed(self, source: str) -> bool:
         record = self._failures.get(source)

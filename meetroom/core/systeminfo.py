@@ -33,9 +33,16 @@ def version_parts(version: str) -> dict[str, int]:
 
 
 def system_info(
-    version: str, account: dict[str, str], camera_info: dict[str, Any], bitrate_limits: dict[str, int]
+    version: str,
+    account: dict[str, str],
+    camera_info: dict[str, Any],
+    bitrate_limits: dict[str, int],
+    service: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The getSystemInfo reply; `bitrate_limits` is the video encoder's real range in kbit/s."""
+    """The getSystemInfo reply; `bitrate_limits` is the video encoder's real range in kbit/s.
+
+    `service` is meetroom's extension field `serviceInfo` (core/servicemode.py; docs/service.md).
+    """
     parts = version_parts(version)
     return {
         "authInfo": account,
@@ -48,4 +55,5 @@ def system_info(
             "videoContentLevels": {"send": 3, "receiveP2P": 3, "receiveGroup": 2, "bench": 3},
         },
         "cameraInfo": camera_info,
+        "serviceInfo": dict(service or {}),
     }

@@ -20,6 +20,7 @@ import numpy as np
 
 from meetroom.media import images, ptz
 from meetroom.media.devices import Device
+from meetroom.media.filesource import FileSource
 from meetroom.media.framestore import SELF, FrameStore
 from meetroom.media.sources import PatternSource, StillSource, V4L2Source, VideoSource
 
@@ -173,6 +174,11 @@ class Capture:
             return StillSource(images.placeholder(*self._size(cfg), cfg.name(), "No camera selected"))
         if camera.virtual:
             self.error = ""
+            if camera.path:  # a video file (meetroom peer --camera FILE)
+                try:
+                    return FileSource(camera.path, cfg.width, cfg.height)
+                except Exception as exc:
+                    return self._unavailable(cfg, f"cannot play {camera.path}: {exc}")
             return PatternSource(cfg.width, cfg.height, cfg.name)
         try:
             source = V4L2Source(camera.path, cfg.width, cfg.height, cfg.fps)

@@ -45,6 +45,7 @@ class Media:
         self.store = store
         self.events = events
         self.frames = FrameStore()
+        self.added: list[dev.Device] = []  # devices given by the program (a peer's video file), kept on rescans
         self.devices = dev.scan()
         saved = store.items(NS)
         self.preferred = {kind: saved.get(kind, DEFAULTS[kind]) for kind in KINDS}
@@ -171,11 +172,16 @@ class Media:
         while True:
             await asyncio.sleep(HOTPLUG_SECONDS)
             try:
-                found = await asyncio.to_thread(dev.scan)
+                found = [*await asyncio.to_thread(dev.scan), *self.added]
             except OSError:
                 continue
             if found != self.devices:
                 self.rescanned(found)
+
+    def add_device(self, device: dev.Device) -> None:
+        """A device the machine does not have but the program provides (meetroom peer's video file)."""
+        self.added.append(device)
+        self.rescanned([*self.devices, device])
 
     def rescanned(self, found: list[dev.Device]) -> None:
         before_camera = self.current("camera")

@@ -5,7 +5,7 @@ The connection limit comes first: it is a middleware that must see every request
 
 from __future__ import annotations
 
-from meetroom.web import connlimit, files, frames, pages, screen, slides
+from meetroom.web import asyncapi, connlimit, files, frames, health, metrics, pages, screen, slides
 from meetroom.web.http import RouteInstaller
 
 ROUTES: tuple[RouteInstaller, ...] = (
@@ -15,4 +15,7 @@ ROUTES: tuple[RouteInstaller, ...] = (
     screen.install,  # the main screen's channel
     pages.install,
     slides.install,  # the running slideshow's pictures
+    metrics.install,  # GET /metrics (Prometheus)
+    health.install,  # GET /health
+    asyncapi.install,  # GET /api/asyncapi.json
 )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from meetroom.store.files import FileStore
     from meetroom.web.guard import ConnectionGuard, Limits
     from meetroom.web.http import HttpServer
+    from meetroom.web.metrics import RoomMetrics
 
 
 class Listening(Protocol):
@@ -44,6 +45,7 @@ class RoomSurface(Protocol):
     dispatcher: Dispatcher
     guard: ConnectionGuard
     http: HttpServer
+    metrics: RoomMetrics
 
     def web_address(self) -> str: ...
     def serves_origin(self, origin: str) -> bool: ...

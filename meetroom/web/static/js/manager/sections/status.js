@@ -44,6 +44,7 @@ export default {
         ["HTTP port", v.httpPort],
         ["Version", v.version],
         ["Instance", v.instance],
+        ["Runs as", v.runsAs],
       ])
     );
   },
@@ -67,6 +68,10 @@ export default {
     if (sys.result && sys.productInfo) {
       const p = sys.productInfo;
       values.version = `${p.major}.${p.minor}.${p.revision}`;
+    }
+    if (sys.result && sys.serviceInfo) {
+      const s = sys.serviceInfo;
+      values.runsAs = s.runsAsService ? `${s.manager} service ${s.unit || ""}${s.watchdog ? " (watchdog on)" : ""}`.trim() : "a program started by hand";
     }
     this.set(values);
   },

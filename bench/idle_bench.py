@@ -1,0 +1,133 @@
+"""A room at rest: start → config.json served, idle memory, and what /metrics and /health cost.
+
+Beside the room, in the same run: `python -c pass` (the interpreter alone), the bare import of
+meetroom's third-party dependencies (what any room pays before its own code), and the import of
+meetroom.app; then the memory each part costs: the network side alone, with the media stack
+(numpy, PyAV, Pillow, aiortc: what "lighter at rest" would load only at the first call), and
+meetroom.app. Each start is a fresh `meetroom run` process on free loopback ports with an empty
+data directory; the clock starts at spawn and stops at the first 200 from config.json. Idle RSS
+is read from /proc two seconds after ready, with nobody connected.
+
+Run: python bench/idle_bench.py [starts]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import summary
+from meetroom.client import RoomClient
+from tests.support.ports import free_ports
+from tests.support.process import rss_bytes
+
+STARTS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+DEPENDENCIES = "aiohttp, slixmpp, cryptography, aiortc, aioice, av, numpy, PIL, prometheus_client"
+SCRAPES = 200
+NETWORK_SIDE = "aiohttp, slixmpp, cryptography.fernet"  # what a room needs before any call
+MEDIA_STACK = "numpy, av, PIL.Image, aiortc"  # what only media needs: the part to load lazily
+
+
+def rss_after(code: str) -> float:
+    """MB resident in a fresh interpreter after running `code`."""
+    probe = "import re;print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
+    out = subprocess.run([sys.executable, "-c", f"{code}\n{probe}"], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def timed(code: str, runs: int = 5) -> float:
+    """Median wall time of `python -c code` in a fresh interpreter."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as reply:
+            reply.read()
+            return reply.status
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0
+
+
+def one_start(data_dir: Path) -> tuple[float, int, subprocess.Popen, int]:
+    """(seconds to config.json, idle RSS bytes, the process, its HTTP port)."""
+    ws, http = free_ports(2)
+    cmd = [sys.executable, "-m", "meetroom", "run", "--host", "127.0.0.1", "--wsport", str(ws)]
+    cmd += ["--httpport", str(http), "--data-dir", str(data_dir)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http}/public/default/config.json"
+    while get(url) != 200:
+        if proc.poll() is not None or time.perf_counter() - start > 30:
+            raise SystemExit("the room did not start")
+        time.sleep(0.005)
+    served = time.perf_counter() - start
+    time.sleep(2.0)
+    return served, rss_bytes(proc.pid), proc, http
+
+
+async def scrape_costs(http: int) -> tuple[list[float], list[float]]:
+    """Latencies of GET /metrics and GET /health (with a token), one request at a time."""
+    import aiohttp
+
+    client = RoomClient("127.0.0.1", http)
+    await client.connect()
+    await client.auth()
+    token = client.http_token
+    results: tuple[list[float], list[float]] = ([], [])
+    async with aiohttp.ClientSession() as session:
+        for path, out in (("/metrics", results[0]), ("/health", results[1])):
+            for _ in range(SCRAPES if path == "/metrics" else SCRAPES // 4):
+                start = time.perf_counter()
+                async with session.get(f"http://127.0.0.1:{http}{path}?token={token}") as reply:
+                    await reply.read()
+                    assert reply.status == 200, reply.status
+                out.append(time.perf_counter() - start)
+    await client.close()
+    return results
+
+
+def main() -> None:
+    bare = timed("pass")
+    deps = timed(f"import {DEPENDENCIES}")
+    app = timed("import meetroom.app")
+    starts, rss = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in range(STARTS):
+            served, memory, proc, http = one_start(Path(tmp) / f"room{index}")
+            starts.append(served)
+            rss.append(memory)
+            if index == STARTS - 1:
+                metrics, health = asyncio.run(scrape_costs(http))
+            proc.terminate()
+            proc.wait(10)
+    print(f"python -c pass:                      {bare * 1000:.0f} ms")
+    print(f"import of the dependencies:          {deps * 1000:.0f} ms  ({DEPENDENCIES})")
+    print(f"import meetroom.app:                 {app * 1000:.0f} ms")
+    print(f"start -> config.json served, median: {statistics.median(starts) * 1000:.0f} ms  (of {STARTS})")
+    print(f"idle RSS, median:                    {statistics.median(rss) / 1e6:.1f} MB")
+    print(f"GET /metrics ({SCRAPES}):                  {summary(metrics)}")
+    print(f"GET /health ({SCRAPES // 4}):                    {summary(health)}")
+    print(f"RSS after python -c pass:            {rss_after('pass'):.1f} MB")
+    print(f"RSS after import {NETWORK_SIDE}: {rss_after('import ' + NETWORK_SIDE):.1f} MB")
+    both = f"import {NETWORK_SIDE}, {MEDIA_STACK}"
+    print(f"RSS after that + {MEDIA_STACK}: {rss_after(both):.1f} MB")
+    print(f"RSS after import meetroom.app:       {rss_after('import meetroom.app'):.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
