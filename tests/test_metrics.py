@@ -99,6 +99,7 @@ async def test_values_follow_a_call(prosody, room_factory, connect):  # noqa: F8
         during = await scrape(a.proc.http_port)
         measured = (
             value(during, "meetroom_outgoing_bitrate_kbps") > 0
+            and value(during, "meetroom_incoming_bitrate_kbps") > 0
             and value(during, "meetroom_video_fps", stream="remote") > 1
         )
         if measured or asyncio.get_running_loop().time() > deadline:
