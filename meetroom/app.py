@@ -25,6 +25,7 @@ from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
 from meetroom.calls.manager import CallManager
+from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
 from meetroom.commands.files import file_in_use
 from meetroom.commands.services import RoomFacts, RoomServices
@@ -142,6 +143,7 @@ class Room:
             self.store,
             options.ice_hosts,
         )
+        self.meeting = build_meeting(self.net, self.calls, self.media, self.settings, self.bus)  # far camera, ...
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.services = self._handler_services()
@@ -206,6 +208,7 @@ class Room:
             containers=self.containers,
             window=self.window,
             http=self.http_control,
+            meeting=self.meeting,
         )
 
     def _file_shown(self, file_id: int) -> bool:
@@ -280,6 +283,7 @@ class Room:
 
     async def close(self) -> None:
         await self.calls.close()
+        self.meeting.close()
         await self.slides.close()
         await self.net.close()
         for session in list(self.bus.sessions):

@@ -16,6 +16,7 @@ from meetroom.api.context import CommandContext
 from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.calls.manager import CallManager
+from meetroom.calls.meeting import InMeeting
 from meetroom.core.access import AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.containers import DataContainers
@@ -87,6 +88,7 @@ class RoomServices:
     containers: DataContainers
     window: Window
     http: HttpServerControl
+    meeting: InMeeting
 
 
 Context = CommandContext[RoomServices]
