@@ -14,6 +14,7 @@ from meetroom.calls import camerainfo
 from meetroom.calls.farcamera import FarCamera
 from meetroom.calls.peerlink import PeerLink
 from meetroom.calls.peers import PeerDirectory, follow_calls
+from meetroom.calls.tones import ToneDial
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
 
@@ -28,6 +29,7 @@ class InMeeting:
     directory: PeerDirectory
     link: PeerLink
     camera: FarCamera
+    tones: ToneDial
 
     def close(self) -> None:
         self.camera.close()
@@ -41,4 +43,6 @@ def build_meeting(
     follow_calls(directory, calls)
     link = PeerLink(net, directory)
     camerainfo.follow_meeting(directory, media, events)
-    return InMeeting(directory, link, FarCamera(link, directory, settings, media, events))
+    tones = ToneDial(link, directory, events)
+    calls.signalling.session_info_taps.append(tones.tap)
+    return InMeeting(directory, link, FarCamera(link, directory, settings, media, events), tones)

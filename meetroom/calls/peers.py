@@ -29,6 +29,7 @@ class MeetingPeer:
     instance_id: str  # full JID: user@server/resource
     conf_id: str
     display_name: str
+    sid: str = ""  # the Jingle session with this participant
 
     @property
     def call_id(self) -> str:
@@ -94,7 +95,7 @@ def call_peers(calls: CallManager) -> PeerSource:
         call = calls.call
         if call is None or call.phase is not Phase.ACTIVE or not call.peer_full:
             return []
-        return [MeetingPeer(call.peer_full, call.conf_id, call.peer_dn)]
+        return [MeetingPeer(call.peer_full, call.conf_id, call.peer_dn, call.sid)]
 
     return read
 
