@@ -79,6 +79,7 @@ class CallManager:
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
         self._leg_listeners: list[Callable[[str, bool, bool], None]] = []
         self._joined_legs: set[LegKey] = set()  # legs whose start the listeners heard of
+        self._media_openers: list[Callable[[], None]] = []
         media.on_mute_change(lambda what, muted: self._feed_quietly(ev.OwnMute(what, muted)))
         appstate.on_change(self._on_appstate)
         settings.on_change(self._on_setting)
@@ -86,6 +87,10 @@ class CallManager:
     def on_leg_change(self, listener: Callable[[str, bool, bool], None]) -> None:
         """`listener(peer InstanceId, joined, session over)` when a leg's media connects or closes (calls/peers.py)."""
         self._leg_listeners.append(listener)
+
+    def on_media_open(self, listener: Callable[[], None]) -> None:
+        """`listener()` right before a leg's peer connection is made (codec choices, calls/tonesrtp.py)."""
+        self._media_openers.append(listener)
 
     def _leg_changed(self, peer: str, joined: bool, over: bool) -> None:
         for listener in self._leg_listeners:
@@ -267,6 +272,8 @@ class CallManager:
         """A peer connection for `leg`, registered at once so that a CloseMedia finds it."""
         from meetroom.calls.media import CallMedia
 
+        for opener in self._media_openers:
+            opener()
         try:
             media = CallMedia(self.media, self.settings, self.policy(), lambda why: self._lost(leg, why))
         except ValueError as exc:

@@ -15,6 +15,7 @@ from meetroom.calls.farcamera import FarCamera
 from meetroom.calls.peerlink import PeerLink
 from meetroom.calls.peers import PeerDirectory, follow_calls
 from meetroom.calls.tones import ToneDial
+from meetroom.calls.tonesrtp import follow_rtp
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
 
@@ -45,4 +46,5 @@ def build_meeting(
     camerainfo.follow_meeting(directory, media, events)
     tones = ToneDial(link, directory, events)
     calls.signalling.session_info_taps.append(tones.tap)
+    follow_rtp(tones, directory, calls, settings)
     return InMeeting(directory, link, FarCamera(link, directory, settings, media, events), tones)

@@ -12,6 +12,7 @@ to, the receiver with the participant it came from, one notification per symbol,
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Protocol
@@ -21,6 +22,8 @@ from meetroom.calls.peers import MeetingPeer, PeerDirectory
 from meetroom.core.errors import DomainError
 from meetroom.core.events import Events
 from meetroom.net.jingle.ns import JINGLE, q
+
+log = logging.getLogger(__name__)
 
 DTMF_NS = "urn:xmpp:jingle:dtmf:0"
 SYMBOLS = "0123456789*#ABCD"
@@ -78,8 +81,13 @@ class ToneDial:
         peer = self.directory.resolve(participant)
         rtp = self.rtp_for(peer)
         if rtp is not None:
-            await rtp.send(text, DURATION_MS)
+            log.info("tone %s to %s as RFC 4733 telephone-event", text, peer.instance_id)
+            try:
+                await rtp.send(text, DURATION_MS)
+            except TimeoutError:
+                raise ToneError(f"no audio flows to '{peer.instance_id}' to carry the tone") from None
         else:
+            log.info("tone %s to %s as XEP-0181 Jingle DTMF", text, peer.instance_id)
             condition = await self.link.send(peer.instance_id, dtmf_info(peer.sid, text), timeout=5.0)
             if condition:
                 raise ToneError(f"'{peer.instance_id}' did not take the tone ({condition})")
@@ -94,11 +102,13 @@ class ToneDial:
         if peer is None or (peer.sid and jingle.get("sid") != peer.sid):
             return False  # not ours: the call machine answers it (unknown-session)
         for symbol in symbols:
+            log.info("tone %s from %s by XEP-0181 Jingle DTMF", symbol, peer.instance_id)
             self._announce(peer, symbol)
         return True
 
     def received(self, peer: MeetingPeer, symbol: str) -> None:
         """A tone that arrived another way (an RFC 4733 event in the peer's audio)."""
+        log.info("tone %s from %s by RFC 4733 telephone-event", symbol, peer.instance_id)
         self._announce(peer, symbol)
 
     def _announce(self, peer: MeetingPeer, symbol: str) -> None:
