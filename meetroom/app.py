@@ -143,7 +143,9 @@ class Room:
             self.store,
             options.ice_hosts,
         )
-        self.meeting = build_meeting(self.net, self.calls, self.media, self.settings, self.bus)  # far camera, ...
+        self.meeting = build_meeting(  # far camera, DTMF, recording
+            self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
+        )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.services = self._handler_services()
@@ -282,8 +284,8 @@ class Room:
         self.stopped.set()
 
     async def close(self) -> None:
+        await self.meeting.close()
         await self.calls.close()
-        self.meeting.close()
         await self.slides.close()
         await self.net.close()
         for session in list(self.bus.sessions):

@@ -14,10 +14,14 @@ from meetroom.calls import camerainfo
 from meetroom.calls.farcamera import FarCamera
 from meetroom.calls.peerlink import PeerLink
 from meetroom.calls.peers import PeerDirectory, follow_calls
+from meetroom.calls.recording import CallRecording
 from meetroom.calls.tones import ToneDial
 from meetroom.calls.tonesrtp import follow_rtp
+from meetroom.core.appstate import AppStateMachine
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
+from meetroom.core.videomatrix import VideoMatrix
+from meetroom.store.files import FileStore
 
 if TYPE_CHECKING:
     from meetroom.calls.manager import CallManager
@@ -31,14 +35,24 @@ class InMeeting:
     link: PeerLink
     camera: FarCamera
     tones: ToneDial
+    recording: CallRecording
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """A recording under way is saved; nothing else outlives the room."""
+        await self.recording.close()
         self.camera.close()
         self.link.close()
 
 
 def build_meeting(
-    net: NetworkService, calls: CallManager, media: Media, settings: Settings, events: Events
+    net: NetworkService,
+    calls: CallManager,
+    media: Media,
+    settings: Settings,
+    events: Events,
+    appstate: AppStateMachine,
+    files: FileStore,
+    video_matrix: VideoMatrix,
 ) -> InMeeting:
     directory = PeerDirectory()
     follow_calls(directory, calls)
@@ -47,4 +61,8 @@ def build_meeting(
     tones = ToneDial(link, directory, events)
     calls.signalling.session_info_taps.append(tones.tap)
     follow_rtp(tones, directory, calls, settings)
-    return InMeeting(directory, link, FarCamera(link, directory, settings, media, events), tones)
+    camera = FarCamera(link, directory, settings, media, events)
+    recording = CallRecording(
+        link, directory, calls, media, appstate, files, settings, events, layout=video_matrix.snapshot
+    )
+    return InMeeting(directory, link, camera, tones, recording)
