@@ -42,6 +42,7 @@ from meetroom.core.videomatrix import VideoMatrix
 from meetroom.core.window import Window
 from meetroom.httpcontrol import HttpControl
 from meetroom.infowatch import InfoWatch
+from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
 from meetroom.media.presets import CameraPresets
@@ -128,6 +129,8 @@ class Room:
         self.sound_tests = SoundTests(self.media, self.appstate, self.bus)
         self.broadcast = BroadcastPicture(self.media, self.appstate, self.bus)
         self.presets = CameraPresets(self.store, self.media, self.bus)
+        self.background = BackgroundReplacement(self.store, self.uploads, self.bus)  # setReplaceBackground
+        self.media.config.background = self.background
         self.files.in_use = self._file_shown  # the oldest uploads go past the limit, never a shown one
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.layout = VideoLayout(self.video_matrix, self.bus)
@@ -211,6 +214,7 @@ class Room:
             window=self.window,
             http=self.http_control,
             meeting=self.meeting,
+            background=self.background,
         )
 
     def _file_shown(self, file_id: int) -> bool:

@@ -11,6 +11,7 @@ from meetroom.api.registry import CommandTable, Registry
 from meetroom.commands import (
     abook,
     auth,
+    background,
     calls,
     chat,
     data,
@@ -37,6 +38,7 @@ from meetroom.commands import (
 TABLES: tuple[CommandTable, ...] = (
     abook.commands,
     auth.commands,
+    background.commands,
     calls.commands,
     chat.commands,
     data.commands,

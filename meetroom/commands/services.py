@@ -26,6 +26,7 @@ from meetroom.core.settings import Settings
 from meetroom.core.videolayout import VideoLayout
 from meetroom.core.videomatrix import VideoMatrix
 from meetroom.core.window import Window
+from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
 from meetroom.media.presets import CameraPresets
@@ -89,6 +90,7 @@ class RoomServices:
     window: Window
     http: HttpServerControl
     meeting: InMeeting
+    background: BackgroundReplacement
 
 
 Context = CommandContext[RoomServices]
