@@ -15,6 +15,8 @@ async def test_far_camera_control(prosody, room_factory, connect):  # noqa: F811
     await connected_call(a, b)
     b_full = (await a.client.wait_event("newParticipantInConference", timeout=10))["peerId"]
     a_full = (await b.client.wait_event("newParticipantInConference", timeout=10))["peerId"]
+    sending = await a.client.wait_event("updateCameraInfo", lambda e: e["sendFormat"] == "VP8", timeout=5)
+    assert (sending["sendWidth"], sending["sendHeight"], sending["sendFramerate"]) == (1280, 720, 3000)
 
     # nobody else can be asked, and a camera not given cannot be steered
     stranger = await a.client.call("requestParticipantCameraControl", callId="nobody@localhost/x")
@@ -81,5 +83,6 @@ async def test_far_camera_control(prosody, room_factory, connect):  # noqa: F811
     lost = await a.client.wait_event("remotelyControlledCameraNotAvailableAnymore", timeout=10)
     assert lost["callId"] == b_full
     assert (await a.client.call("getRemotelyControlledCameras"))["callIdList"] == []
+    await a.client.wait_event("updateCameraInfo", lambda e: e["sendFormat"] == "None", timeout=5)
     gone = await a.client.call("remotelyControlledCameraPtzUp", cameraOwnerCallId=b_full)
     assert gone["result"] is False
