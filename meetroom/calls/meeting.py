@@ -15,7 +15,7 @@ from meetroom.calls.farcamera import FarCamera
 from meetroom.calls.peerlink import PeerLink
 from meetroom.calls.peers import PeerDirectory, follow_calls
 from meetroom.calls.recording import CallRecording
-from meetroom.calls.tones import ToneDial
+from meetroom.calls.tones import DTMF_NS, ToneDial
 from meetroom.calls.tonesrtp import follow_rtp
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.events import Events
@@ -60,6 +60,7 @@ def build_meeting(
     camerainfo.follow_meeting(directory, media, events)
     tones = ToneDial(link, directory, events)
     calls.signalling.session_info_taps.append(tones.tap)
+    link.advertise(DTMF_NS)
     follow_rtp(tones, directory, calls, settings)
     camera = FarCamera(link, directory, settings, media, events)
     recording = CallRecording(

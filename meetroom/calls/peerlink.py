@@ -49,6 +49,7 @@ class PeerLink:
         self.net = net
         self.directory = directory
         self._handlers: dict[str, Handler] = {}
+        self._features: list[str] = []  # announced in disco#info (XEP-0030) beside the served namespaces
         self._tasks = TaskSet()
         net.session_hooks.append(self._attach)
 
@@ -56,7 +57,15 @@ class PeerLink:
         """Answer IQ sets whose payload is in `namespace`; call before the room logs in."""
         self._handlers[namespace] = handler
 
+    def advertise(self, feature: str) -> None:
+        """Announce a feature the room supports without serving IQs for it (e.g. Jingle DTMF)."""
+        self._features.append(feature)
+
     def _attach(self, session: XmppSession) -> None:
+        disco = session.client.plugin.get("xep_0030", None)
+        for feature in [*self._handlers, *self._features]:
+            if disco is not None:
+                disco.add_feature(feature)
         for namespace in self._handlers:
             session.add_handler(
                 f"meetroom-meeting-{namespace}",
