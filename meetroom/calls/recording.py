@@ -144,7 +144,8 @@ class CallRecording:
 
     async def _finish(self) -> dict[str, Any]:
         recording, file = self.active, self._file
-        assert recording is not None and file is not None
+        if recording is None or file is None:  # already finished (stopRecording and the call's end raced)
+            return {"confId": self.conf_id, "fileId": 0, "fileName": "", "duration": 0.0}
         self.active, self._file = None, None
         for call_media, tap in self._taps:
             if tap in call_media.audio_taps:
