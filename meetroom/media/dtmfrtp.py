@@ -10,7 +10,8 @@ aiortc has no DTMF of its own, so this module adds the three pieces:
   sequence number of every later audio packet by the number of event packets put in between
   (RFC 3550: one sequence space per SSRC) and remembers the last audio timestamp;
 - receiving: the audio receiver gets a shim that takes the event packets out before the decoder
-  (which knows no such codec) and reports each new event (new timestamp) once, in order.
+  (which knows no such codec), numbers the audio after them down so its jitter buffer sees no
+  gap, and reports each new event (new timestamp) once, in order.
 """
 
 from __future__ import annotations
@@ -146,11 +147,18 @@ def listen(pc: Any, on_symbol: Callable[[str], None]) -> bool:
     receiver = transceiver.receiver
     original = receiver._handle_rtp_packet
     seen: set[tuple[int, int]] = set()  # (ssrc, timestamp) of events already reported
+    removed: dict[int, int] = {}  # ssrc -> event packets taken out of its sequence so far
 
     async def handle(packet: Any, arrival_time_ms: int) -> None:
         if packet.payload_type not in types:
+            # close the holes the events leave: aiortc's audio jitter buffer waits for a missing
+            # sequence number until 16 packets (320 ms) have piled up behind it
+            gap = removed.get(packet.ssrc, 0)
+            if gap:
+                packet.sequence_number = (packet.sequence_number - gap) & 0xFFFF
             await original(packet, arrival_time_ms)
             return
+        removed[packet.ssrc] = removed.get(packet.ssrc, 0) + 1
         event = read_event(packet.payload)
         key = (packet.ssrc, packet.timestamp)
         if event is not None and key not in seen:
