@@ -50,6 +50,18 @@ def _element(name: str, **attrs: str) -> ET.Element:
     return ET.Element(f"{{{NS}}}{name}", attrs)
 
 
+def _safe(tap: Any) -> Any:
+    """A tap that logs instead of raising: it runs inside the call's audio reader."""
+
+    def run(frame: Any) -> None:
+        try:
+            tap(frame)
+        except Exception:
+            log.exception("recording a participant's sound failed")
+
+    return run
+
+
 class CallRecording:
     def __init__(
         self,
@@ -122,7 +134,7 @@ class CallRecording:
                 call_media = self.calls.active_media(instance_id)
             except CallError:
                 continue
-            tap = recording.source(instance_id).push_frame
+            tap = _safe(recording.source(instance_id).push_frame)
             call_media.audio_taps.append(tap)
             self._taps.append((call_media, tap))
         recording.start()
@@ -173,7 +185,10 @@ class CallRecording:
         if owner is not None and owner is not track and now - seen < MIC_HANDOVER:
             return
         self._mic = (track, now)
-        self.active.source("self").push(samples)
+        try:
+            self.active.source("self").push(samples)
+        except Exception:  # the call's microphone track must never fail because of a recording
+            log.exception("recording the microphone failed")
 
     # --- the recorded participant's side --------------------------------------------------------
     def answer(self, requester: str, allowed: bool) -> None:
