@@ -123,6 +123,13 @@ class BackgroundReplacement:
         if not self.enabled:
             return frame
         try:
+            return self._replace(frame)
+        except Exception:  # a failing effect must not stop self view: the plain picture goes on
+            log.exception("background replacement failed")
+            return frame
+
+    def _replace(self, frame: np.ndarray) -> np.ndarray:
+        try:
             mask = self._model().small_mask(frame)
         except SegmentationUnavailable:
             return frame
