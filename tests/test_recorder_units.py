@@ -72,3 +72,19 @@ async def test_recording_writes_both_pictures_and_the_mixed_sound(tmp_path):
     hz = np.fft.rfftfreq(38400, 1 / 48000)
     strongest = {round(float(hz[i]) / 10) * 10 for i in np.argsort(spectrum)[-6:]}
     assert {440, 1000} <= strongest, strongest
+
+
+async def test_a_participant_without_consent_is_not_in_the_pictures(tmp_path):
+    frames = FrameStore()
+    frames.bind_loop(asyncio.get_running_loop())
+    frames.put(SELF, _picture(RED))
+    frames.put("peer@x/1", _picture(BLUE))
+    path = tmp_path / "only-self.mp4"
+    recording = Recording(path, frames, lambda: LAYOUT, include=lambda slot: slot == SELF)
+    recording.start()
+    await asyncio.sleep(0.5)
+    await recording.stop()
+    with av.open(str(path)) as container:
+        last = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)][-1]
+    assert last[HEIGHT // 2, WIDTH // 4][0] > 150  # this room
+    assert last[HEIGHT // 2, 3 * WIDTH // 4].max() < 30  # the other slot stays black

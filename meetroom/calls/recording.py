@@ -27,6 +27,7 @@ from meetroom.core.errors import DomainError
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
 from meetroom.core.tasks import TaskSet
+from meetroom.media.framestore import SELF
 from meetroom.media.recorder import Layout, Recording
 from meetroom.store.files import FileStore
 
@@ -79,6 +80,7 @@ class CallRecording:
         self.appstate, self.files, self.settings, self.events, self.layout = appstate, files, settings, events, layout
         self.asking: dict[str, MeetingPeer] = {}  # participants whose consent we wait for
         self.allowed: set[str] = set()
+        self.late: set[str] = set()  # joined during the recording and asked then
         self.active: Recording | None = None
         self.conf_id = ""
         self._file: tuple[int, Any] | None = None  # (file id, temporary path) being written
@@ -89,6 +91,7 @@ class CallRecording:
         self._tasks = TaskSet()
         link.serve(NS, self._received)
         directory.on_left(self._peer_left)
+        directory.on_joined(self._joined)
         media.mic_taps.append(self._from_microphone)
 
     def _publish(self, event: str, **fields: Any) -> None:
@@ -128,21 +131,25 @@ class CallRecording:
 
     def _begin(self) -> None:
         file_id, temp = self.files.new_upload()
-        recording = Recording(temp, self.media.frames, self.layout)
+        recording = Recording(temp, self.media.frames, self.layout, include=self._consented)
         for instance_id in sorted(self.allowed):
-            try:
-                call_media = self.calls.active_media(instance_id)
-            except CallError:
-                continue
-            tap = _safe(recording.source(instance_id).push_frame)
-            call_media.audio_taps.append(tap)
-            self._taps.append((call_media, tap))
+            self._tap(recording, instance_id)
         recording.start()
         self.active, self._file = recording, (file_id, temp)
         self.appstate.update(recording=True)
         for instance_id in self.allowed:
             self.link.send_nowait(instance_id, _element("status", recording="true"))
         log.info("recording %s to file %s", self.conf_id, file_id)
+
+    def _tap(self, recording: Recording, instance_id: str) -> None:
+        """Mix this participant's received sound into the recording."""
+        try:
+            call_media = self.calls.active_media(instance_id)
+        except CallError:
+            return
+        tap = _safe(recording.source(instance_id).push_frame)
+        call_media.audio_taps.append(tap)
+        self._taps.append((call_media, tap))
 
     async def stop(self) -> dict[str, Any]:
         """stopRecording: end the file (or give up asking); the saved file's fields."""
@@ -163,6 +170,7 @@ class CallRecording:
             if tap in call_media.audio_taps:
                 call_media.audio_taps.remove(tap)
         self._taps.clear()
+        self.late.clear()
         for instance_id in self.allowed:
             if self.directory.find(instance_id) is not None:
                 self.link.send_nowait(instance_id, _element("status", recording="false"))
@@ -175,6 +183,29 @@ class CallRecording:
         fields = {"confId": self.conf_id, "fileId": record.id, "fileName": record.name, "duration": duration}
         self._publish("recordingStopped", **fields)
         return fields
+
+    def _consented(self, slot: str) -> bool:
+        """Only this room and the participants who allowed it appear in the file."""
+        return slot == SELF or slot in self.allowed
+
+    def _joined(self, peer: MeetingPeer) -> None:
+        """Someone joined a meeting that is being recorded (a conference): ask them too."""
+        if self.active is not None and peer.instance_id not in self.allowed:
+            self.late.add(peer.instance_id)
+            self._tasks.spawn(self._ask_late(peer))
+
+    async def _ask_late(self, peer: MeetingPeer) -> None:
+        condition = await self.link.send(peer.instance_id, _element("request"))
+        if condition:
+            log.info("%s cannot consent to recording: %s", peer.instance_id, condition)
+
+    def _late_answer(self, peer: MeetingPeer, allowed: bool) -> None:
+        self._publish("recordPermissionReceived", peerId=peer.instance_id, confId=peer.conf_id, recordAllowed=allowed)
+        if not allowed or self.active is None:
+            return
+        self.allowed.add(peer.instance_id)
+        self._tap(self.active, peer.instance_id)
+        self.link.send_nowait(peer.instance_id, _element("status", recording="true"))
 
     def _from_microphone(self, track: object, samples: Any) -> None:
         """The room's own sound, from one call's microphone track (a conference has one per leg)."""
@@ -231,9 +262,13 @@ class CallRecording:
         if kind == "request":
             self._tasks.spawn(self._later(self._asked, peer))  # the IQ result goes out first
         elif kind in ("allow", "deny"):
-            if who not in self.asking:
+            if who in self.asking:
+                self._answered(peer, kind == "allow")
+            elif who in self.late:
+                self.late.discard(who)
+                self._late_answer(peer, kind == "allow")  # joined while the recording ran
+            else:
                 raise PeerRefused("unexpected-request", "no request of ours waits for this answer")
-            self._answered(peer, kind == "allow")
         elif kind == "status":
             recording = payload.get("recording") == "true"
             if recording == (who in self.recorded_by):

@@ -77,6 +77,7 @@ class BackgroundReplacement:
         self._segmenter: PersonSegmenter | None = None
         self._lock = threading.Lock()
         self.frames = 0  # pictures processed (tests and the bench read it)
+        self._failed = False  # logged once, not for every frame
 
     @property
     def blur(self) -> bool:
@@ -125,7 +126,9 @@ class BackgroundReplacement:
         try:
             return self._replace(frame)
         except Exception:  # a failing effect must not stop self view: the plain picture goes on
-            log.exception("background replacement failed")
+            if not self._failed:
+                log.exception("background replacement failed")
+                self._failed = True
             return frame
 
     def _replace(self, frame: np.ndarray) -> np.ndarray:

@@ -142,10 +142,13 @@ class Mp4Writer:
 class Recording:
     """One recording from start() to stop(): a clock on the event loop, an encoder thread."""
 
-    def __init__(self, path: Path, frames: FrameStore, layout: Layout) -> None:
+    def __init__(
+        self, path: Path, frames: FrameStore, layout: Layout, include: Callable[[str], bool] = lambda slot: True
+    ) -> None:
         self.path = path
         self.frames = frames
         self.layout = layout
+        self.include = include  # whose picture may be recorded (the others' slots stay black)
         self.sources: dict[str, AudioSource] = {}
         self.started = 0.0
         self.frames_written = 0
@@ -181,6 +184,8 @@ class Recording:
                 pictures = {}
                 layout = self.layout()
                 for slot in layout.get("participants", []):
+                    if not self.include(slot["peerId"]):
+                        continue
                     got = self.frames.latest(slot["peerId"])
                     if got is not None:
                         pictures[slot["peerId"]] = got[0]
