@@ -171,3 +171,62 @@ async def test_tones_refuse_bad_symbols_and_strangers(parts):
     peers.clear()
     with pytest.raises(NotInMeeting):
         await tones.send("bob@meet.test", "1")
+
+
+class FakeCalls:
+    def active_media(self, peer: str) -> Any:
+        from meetroom.calls.errors import CallError
+
+        raise CallError("no media in this test")
+
+
+async def test_recording_consent_both_sides(parts, tmp_path):
+    from meetroom.calls import recording as rec
+    from meetroom.core.appstate import AppStateMachine
+    from meetroom.media.framestore import FrameStore
+    from meetroom.store.files import FileStore
+
+    store = Store(tmp_path / "r.sqlite3")
+    media = SimpleNamespace(frames=FrameStore(), mic_taps=[])
+    media.frames.bind_loop(asyncio.get_running_loop())
+    appstate = AppStateMachine(lambda: 0)
+    files = FileStore(store, tmp_path / "files")
+    layout = {"mainWindowWidth": 1280, "mainWindowHeight": 720, "participants": []}
+    link, events = parts.link, parts.events
+    service = rec.CallRecording(
+        link, parts.directory, FakeCalls(), media, appstate, files, parts.settings, events, lambda: layout
+    )  # type: ignore[arg-type]
+    with pytest.raises(rec.RecordingError):
+        await service.stop()
+    service.start()
+    await _settle()
+    assert link.sent[-1] == (PEER.instance_id, "request", {})
+    await link.deliver(rec.NS, "allow")
+    assert appstate.snapshot()["recording"] is True
+    assert link.sent[-1] == (PEER.instance_id, "status", {"recording": "true"})
+    await asyncio.sleep(0.3)
+    saved = await service.stop()
+    assert saved["fileId"] and files.get(saved["fileId"]).mime == "video/mp4"
+    assert appstate.snapshot()["recording"] is False
+    assert [n for n in events.names() if n.startswith("record")] == ["recordPermissionReceived", "recordingStopped"]
+    with pytest.raises(PeerRefused):
+        await link.deliver(rec.NS, "allow")  # nobody asked
+
+    # the other side: a request, denied at once by the setting; then the peer's status
+    events.take()
+    parts.settings.update({"record": rec.DENY_ALL})
+    await link.deliver(rec.NS, "request")
+    await _settle()
+    assert events.take() == [
+        ("recordRequestReply", {"confId": PEER.conf_id, "peerId": PEER.instance_id, "recordAllowed": False}, False)
+    ]
+    assert link.sent[-1] == (PEER.instance_id, "deny", {})
+    await link.deliver(rec.NS, "status", recording="true")
+    parts.directory.peer_left(PEER.instance_id, True)  # a recorder that leaves has stopped
+    assert [(n, f["status"]) for n, f, _ in events.take()] == [
+        ("userRecordingMeStatusChanged", True),
+        ("userRecordingMeStatusChanged", False),
+    ]
+    assert events.problems == []
+    await service.close()
+    store.close()
