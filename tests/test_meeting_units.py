@@ -136,6 +136,13 @@ async def test_far_camera_owner_side_timeout_and_settings(parts, monkeypatch):
     await asyncio.sleep(0.1)  # nobody answers
     assert events.take() == [("incomingRequestCameraControlRejected", {"callId": PEER.instance_id, "reason": 1}, False)]
     assert link.sent[-1] == (PEER.instance_id, "reject", {"reason": "1"})
+    with pytest.raises(FarCameraError):
+        camera.reject(None)  # nothing waits
+    await link.deliver(farcamera.NS, "request")
+    await _settle()
+    events.take()
+    camera.reject(None)  # as python-trueconf-room sends it: the one waiting ask is meant
+    assert events.take() == [("incomingRequestCameraControlRejected", {"callId": PEER.instance_id, "reason": 0}, False)]
 
     await link.deliver(farcamera.NS, "request")
     await _settle()
