@@ -26,6 +26,7 @@ from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
 from meetroom.calls.manager import CallManager
+from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
 from meetroom.commands.files import file_in_use
 from meetroom.commands.services import RoomFacts, RoomServices
@@ -44,6 +45,7 @@ from meetroom.core.videomatrix import VideoMatrix
 from meetroom.core.window import Window
 from meetroom.httpcontrol import HttpControl
 from meetroom.infowatch import InfoWatch
+from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
 from meetroom.media.presets import CameraPresets
@@ -132,6 +134,8 @@ class Room:
         self.sound_tests = SoundTests(self.media, self.appstate, self.bus)
         self.broadcast = BroadcastPicture(self.media, self.appstate, self.bus)
         self.presets = CameraPresets(self.store, self.media, self.bus)
+        self.background = BackgroundReplacement(self.store, self.uploads, self.bus)  # setReplaceBackground
+        self.media.config.background = self.background
         self.files.in_use = self._file_shown  # the oldest uploads go past the limit, never a shown one
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.layout = VideoLayout(self.video_matrix, self.bus)
@@ -146,6 +150,9 @@ class Room:
             self.video_matrix,
             self.store,
             options.ice_hosts,
+        )
+        self.meeting = build_meeting(  # far camera, DTMF, recording
+            self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
         )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
@@ -223,6 +230,8 @@ class Room:
             containers=self.containers,
             window=self.window,
             http=self.http_control,
+            meeting=self.meeting,
+            background=self.background,
         )
 
     def _metric_facts(self) -> dict[str, str]:
@@ -306,6 +315,7 @@ class Room:
         self.stopped.set()
 
     async def close(self) -> None:
+        await self.meeting.close()
         await self.calls.close()
         await self.slides.close()
         await self.net.close()

@@ -25,6 +25,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+# the selfie-segmentation model file only (media/segmentation.py); mediapipe's code is never imported
+.venv/bin/python -m pip install -q --no-deps 'mediapipe==0.10.14'
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

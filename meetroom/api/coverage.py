@@ -33,8 +33,9 @@ def print_coverage(registry: Registry, markdown: Path | None) -> int:
             "| command | implemented | access |",
             "|---|---|---|",
         ]
-        for name, implemented, admin, _ in rows:
-            lines.append(f"| {name} | {'yes' if implemented else 'not yet'} | {'admin' if admin else 'admin, user'} |")
+        for name, implemented, admin, spec_command in rows:
+            state = ("yes" if implemented else "not yet") + ("" if spec_command else " (meetroom extension)")
+            lines.append(f"| {name} | {state} | {'admin' if admin else 'admin, user'} |")
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text("\n".join(lines) + "\n")
     for name, implemented, admin, _ in rows:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -77,9 +77,27 @@ class CallManager:
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
+        self._leg_listeners: list[Callable[[str, bool, bool], None]] = []
+        self._joined_legs: set[LegKey] = set()  # legs whose start the listeners heard of
+        self._media_openers: list[Callable[[], None]] = []
         media.on_mute_change(lambda what, muted: self._feed_quietly(ev.OwnMute(what, muted)))
         appstate.on_change(self._on_appstate)
         settings.on_change(self._on_setting)
+
+    def on_leg_change(self, listener: Callable[[str, bool, bool], None]) -> None:
+        """`listener(peer InstanceId, joined, session over)` when a leg's media connects or closes (calls/peers.py)."""
+        self._leg_listeners.append(listener)
+
+    def on_media_open(self, listener: Callable[[], None]) -> None:
+        """`listener()` right before a leg's peer connection is made (codec choices, calls/tonesrtp.py)."""
+        self._media_openers.append(listener)
+
+    def _leg_changed(self, peer: str, joined: bool, over: bool) -> None:
+        for listener in self._leg_listeners:
+            try:
+                listener(peer, joined, over)
+            except Exception:
+                log.exception("a leg listener failed")
 
     def policy(self) -> IcePolicy:
         """ICE host addresses: `--ice-host` when given, else the iceHostAddresses setting.
@@ -203,7 +221,12 @@ class CallManager:
         watcher = self._watchers.pop(leg, None)
         if watcher is not None:
             watcher.cancel()
-        return self._legs.pop(leg)
+        media = self._legs.pop(leg)
+        if leg in self._joined_legs:
+            self._joined_legs.discard(leg)
+            session = self.machine.session
+            self._leg_changed(media.peer_id, False, session is None or session.sid != leg.sid)
+        return media
 
     async def _close_then(self, media: CallMedia, rest: list[fx.Effect]) -> None:
         await media.close()
@@ -262,6 +285,8 @@ class CallManager:
         """A peer connection for `leg`, registered at once so that a CloseMedia finds it."""
         from meetroom.calls.media import CallMedia
 
+        for opener in self._media_openers:
+            opener()
         try:
             media = CallMedia(self.media, self.settings, self.policy(), lambda why: self._lost(leg, why))
         except ValueError as exc:
@@ -281,6 +306,10 @@ class CallManager:
         await media.connected.wait()
         self._watchers.pop(leg, None)
         self._feed_quietly(ev.MediaConnected(leg))
+        call = self.call
+        if call is not None and call.phase is Phase.ACTIVE and self._legs.get(leg) is media:
+            self._joined_legs.add(leg)
+            self._leg_changed(media.peer_id, True, False)
 
     async def _offer(self, leg: LegKey, media: CallMedia) -> None:
         try:

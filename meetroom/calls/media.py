@@ -54,6 +54,7 @@ class CallMedia:
         self.bitrate = 0  # kbit/s sent (audio + video RTP payload), measured
         self.video_bitrate = 0
         self.on_bitrate: Callable[[int], None] | None = None
+        self.audio_taps: list[Callable[[Any], None]] = []  # each received audio frame (a recording mixes it)
         self._tasks: list[asyncio.Task] = []
         self._tracks: list[MediaStreamTrack] = []
         self._closed = False
@@ -137,6 +138,8 @@ class CallMedia:
                 if not self.receive["audio"]:
                     self.audio_level = 0.0
                     continue
+                for tap in self.audio_taps:
+                    tap(frame)
                 samples = frame.to_ndarray().astype(np.float32) / 32768.0
                 rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
                 level = 0.8 * level + 0.2 * rms * self.audio_gain / 100

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slixmpp.exceptions import IqError, IqTimeout
@@ -69,10 +70,16 @@ class SignalListener(Protocol):
     def signal(self, event: Input) -> None: ...
 
 
+SessionInfoTap = Callable[[str, ET.Element], bool]
+
+
 class Signalling:
     def __init__(self, net: NetworkService, listener: SignalListener) -> None:
         self.net = net
         self.listener = listener
+        # in-meeting features that read session-info payloads of their own (DTMF, calls/tones.py):
+        # a tap that returns True took the IQ, which is then acknowledged and not fed to the machine
+        self.session_info_taps: list[SessionInfoTap] = []
         net.session_hooks.append(self.attach)
 
     # --- handlers on each session ------------------------------------------------------
@@ -142,11 +149,23 @@ class Signalling:
         jingle = iq.xml.find(q(JINGLE, "jingle"))
         if jingle is None:
             return
+        if jingle.get("action") == "session-info" and self._tapped(str(iq["from"]), jingle):
+            self.ack(iq)
+            return
         try:
             self.listener.signal(jingle_input(iq, str(iq["from"]), jingle))
         except Exception:
             log.exception("handling Jingle %s failed", jingle.get("action"))
             self.error(iq, "internal-server-error")
+
+    def _tapped(self, sender: str, jingle: ET.Element) -> bool:
+        for tap in self.session_info_taps:
+            try:
+                if tap(sender, jingle):
+                    return True
+            except Exception:
+                log.exception("a session-info tap failed")
+        return False
 
     def _on_presence(self, session: XmppSession, pres: Any) -> None:
         if self._current(session) and pres["type"] in ("unavailable", "error"):

@@ -30,6 +30,8 @@ def file_in_use(services: RoomServices, file_id: int, *, slides: bool = True) ->
     use = services.screen_settings.uses(file_id)
     if use is None:
         use = services.broadcast.uses(file_id)
+    if use is None:
+        use = services.background.uses(file_id)
     if use is None and slides:
         use = services.slides.uses(file_id)
     return use

@@ -16,6 +16,7 @@ from meetroom.api.context import CommandContext
 from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.calls.manager import CallManager
+from meetroom.calls.meeting import InMeeting
 from meetroom.core.access import AccessControl
 from meetroom.core.appstate import AppStateMachine
 from meetroom.core.containers import DataContainers
@@ -25,6 +26,7 @@ from meetroom.core.settings import Settings
 from meetroom.core.videolayout import VideoLayout
 from meetroom.core.videomatrix import VideoMatrix
 from meetroom.core.window import Window
+from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
 from meetroom.media.presets import CameraPresets
@@ -88,6 +90,8 @@ class RoomServices:
     containers: DataContainers
     window: Window
     http: HttpServerControl
+    meeting: InMeeting
+    background: BackgroundReplacement
 
 
 Context = CommandContext[RoomServices]

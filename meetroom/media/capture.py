@@ -22,7 +22,7 @@ from meetroom.media import images, ptz
 from meetroom.media.devices import Device
 from meetroom.media.filesource import FileSource
 from meetroom.media.framestore import SELF, FrameStore
-from meetroom.media.sources import PatternSource, StillSource, V4L2Source, VideoSource
+from meetroom.media.sources import FileCamera, PatternSource, StillSource, V4L2Source, VideoSource
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class SelfViewConfig:
     position: ptz.PtzPosition = field(default_factory=ptz.PtzPosition)
     name: Callable[[], str] = lambda: "meetroom"
     generation: int = 0  # bumped when the camera or its mode changes: the source is reopened
+    background: Callable[[np.ndarray], np.ndarray] | None = None  # replacement / blur (media/background.py)
 
     def changed(self) -> None:
         self.generation += 1
@@ -181,7 +182,10 @@ class Capture:
                     return self._unavailable(cfg, f"cannot play {camera.path}: {exc}")
             return PatternSource(cfg.width, cfg.height, cfg.name)
         try:
-            source = V4L2Source(camera.path, cfg.width, cfg.height, cfg.fps)
+            if Path(camera.path).is_file():
+                source: VideoSource = FileCamera(camera.path, cfg.width, cfg.height)
+            else:
+                source = V4L2Source(camera.path, cfg.width, cfg.height, cfg.fps)
         except Exception as exc:  # PyAV raises many kinds; any of them means no picture
             return self._unavailable(cfg, f"cannot open {camera.name}: {exc}")
         self.error = ""
@@ -204,4 +208,7 @@ class Capture:
         frame = ptz.apply(frame, cfg.position)
         if cfg.rotate:
             frame = np.ascontiguousarray(np.rot90(frame, k=-(cfg.rotate // 90)))
+        effect = cfg.background
+        if effect is not None:
+            frame = effect(frame)
         return frame

@@ -77,7 +77,8 @@ def v4l2_cameras(root: Path) -> list[Device]:
             continue
         name = _read(node / "name") or node.name
         dev = f"/dev/{node.name}"
-        found.append(Device(name, f"v4l2:{dev}", TYPE_SYSTEM, "camera", dev))
+        path = dev if root == Path("/") else str(root / "dev" / node.name)  # another tree has its own /dev
+        found.append(Device(name, f"v4l2:{dev}", TYPE_SYSTEM, "camera", path))
     return found
 
 

@@ -77,6 +77,7 @@ class Media:
         self.tests: dict[str, asyncio.Task] = {}  # running sound tests by name
         self.ptz_motion: asyncio.Task | None = None  # a continuing ptzLeft/ptzZoomInc/...
         self.delay_result: dict[str, int] = {"state": 0, "delay": -1}
+        self.mic_taps: list[Callable[[object, np.ndarray], None]] = []  # (track, 20 ms sent) for recordings
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:

@@ -81,3 +81,45 @@ class V4L2Source:
             self._container.close()
         except Exception:  # closing a vanished device must not take the room down
             log.debug("closing camera failed", exc_info=True)
+
+
+class FileCamera:
+    """A picture or video file played as a camera (a device tree's /dev node that is a plain file).
+
+    A still is delivered again at the camera's rate; a video loops. Frames are scaled to the mode.
+    """
+
+    live = True
+
+    def __init__(self, path: str, width: int, height: int) -> None:
+        self.path, self.width, self.height = path, width, height
+        self._container: av.container.InputContainer | None = None
+        self._still: np.ndarray | None = None
+        self._open()
+
+    def _open(self) -> None:
+        self._container = av.open(self.path)
+        self._frames = self._container.decode(video=0)
+        if self._container.streams.video[0].frames <= 1:
+            first = next(self._frames)
+            self._still = self._scaled(first)
+            self._container.close()
+            self._container = None
+
+    def _scaled(self, frame: av.VideoFrame) -> np.ndarray:
+        return frame.reformat(width=self.width, height=self.height, format="rgb24").to_ndarray()
+
+    def read(self) -> np.ndarray:
+        if self._still is not None:
+            return self._still.copy()
+        try:
+            return self._scaled(next(self._frames))
+        except StopIteration:
+            self.close()
+            self._open()
+            return self.read()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None

@@ -106,6 +106,8 @@ class MicrophoneTrack(MediaStreamTrack):
             samples = await asyncio.to_thread(source.read)
         if self._media.mutes["mic"]:
             samples = np.zeros_like(samples)
+        for tap in self._media.mic_taps:
+            tap(self, samples)
         frame = audio.to_audio_frame(samples, self._pts)
         frame.time_base = fractions.Fraction(1, audio.RATE)
         self._pts += samples.size

@@ -2,6 +2,7 @@
 
 import { act, button, card, clear, field, h, row, settingToggle, showError } from "../ui.js";
 import { CallStatus } from "./callstatus.js";
+import { InMeeting } from "./inmeeting.js";
 
 const LAYOUTS = [
   "Single window",
@@ -83,8 +84,10 @@ export default {
     ctx.on("incomingChatMessage", (msg) => this.addChat(msg.peerId, msg.message, "in"));
     ctx.on("chatMessageSent", (msg) => this.addChat(msg.peerId, msg.message, "out"));
 
+    this.meeting = new InMeeting(ctx); // far camera, dial pad, recording
     el.append(
       card("Current call", this.status.el, row(hang), this.incoming),
+      ...this.meeting.cards,
       card("Dial", row(field("TrueConf ID", peer), dial)),
       card("Microphone, camera, speaker", ...this.mutes),
       card("Layout", row(field("Video layout", this.layout))),
@@ -142,7 +145,7 @@ export default {
   },
 
   async load(ctx) {
-    await Promise.all([...this.mutes.map((m) => m.load()), this.status.refresh()]);
+    await Promise.all([...this.mutes.map((m) => m.load()), this.status.refresh(), this.meeting.load()]);
     const [layout, abook, groups] = await Promise.all(["getVideoMatrix", "getAbook", "getGroups"].map((m) => ctx.api.call(m)));
     if (layout.result) this.layout.value = String(layout.matrixType);
     else showError(this.layout, layout.error);

@@ -1,0 +1,115 @@
+"""Who the room is in a meeting with, as in-meeting features (far camera, recording, DTMF) address them.
+
+A participant is named by its InstanceId (the full JID its media and extension IQs come from),
+as the API's in-meeting commands name it. The directory reads the participants from sources:
+the one-to-one call is one source (`call_peers`); a group conference adds its own, listing its
+participants' full JIDs, and reports a participant who leaves through `peer_left`. The features
+never look at calls or conferences themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from meetroom.calls.call import Phase
+from meetroom.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from meetroom.calls.manager import CallManager
+
+
+class NotInMeeting(DomainError):
+    """The named participant is not in the room's call or conference."""
+
+
+@dataclass(frozen=True)
+class MeetingPeer:
+    instance_id: str  # full JID: user@server/resource
+    conf_id: str
+    display_name: str
+    sid: str = ""  # the Jingle session with this participant
+
+    @property
+    def call_id(self) -> str:
+        return self.instance_id.partition("/")[0].lower()
+
+
+PeerSource = Callable[[], Iterable[MeetingPeer]]
+LeftListener = Callable[[str, bool], None]  # (InstanceId, the whole meeting is over)
+JoinListener = Callable[[MeetingPeer], None]
+
+
+class PeerDirectory:
+    def __init__(self) -> None:
+        self._sources: list[PeerSource] = []
+        self._left: list[LeftListener] = []
+        self._joined: list[JoinListener] = []
+
+    def add_source(self, source: PeerSource) -> None:
+        self._sources.append(source)
+
+    def on_left(self, listener: LeftListener) -> None:
+        self._left.append(listener)
+
+    def on_joined(self, listener: JoinListener) -> None:
+        self._joined.append(listener)
+
+    def peers(self) -> list[MeetingPeer]:
+        return [peer for source in self._sources for peer in source()]
+
+    def find(self, instance_id: str) -> MeetingPeer | None:
+        """The participant with exactly this full JID (case-insensitive), if any."""
+        wanted = instance_id.lower()
+        return next((p for p in self.peers() if p.instance_id.lower() == wanted), None)
+
+    def resolve(self, text: str) -> MeetingPeer:
+        """The participant a command names: its InstanceId, or a CallId/PeerId only one participant has."""
+        found = self.find(text)
+        if found is not None:
+            return found
+        bare = text.strip().lower()
+        matches = [p for p in self.peers() if bare in (p.call_id, p.call_id.partition("@")[0])]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise NotInMeeting(f"'{text}' names several participants: give the InstanceId (user@server/resource)")
+        if not self.peers():
+            raise NotInMeeting("the room is not in a call or conference")
+        raise NotInMeeting(f"'{text}' is not a participant of the current call or conference")
+
+    def peer_joined(self, peer: MeetingPeer) -> None:
+        for listener in self._joined:
+            listener(peer)
+
+    def peer_left(self, instance_id: str, meeting_over: bool) -> None:
+        for listener in self._left:
+            listener(instance_id, meeting_over)
+
+
+def call_peers(calls: CallManager) -> PeerSource:
+    """The one-to-one call's peer once its media is up (the API's "conference" exists then)."""
+
+    def read() -> list[MeetingPeer]:
+        call = calls.call
+        if call is None or call.phase is not Phase.ACTIVE or not call.peer_full:
+            return []
+        return [MeetingPeer(call.peer_full, call.conf_id, call.peer_dn, call.sid)]
+
+    return read
+
+
+def follow_calls(directory: PeerDirectory, calls: CallManager) -> None:
+    """Make the one-to-one call a source of the directory, its start and end reported to it."""
+    directory.add_source(call_peers(calls))
+
+    def changed(instance_id: str, joined: bool, meeting_over: bool) -> None:
+        if joined:
+            peer = directory.find(instance_id)
+            if peer is not None:
+                directory.peer_joined(peer)
+        else:
+            directory.peer_left(instance_id, meeting_over)
+
+    calls.on_leg_change(changed)
