@@ -1,0 +1,100 @@
+"""What can happen to a conference, as the machine's inputs: commands, MUC events, results.
+
+MUC stanzas arrive already parsed by net/muc.py (`Occupant`, `GroupMessage`, `Invitation`,
+`Decline`); they are inputs as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meetroom.net.muc import Decline, GroupMessage, Invitation, Occupant
+
+
+# --- API commands ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Create:
+    local: str  # the room's local part, chosen by the driver (random hex) so the machine stays deterministic
+    service: str  # the MUC service the room goes on
+    title: str
+    conf_type: str  # as the client wrote it
+    auto_accept: bool
+    invites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Invite:
+    peer: str
+
+
+@dataclass(frozen=True)
+class Accept:
+    pass
+
+
+@dataclass(frozen=True)
+class Reject:
+    pass
+
+
+@dataclass(frozen=True)
+class HangUp:
+    for_all: bool = False
+
+
+@dataclass(frozen=True)
+class Kick:
+    peer: str
+
+
+@dataclass(frozen=True)
+class SetModerator:
+    peer: str
+    moderator: bool
+
+
+@dataclass(frozen=True)
+class SendGroup:
+    text: str
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """The room closes: leave the conference."""
+
+
+@dataclass(frozen=True)
+class NetworkLost:
+    """The room lost the server: the conference is over here."""
+
+
+# --- results of effects ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Configured:
+    room: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    name: str
+
+
+Input = (
+    Create
+    | Invite
+    | Accept
+    | Reject
+    | HangUp
+    | Kick
+    | SetModerator
+    | SendGroup
+    | Shutdown
+    | NetworkLost
+    | Configured
+    | TimerFired
+    | Occupant
+    | GroupMessage
+    | Invitation
+    | Decline
+)

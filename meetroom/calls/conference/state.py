@@ -1,0 +1,109 @@
+"""What the conference machine remembers: the conference it is in, or the invitation ringing.
+
+Identifiers (docs/conferences.md): confId `<hex>@<domain>#vcs` ↔ room JID `<hex>@<muc-service>`;
+a participant is named by its real full JID (its InstanceId), never by its nick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+
+# createConference confType → the API's code (conferenceCreated.confType, inviteReceived.type)
+CONF_TYPES = {"symmetric": 1, "asymmetric": 2, "assymetric": 2, "role": 3}  # the client library's spelling too
+TYPE_NAMES = {1: "symmetric", 2: "asymmetric", 3: "role"}
+ASYMMETRIC = 2
+
+
+def conf_id_for_room(room: str, domain: str) -> str:
+    return f"{room.partition('@')[0].lower()}@{domain.lower()}#vcs"
+
+
+def room_jid_for(conf_id: str, service: str) -> str:
+    return f"{conf_id.partition('@')[0].lower()}@{service.lower()}"
+
+
+def group_chat_id(room: str) -> str:
+    """The chatId of a conference's chat: 40 hex digits like a one-to-one chatId, from the room JID."""
+    return hashlib.sha1(f"muc:{room.lower()}".encode()).hexdigest()
+
+
+def bare(jid: str) -> str:
+    return jid.partition("/")[0].lower()
+
+
+class Phase(Enum):
+    JOINING = "joining"  # presence sent, waiting for our own (110) presence / the room's configuration
+    ACTIVE = "active"  # in the room: the conference exists for the API
+    LEAVING = "leaving"  # unavailable presence sent (or destroy asked), waiting for the room's answer
+
+
+@dataclass
+class Participant:
+    jid: str  # real full JID (InstanceId); room/nick when the room hides it
+    nick: str
+    dn: str
+    affiliation: str = "none"
+    role: str = "participant"
+    mesh: bool = False  # a meetroom occupant that takes part in the media mesh
+    joined_at: float = 0.0
+
+    @property
+    def owner(self) -> bool:
+        return self.affiliation == "owner"
+
+    @property
+    def moderator(self) -> bool:
+        return self.role == "moderator"
+
+
+@dataclass
+class Invitation:
+    """An invitation ringing here."""
+
+    conf_id: str
+    room: str
+    inviter: str  # full JID
+    inviter_dn: str
+    title: str
+    conf_type: int
+    owner: str  # the owner's InstanceId as the invitation names it
+
+    @property
+    def inviter_bare(self) -> str:
+        return bare(self.inviter)
+
+
+@dataclass
+class Conference:
+    conf_id: str
+    room: str
+    title: str
+    conf_type: int
+    owner: str  # InstanceId of the owner (conferenceOwner)
+    auto_accept: bool
+    created: float
+    nick: str
+    created_here: bool  # this room ran createConference (it configures and invites)
+    phase: Phase = Phase.JOINING
+    affiliation: str = "none"
+    role: str = "none"
+    inviter: str = ""  # who invited us (full JID); rejectReceived goes to its name when joining fails
+    nick_tries: int = 1
+    participants: dict[str, Participant] = field(default_factory=dict)  # by jid
+    invited: dict[str, str] = field(default_factory=dict)  # bare JID → display name, answer pending
+    to_invite: tuple[str, ...] = ()  # createConference's list, sent once the room is ready
+    legs: set[str] = field(default_factory=set)  # jids the media topology was told to connect
+    timers: set[str] = field(default_factory=set)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.affiliation == "owner"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == "moderator"
+
+    def by_nick(self, nick: str) -> Participant | None:
+        return next((p for p in self.participants.values() if p.nick == nick), None)
