@@ -24,6 +24,7 @@ from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
+from meetroom.calls.conference.manager import ConferenceManager
 from meetroom.calls.manager import CallManager
 from meetroom.commands import build_registry
 from meetroom.commands.files import file_in_use
@@ -142,6 +143,9 @@ class Room:
             self.store,
             options.ice_hosts,
         )
+        self.conferences = ConferenceManager(
+            self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
+        )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.services = self._handler_services()
@@ -193,6 +197,7 @@ class Room:
             net=self.net,
             abook=self.abook,
             calls=self.calls,
+            conferences=self.conferences,
             media=self.media,
             presets=self.presets,
             sound_tests=self.sound_tests,
@@ -279,6 +284,7 @@ class Room:
         self.stopped.set()
 
     async def close(self) -> None:
+        await self.conferences.close()
         await self.calls.close()
         await self.slides.close()
         await self.net.close()

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -73,6 +73,8 @@ class CallManager:
         self.env = RoomEnv(net, appstate, settings, media, self._legs)
         self.machine = CallMachine(self.env)
         self.signalling = Signalling(net, self)
+        # other users of the call stanzas (a conference's media legs) take theirs before the machine
+        self.claims: list[Callable[[ev.Input], bool]] = []
         self._watchers: dict[LegKey, asyncio.Task] = {}  # each leg's wait for "connected"
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
@@ -148,7 +150,9 @@ class CallManager:
         self._perform(self.machine.handle(event, time.time()))
 
     def signal(self, event: ev.Input) -> None:
-        """What signalling.py read from the network (SignalListener)."""
+        """What signalling.py read from the network (SignalListener); claimed stanzas skip the machine."""
+        if any(claim(event) for claim in self.claims):
+            return
         self.feed(event)
 
     def _feed_quietly(self, event: ev.Input) -> None:

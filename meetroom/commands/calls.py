@@ -29,17 +29,26 @@ async def prepare_call_id(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("accept")
 async def accept(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.ringing:  # a conference invitation (conference.py)
+        await ctx.services.conferences.accept()
+        return
     await ctx.services.calls.accept()
 
 
 @command("reject")
 async def reject(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.ringing:
+        await ctx.services.conferences.reject()
+        return
     await ctx.services.calls.reject()
 
 
 @command("hangUp")
 async def hang_up(ctx: Context, msg: dict[str, Any]) -> None:
-    # forAll only matters in group conferences; a point-to-point call ends for both anyway
+    if ctx.services.conferences.busy:  # forAll: the owner ends the group conference for everyone
+        await ctx.services.conferences.hang_up(bool(msg.get("forAll", False)))
+        return
+    # a point-to-point call ends for both anyway
     await ctx.services.calls.hang_up()
 
 
@@ -65,11 +74,15 @@ async def reject_peer(ctx: Context, msg: dict[str, Any]) -> None:
 
 @command("getConferences")
 async def get_conferences(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    if ctx.services.conferences.busy:
+        return ctx.services.conferences.conferences()
     return ctx.services.calls.conferences()
 
 
 @command("getConferenceParticipants")
 async def get_conference_participants(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    if ctx.services.conferences.busy:
+        return ctx.services.conferences.participants()
     return ctx.services.calls.participants()
 
 

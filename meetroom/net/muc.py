@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -265,37 +265,43 @@ class MucChannel:
             self._session.client.make_presence(pto=f"{room}/{nick}", ptype="unavailable").send()
 
     # --- owner and moderator operations --------------------------------------------------
-    async def _iq_set(self, to: str, query: ET.Element) -> bool:
+    # Each IQ is on the wire when the method returns (so stanzas keep the order they were asked
+    # in); the coroutine returned says whether the room agreed.
+    def _iq_set(self, to: str, query: ET.Element) -> Coroutine[Any, Any, bool]:
         iq = self._session.client.make_iq_set(ito=to)
         iq.xml.append(query)
+        return self._outcome(iq.send(timeout=IQ_TIMEOUT), query, to)
+
+    @staticmethod
+    async def _outcome(pending: Any, query: ET.Element, to: str) -> bool:
         try:
-            await iq.send(timeout=IQ_TIMEOUT)
+            await pending
             return True
         except (IqError, IqTimeout) as exc:
-            log.warning("%s to %s refused: %s", query.tag, to, exc)
+            log.warning("%s to %s refused: %s", ET.tostring(query[0] if len(query) else query)[:120], to, exc)
             return False
 
-    async def configure(self, room: str, values: Mapping[str, Any]) -> bool:
-        return await self._iq_set(room, config_form(values))
+    def configure(self, room: str, values: Mapping[str, Any]) -> Coroutine[Any, Any, bool]:
+        return self._iq_set(room, config_form(values))
 
-    async def set_role(self, room: str, nick: str, role: str, reason: str = "") -> bool:
+    def set_role(self, room: str, nick: str, role: str, reason: str = "") -> Coroutine[Any, Any, bool]:
         query = ET.Element(_q(MUC_ADMIN, "query"))
         item = ET.SubElement(query, _q(MUC_ADMIN, "item"), {"nick": nick, "role": role})
         if reason:
             ET.SubElement(item, _q(MUC_ADMIN, "reason")).text = reason
-        return await self._iq_set(room, query)
+        return self._iq_set(room, query)
 
-    async def set_affiliation(self, room: str, jid: str, affiliation: str) -> bool:
+    def set_affiliation(self, room: str, jid: str, affiliation: str) -> Coroutine[Any, Any, bool]:
         query = ET.Element(_q(MUC_ADMIN, "query"))
         ET.SubElement(query, _q(MUC_ADMIN, "item"), {"jid": jid, "affiliation": affiliation})
-        return await self._iq_set(room, query)
+        return self._iq_set(room, query)
 
-    async def destroy(self, room: str, reason: str = "") -> bool:
+    def destroy(self, room: str, reason: str = "") -> Coroutine[Any, Any, bool]:
         query = ET.Element(_q(MUC_OWNER, "query"))
         destroy = ET.SubElement(query, _q(MUC_OWNER, "destroy"))
         if reason:
             ET.SubElement(destroy, _q(MUC_OWNER, "reason")).text = reason
-        return await self._iq_set(room, query)
+        return self._iq_set(room, query)
 
     # --- messages ------------------------------------------------------------------------
     def send_group(self, room: str, body: str) -> None:

@@ -1,0 +1,267 @@
+"""The asyncio driver of the conference machine: feeds it inputs, performs its effects in order.
+
+The decisions are in machine.py (sans-I/O, docs/conferences.md); this module turns its effects
+into MUC stanzas (net/muc.py), media legs (a `MediaTopology`, today the mesh), timers,
+notifications, appState changes and video-matrix slots, and turns what comes back into inputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Coroutine, Hashable
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from meetroom.calls.conference import effects as fx
+from meetroom.calls.conference import inputs as ev
+from meetroom.calls.conference.machine import ConferenceMachine
+from meetroom.calls.conference.mesh import MeshTopology
+from meetroom.calls.conference.topology import MediaTopology
+from meetroom.calls.errors import CallError
+from meetroom.calls.timers import KeyedTimers
+from meetroom.core.appstate import AppState
+from meetroom.core.tasks import TaskSet
+from meetroom.net.muc import Decline, GroupMessage, Invitation, MucChannel, Occupant
+
+if TYPE_CHECKING:
+    from meetroom.calls.manager import CallManager, Notifier
+    from meetroom.calls.media import CallMedia
+    from meetroom.core.appstate import AppStateMachine
+    from meetroom.core.settings import Settings
+    from meetroom.core.videomatrix import VideoMatrix
+    from meetroom.media.manager import Media
+    from meetroom.net.service import NetworkService
+
+log = logging.getLogger(__name__)
+
+CLOSE_WAIT = 3.0
+
+
+class ConferenceRoomEnv:
+    """The room as the conference machine sees it; answers from the live services."""
+
+    def __init__(self, net: NetworkService, appstate: AppStateMachine, settings: Settings) -> None:
+        self._net, self._appstate, self._settings = net, appstate, settings
+
+    @property
+    def own_full(self) -> str:
+        session = self._net.session
+        return session.full_jid if session is not None else ""
+
+    @property
+    def own_bare(self) -> str:
+        return self._net.account_id
+
+    @property
+    def own_name(self) -> str:
+        return self._net.display_name
+
+    @property
+    def domain(self) -> str:
+        return self._net.domain
+
+    @property
+    def logged_in(self) -> bool:
+        return self._net.logged_in
+
+    @property
+    def app_state(self) -> AppState:
+        return self._appstate.state
+
+    @property
+    def ring_timeout(self) -> float:
+        return float(self._settings.get("callRingTimeout"))
+
+    @property
+    def auto_accept(self) -> bool:
+        return bool(self._settings.get("autoAccept"))
+
+    @property
+    def mesh_size(self) -> int:
+        return int(self._settings.get("conferenceMeshSize"))
+
+    def peer_dn(self, bare: str) -> str:
+        return self._net.peer_dn(bare)
+
+
+class ConferenceManager:
+    """`room.conferences`: the commands' entry point, the machine's driver, and what the API reads."""
+
+    def __init__(
+        self,
+        net: NetworkService,
+        media: Media,
+        appstate: AppStateMachine,
+        settings: Settings,
+        bus: Notifier,
+        video_matrix: VideoMatrix,
+        calls: CallManager,
+    ) -> None:
+        self.net, self.media, self.appstate, self.bus, self.video_matrix = net, media, appstate, bus, video_matrix
+        self.env = ConferenceRoomEnv(net, appstate, settings)
+        self.machine = ConferenceMachine(self.env)
+        self.muc = MucChannel(net, self)
+        self.topology: MediaTopology = MeshTopology(
+            media, settings, calls.signalling, lambda: self.env.own_full, calls.policy
+        )
+        calls.claims.append(self.topology.claims)
+        self._tasks = TaskSet()
+        self._closing: set[asyncio.Task] = set()
+        self._timers = KeyedTimers(self._tasks, self._timer_fired)
+        appstate.on_change(self._on_appstate)
+
+    # --- API commands -------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.machine.busy
+
+    @property
+    def ringing(self) -> bool:
+        return self.machine.invitation is not None
+
+    async def create(self, title: Any, conf_type: Any, auto_accept: bool, invites: list[Any]) -> None:
+        service = await self.muc.service() if self.net.logged_in else ""
+        local = secrets.token_hex(12)
+        self.feed(ev.Create(local, service, title, conf_type, bool(auto_accept), tuple(invites)))
+
+    async def invite(self, peer: str) -> None:
+        self.feed(ev.Invite(peer))
+
+    async def accept(self) -> None:
+        self.feed(ev.Accept())
+
+    async def reject(self) -> None:
+        self.feed(ev.Reject())
+
+    async def hang_up(self, for_all: bool = False) -> None:
+        self.feed(ev.HangUp(bool(for_all)))
+
+    async def kick(self, peer: str) -> None:
+        self.feed(ev.Kick(peer))
+
+    async def set_moderator(self, peer: str, moderator: bool) -> None:
+        self.feed(ev.SetModerator(peer, moderator))
+
+    async def send_group_message(self, text: str) -> None:
+        self.feed(ev.SendGroup(text))
+
+    # --- what the API reads -------------------------------------------------------------
+    def conferences(self) -> dict[str, Any]:
+        return self.machine.conference_view(time.time())
+
+    def participants(self) -> dict[str, Any]:
+        return self.machine.participants_view(self.media.mutes, self.topology.peer_media)
+
+    def active_media(self, peer: str) -> CallMedia:
+        conf = self.machine.conf
+        media = self.topology.media_of(peer) if conf is not None and isinstance(self.topology, MeshTopology) else None
+        if media is None:
+            raise CallError(f"'{peer}' is not a participant this room receives media from")
+        return media
+
+    # --- inputs -------------------------------------------------------------------------
+    def feed(self, event: ev.Input) -> None:
+        """One input through the machine, its effects performed at once (a refusal raises CallError)."""
+        self._perform(self.machine.handle(event, time.time()))
+
+    def _feed_quietly(self, event: ev.Input) -> None:
+        try:
+            self.feed(event)
+        except Exception:
+            log.exception("handling %s failed", type(event).__name__)
+
+    def muc_event(self, event: Occupant | GroupMessage | Invitation | Decline) -> None:
+        """What net/muc.py read from the network (MucListener)."""
+        self._feed_quietly(event)
+
+    def _timer_fired(self, key: Hashable) -> None:
+        self._feed_quietly(ev.TimerFired(str(key)))
+
+    def _on_appstate(self, snapshot: dict[str, Any]) -> None:
+        if self.machine.busy and snapshot.get("appState", 0) < AppState.NORMAL:
+            self._feed_quietly(ev.NetworkLost())
+
+    # --- effects ------------------------------------------------------------------------
+    def _perform(self, effects: list[fx.Effect]) -> None:
+        for index, effect in enumerate(effects):
+            if isinstance(effect, fx.CloseMedia):
+                # what follows (slots, conferenceDeleted, appState 3) waits until the media is gone
+                task = self._tasks.spawn(self._close_then(effects[index + 1 :]))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+                return
+            try:
+                self._do(effect)
+            except Exception:
+                log.exception("performing %s failed", effect)
+
+    async def _close_then(self, rest: list[fx.Effect]) -> None:
+        await self.topology.close()
+        self._perform(rest)
+
+    def _background(self, outcome: Coroutine[Any, Any, bool]) -> None:
+        self._tasks.spawn(outcome)
+
+    def _do(self, effect: fx.Effect) -> None:
+        muc = self.muc
+        match effect:
+            case fx.Join():
+                muc.join(effect.room, effect.nick)
+            case fx.Leave():
+                muc.leave(effect.room, effect.nick)
+            case fx.Configure():
+                self._tasks.spawn(self._configure(effect))
+            case fx.SetRole():
+                self._background(muc.set_role(effect.room, effect.nick, effect.role))
+            case fx.SetAffiliation():
+                self._background(muc.set_affiliation(effect.room, effect.jid, effect.affiliation))
+            case fx.Destroy():
+                self._background(muc.destroy(effect.room))
+            case fx.SendGroup():
+                muc.send_group(effect.room, effect.body)
+            case fx.SendInvite():
+                muc.invite(effect.to, effect.room, effect.title, effect.fields)
+            case fx.SendDecline():
+                muc.decline(effect.to, effect.conf_id, effect.cause)
+            case fx.StartTimer():
+                self._timers.start(effect.name, effect.seconds)
+            case fx.CancelTimer():
+                self._timers.cancel(effect.name)
+            case fx.ConnectLegs():
+                self.topology.connect(effect.conf_id, effect.legs)
+            case fx.DisconnectLegs():
+                self.topology.disconnect(effect.peers)
+            case fx.Publish():
+                self.bus.publish(effect.event, {k: _plain(v) for k, v in effect.fields.items()})
+            case fx.SetAppState():
+                self.appstate.update(state=effect.state)
+            case fx.AddSlot():
+                self.video_matrix.add_slot(effect.peer, effect.peer_dn)
+                self.bus.publish("videoMatrixChanged", self.video_matrix.snapshot())
+            case fx.RemoveSlot():
+                self.video_matrix.remove_slot(effect.peer)
+                self.media.forget_peer_frames(effect.peer)
+                self.bus.publish("videoMatrixChanged", self.video_matrix.snapshot())
+
+    async def _configure(self, effect: fx.Configure) -> None:
+        try:
+            ok = await self.muc.configure(effect.room, effect.values)
+        except ConnectionError:
+            ok = False
+        self._feed_quietly(ev.Configured(effect.room, ok))
+
+    # --- end ------------------------------------------------------------------------------
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.feed(ev.Shutdown())
+            if self._closing:
+                await asyncio.wait_for(asyncio.gather(*self._closing), CLOSE_WAIT)
+        self._tasks.cancel_all()
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, IntEnum) else value

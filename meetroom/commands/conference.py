@@ -1,0 +1,44 @@
+"""Group conferences: createConference, inviteToConference, kickPeer, setModeratorRole, sendGroupMessage.
+
+`accept`, `reject`, `hangUp`, `getConferences` and `getConferenceParticipants` stay in calls.py
+and hand over to the conference when the room is in one (or invited to one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetroom.api.envelope import CommandError
+from meetroom.api.registry import CommandTable
+from meetroom.commands.services import Context
+
+commands = CommandTable()
+command = commands.command
+
+
+@command("createConference")
+async def create_conference(ctx: Context, msg: dict[str, Any]) -> None:
+    invites = msg.get("inviteList") or []
+    if not isinstance(invites, list) or not all(isinstance(p, str) for p in invites):
+        raise CommandError("inviteList must be a list of TrueConf IDs")
+    await ctx.services.conferences.create(msg["title"], msg["confType"], msg["autoAccept"], invites)
+
+
+@command("inviteToConference")
+async def invite_to_conference(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.invite(msg["peerId"])
+
+
+@command("kickPeer")
+async def kick_peer(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.kick(msg["peerId"])
+
+
+@command("setModeratorRole")
+async def set_moderator_role(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.set_moderator(msg["peerId"], msg["moderator"])
+
+
+@command("sendGroupMessage")
+async def send_group_message(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.send_group_message(msg["message"])

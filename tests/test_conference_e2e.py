@@ -1,0 +1,135 @@
+"""Group conferences end to end: three rooms on the dev server, a MUC room, a Jingle mesh.
+
+The owner creates a conference and invites two rooms; both accept; every room lists the other
+two, and its /frames/ shows each other participant's own, moving test pattern; group chat goes
+round (a slixmpp XEP-0045 client in the test process takes part in it); kick and hangUp forAll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import numpy as np
+
+from tests.support.calls import remote_frame, start_rooms, wait_state
+from tests.support.media import difference, self_frame
+from tests.support.prosody import prosody  # noqa: F401
+
+CONF_ID = re.compile(r"^[0-9a-f]{24}@localhost#vcs$")
+
+
+async def _conference(a, b, c, *, conf_type: str = "symmetric"):
+    """A creates a conference inviting B and C; both accept. Returns (confId, {room: InstanceId})."""
+    reply = await a.client.call(
+        "createConference", title="Weekly sync", confType=conf_type, autoAccept=True, inviteList=[b.name, c.call_id]
+    )
+    assert reply["result"] is True, reply
+    created = await a.client.wait_event("conferenceCreated", timeout=10)
+    conf_id = created["confId"]
+    assert CONF_ID.match(conf_id) and created["confTitle"] == "Weekly sync"
+    await wait_state(a.client, 5)
+    sent = [await a.client.wait_event("inviteSent", timeout=5) for _ in range(2)]
+    assert {s["peerId"] for s in sent} == {b.call_id, c.call_id} and {s["confId"] for s in sent} == {conf_id}
+    for room in (b, c):
+        invite = await room.client.wait_event("inviteReceived", timeout=10)
+        assert (invite["confId"], invite["confTitle"], invite["peerId"]) == (conf_id, "Weekly sync", a.call_id)
+        await wait_state(room.client, 4)
+    for room in (b, c):
+        assert (await room.client.call("accept"))["result"] is True
+    for room in (b, c):
+        joined = await room.client.wait_event("conferenceCreated", timeout=10)
+        assert joined["confId"] == conf_id and joined["conferenceOwner"] == created["conferenceOwner"]
+        await wait_state(room.client, 5)
+    fulls = {a.name: created["conferenceOwner"]}
+    for _ in range(2):
+        accepted = await a.client.wait_event("peerAccepted", timeout=10)
+        fulls[accepted["peerId"].partition("@")[0]] = accepted["peerId"]
+    return conf_id, created, fulls
+
+
+async def _participants(room, expected: set[str], timeout: float = 10.0) -> list[dict]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        listed = (await room.client.call("getConferenceParticipants"))["participants"]
+        if {p["peerId"] for p in listed} == expected or asyncio.get_running_loop().time() > deadline:
+            return listed
+        await asyncio.sleep(0.1)
+
+
+async def test_three_rooms_conference_media_chat_kick_and_end(prosody, room_factory, connect):  # noqa: F811
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3)
+    for room, name in ((a, "Alpha room"), (b, "Bravo room"), (c, "Charlie room")):
+        assert (await room.client.call("setSettings", settings={"displayName": name}))["result"] is True
+
+    # refusals first: they change nothing
+    bad = await a.client.call("createConference", title="x", confType="mesh", autoAccept=True, inviteList=[])
+    assert bad["result"] is False and "confType" in bad["error"]
+    assert (await a.client.call("kickPeer", peerId=b.call_id))["result"] is False
+    assert (await a.client.call("sendGroupMessage", message="hi"))["result"] is False
+    assert (await a.client.call("getAppState"))["appState"] == 3
+
+    conf_id, created, fulls = await _conference(a, b, c)
+    everyone = set(fulls.values())
+    for name in ("isSmartMeeting", "joinUrl", "isWaitingRoomEnabled", "maxParticipants", "pinned", "peerId"):
+        assert name in created
+    assert created["confType"] == 1 and created["conferenceOwner"].startswith(a.call_id + "/")
+
+    # every room lists all three, itself included, with the documented fields
+    for room in (a, b, c):
+        listed = await _participants(room, everyone)
+        assert {p["peerId"] for p in listed} == everyone
+        for p in listed:
+            for name in ("peerDn", "mic", "video", "slideShow", "leaderType", "role", "broadcast", "isInWaitingRoom"):
+                assert name in p
+        owner = next(p for p in listed if p["peerId"] == fulls[a.name])
+        assert owner["leaderType"] == 2
+        conf = await room.client.call("getConferences")
+        assert conf["confId"] == conf_id and conf["confTitle"] == "Weekly sync" and conf["confState"] == 1
+    matrix = (await c.client.call("getVideoMatrix"))["participants"]
+    assert {p["peerId"] for p in matrix} >= {"#self:0", fulls[a.name], fulls[b.name]}
+    # a room in a conference is busy to calls
+    assert (await b.client.call("call", peerId=a.call_id))["result"] is False
+
+    # each room's /frames/ shows every other participant's own test pattern, and it moves
+    for room in (a, b, c):
+        for other in (a, b, c):
+            if other is room:
+                continue
+            first, seq1 = await remote_frame(room, fulls[other.name], timeout=15)
+            own = await self_frame(other.proc.http_port, other.client.http_token)
+            assert first.shape == own.shape and difference(first, own) < 30
+    for room, other in ((a, c), (c, b)):
+        first, seq1 = await remote_frame(room, fulls[other.name])
+        await asyncio.sleep(0.5)
+        later, seq2 = await remote_frame(room, fulls[other.name])
+        assert seq2 > seq1 and not np.array_equal(first, later)
+
+    # group chat: the sender's echo, the others' incoming message
+    assert (await b.client.call("sendGroupMessage", message="hello all"))["result"] is True
+    assert (await b.client.wait_event("groupChatMessageSent", timeout=5))["message"] == "hello all"
+    for room in (a, c):
+        msg = await room.client.wait_event("incomingGroupChatMessage", timeout=5)
+        assert (msg["peerId"], msg["message"], msg["confId"]) == (fulls[b.name], "hello all", conf_id)
+
+    # only the owner may kick, with an InstanceId of a participant
+    assert (await b.client.call("kickPeer", peerId=fulls[c.name]))["result"] is False
+    assert (await a.client.call("kickPeer", peerId=c.call_id))["result"] is False  # a CallId
+    assert (await a.client.call("kickPeer", peerId=c.call_id + "/nobody"))["result"] is False
+    assert (await a.client.call("setModeratorRole", peerId=fulls[b.name], moderator=True))["result"] is True
+    role = await b.client.wait_event("roleEventOccured", lambda e: e["peerId"] == fulls[b.name], timeout=5)
+    assert role["confId"] == conf_id
+    assert (await a.client.call("kickPeer", peerId=fulls[c.name]))["result"] is True
+    await c.client.wait_event("conferenceDeleted", timeout=5)
+    await wait_state(c.client, 3)
+    for room in (a, b):
+        left = await room.client.wait_event("participantLeftConference", timeout=5)
+        assert left["peerId"] == fulls[c.name]
+    assert {p["peerId"] for p in await _participants(a, everyone - {fulls[c.name]})} == everyone - {fulls[c.name]}
+
+    # a non-owner cannot end it for all... the owner can
+    assert (await a.client.call("hangUp", forAll=True))["result"] is True
+    for room in (a, b):
+        await room.client.wait_event("appStateChanged", lambda e: e["appState"] == 6, timeout=5)
+        assert (await room.client.wait_event("conferenceDeleted", timeout=5))["confId"] == conf_id
+        await wait_state(room.client, 3)
