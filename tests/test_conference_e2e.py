@@ -14,7 +14,7 @@ import numpy as np
 
 from tests.support.calls import remote_frame, start_rooms, wait_state
 from tests.support.media import difference, self_frame
-from tests.support.prosody import prosody  # noqa: F401
+from tests.support.prosody import new_account, prosody  # noqa: F401
 
 CONF_ID = re.compile(r"^[0-9a-f]{24}@localhost#vcs$")
 
@@ -133,3 +133,119 @@ async def test_three_rooms_conference_media_chat_kick_and_end(prosody, room_fact
         await room.client.wait_event("appStateChanged", lambda e: e["appState"] == 6, timeout=5)
         assert (await room.client.wait_event("conferenceDeleted", timeout=5))["confId"] == conf_id
         await wait_state(room.client, 3)
+
+
+class MucClient:
+    """A third-party XMPP client: slixmpp with its own XEP-0045 and XEP-0249 plugins, nothing of meetroom."""
+
+    def __init__(self, jid: str, password: str) -> None:
+        from slixmpp import ClientXMPP
+
+        client = ClientXMPP(f"{jid}/dino", password)
+        client.enable_starttls = client.enable_direct_tls = False
+        client.enable_plaintext = True
+        client.plugin["feature_mechanisms"].unencrypted_plain = True
+        for plugin in ("xep_0030", "xep_0045", "xep_0249"):
+            client.register_plugin(plugin)
+        self.client = client
+        self.invites: asyncio.Queue = asyncio.Queue()
+        self.messages: asyncio.Queue = asyncio.Queue()
+        self.presences: asyncio.Queue = asyncio.Queue()
+        client.add_event_handler("groupchat_direct_invite", self.invites.put_nowait)
+        client.add_event_handler("groupchat_message", self.messages.put_nowait)
+        client.add_event_handler("groupchat_presence", self.presences.put_nowait)
+
+    async def start(self, port: int) -> None:
+        started = asyncio.Event()
+        self.client.add_event_handler("session_start", lambda _e: started.set())
+        self.client.connect(host="127.0.0.1", port=port)
+        await asyncio.wait_for(started.wait(), 10)
+        self.client.send_presence()
+
+    @property
+    def full(self) -> str:
+        return str(self.client.boundjid)
+
+    async def stop(self) -> None:
+        await self.client.disconnect(wait=1.0)
+
+
+async def test_reject_limit_third_party_client_and_owner_hand_over(prosody, room_factory, connect):  # noqa: F811
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3)
+    zed_name, zed_password = new_account(prosody, "z")
+    zed = MucClient(f"{zed_name}@localhost", zed_password)
+    await zed.start(prosody.port)
+    try:
+        assert (await a.client.call("setSettings", settings={"conferenceMeshSize": 3}))["result"] is True
+        too_many = await a.client.call(
+            "createConference", title="Big", confType="role", autoAccept=False, inviteList=[b.name, c.name, "x"]
+        )
+        assert too_many["result"] is False and "full" in too_many["error"]
+
+        reply = await a.client.call(
+            "createConference", title="Podium", confType="role", autoAccept=False, inviteList=[b.name, c.name]
+        )
+        assert reply["result"] is True
+        created = await a.client.wait_event("conferenceCreated", timeout=10)
+        conf_id, a_full = created["confId"], created["conferenceOwner"]
+        assert created["confType"] == 3
+        for room in (b, c):
+            invite = await room.client.wait_event("inviteReceived", timeout=10)
+            assert invite["type"] == 3 and invite["confTitle"] == "Podium"
+
+        # C declines: the owner hears it with cause 0, C is idle again
+        assert (await c.client.call("reject"))["result"] is True
+        assert (await c.client.wait_event("rejectSent"))["cause"] == 0
+        declined = await a.client.wait_event("rejectReceived", timeout=5)
+        assert (declined["peerId"], declined["cause"]) == (c.call_id, 0)
+        await wait_state(c.client, 3)
+        assert (await b.client.call("accept"))["result"] is True
+        b_full = (await a.client.wait_event("peerAccepted", timeout=10))["peerId"]
+        await wait_state(b.client, 5)
+
+        # the third-party client gets a standard direct invitation and joins the members-only room
+        assert (await a.client.call("inviteToConference", peerId=f"{zed_name}@localhost"))["result"] is True
+        invitation = await asyncio.wait_for(zed.invites.get(), 10)
+        room_jid = str(invitation["groupchat_invite"]["jid"])
+        assert room_jid == conf_id.partition("@")[0] + "@conference.localhost"
+        await zed.client.plugin["xep_0045"].join_muc_wait(room_jid, "Zed", maxstanzas=0, timeout=10)
+        for room in (a, b):
+            joined = await room.client.wait_event(
+                "newParticipantInConference", lambda e: e["peerId"] == zed.full, timeout=10
+            )
+            assert joined["confId"] == conf_id
+        assert (await a.client.wait_event("peerAccepted", timeout=5))["peerId"] == zed.full
+        # three of three: the mesh is full
+        full = await a.client.call("inviteToConference", peerId=c.call_id)
+        assert full["result"] is False and "full" in full["error"]
+
+        # group chat between the rooms and the third-party client
+        zed.client.send_message(mto=room_jid, mbody="hi from zed", mtype="groupchat")
+        for room in (a, b):
+            msg = await room.client.wait_event("incomingGroupChatMessage", timeout=5)
+            assert (msg["peerId"], msg["message"], msg["confId"]) == (zed.full, "hi from zed", conf_id)
+        assert (await b.client.call("sendGroupMessage", message="hi zed"))["result"] is True
+        while True:
+            heard = await asyncio.wait_for(zed.messages.get(), 5)
+            if heard["body"] == "hi zed":
+                break
+        assert (await b.client.wait_event("groupChatMessageSent", timeout=5))["message"] == "hi zed"
+
+        # the owner leaves without ending it: B (longest present) becomes owner and can end it
+        assert (await b.client.call("hangUp", forAll=True))["result"] is False  # not yet owner
+        assert (await a.client.call("hangUp"))["result"] is True
+        await a.client.wait_event("conferenceDeleted", timeout=5)
+        await wait_state(a.client, 3)
+        assert (await b.client.wait_event("participantLeftConference", timeout=5))["peerId"] == a_full
+        promoted = await b.client.wait_event("roleEventOccured", lambda e: e["peerId"] == b_full, timeout=5)
+        assert promoted["role"] == 2
+        conf = await b.client.call("getConferences")
+        assert conf["conferenceOwner"] == b_full
+        assert (await b.client.call("kickPeer", peerId=zed.full))["result"] is True
+        assert (await b.client.wait_event("participantLeftConference", timeout=5))["peerId"] == zed.full
+        assert (await b.client.call("hangUp", forAll=True))["result"] is True
+        await b.client.wait_event("conferenceDeleted", timeout=5)
+        await wait_state(b.client, 3)
+        assert (await b.client.call("getConferenceParticipants"))["result"] is False
+    finally:
+        await zed.stop()
