@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from urllib.parse import quote
 
 import numpy as np
 
 from tests.support.calls import remote_frame, start_rooms, wait_state
-from tests.support.media import difference, self_frame
+from tests.support.media import difference, get, self_frame
 from tests.support.prosody import new_account, prosody  # noqa: F401
 
 CONF_ID = re.compile(r"^[0-9a-f]{24}@localhost#vcs$")
@@ -112,6 +113,17 @@ async def test_three_rooms_conference_media_chat_kick_and_end(prosody, room_fact
         msg = await room.client.wait_event("incomingGroupChatMessage", timeout=5)
         assert (msg["peerId"], msg["message"], msg["confId"]) == (fulls[b.name], "hello all", conf_id)
 
+    # the owner turns B's microphone off: B is told and muted, C sees B's mic muted
+    assert (await c.client.call("turnRemoteMic", peerId=fulls[b.name], on=False))["result"] is False  # not owner
+    assert (await a.client.call("turnRemoteMic", peerId=fulls[b.name], on=False))["result"] is True
+    changed = await b.client.wait_event("micStateChangedByConferenceOwner", timeout=5)
+    assert (changed["mute"], changed["confId"]) == (True, conf_id)
+    assert (await b.client.call("getMicMute"))["mute"] is True
+    status = await c.client.wait_event("deviceStatusReceived", lambda e: e["peerId"] == fulls[b.name], timeout=5)
+    assert (status["mic"], status["video"], status["confId"]) == (1, 2, conf_id)
+    listed = await c.client.call("getConferenceParticipants")
+    assert next(p for p in listed["participants"] if p["peerId"] == fulls[b.name])["mic"] == 1
+
     # only the owner may kick, with an InstanceId of a participant
     assert (await b.client.call("kickPeer", peerId=fulls[c.name]))["result"] is False
     assert (await a.client.call("kickPeer", peerId=c.call_id))["result"] is False  # a CallId
@@ -168,6 +180,63 @@ class MucClient:
 
     async def stop(self) -> None:
         await self.client.disconnect(wait=1.0)
+
+
+async def test_podium_only_speakers_send(prosody, room_factory, connect):  # noqa: F811
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3)
+    conf_id, _created, fulls = await _conference(a, b, c, conf_type="role")
+    # joiners are listeners (an open moderated room gives them no voice): the owner's picture
+    # reaches them, theirs reaches nobody
+    listed = {p["peerId"]: p for p in await _participants(a, set(fulls.values()))}
+    assert listed[fulls[a.name]]["broadcast"] is True and listed[fulls[a.name]]["role"] == 2
+    assert [listed[fulls[r.name]]["broadcast"] for r in (b, c)] == [False, False]
+    assert [listed[fulls[r.name]]["role"] for r in (b, c)] == [1, 1]
+    for room in (b, c):
+        picture, _ = await remote_frame(room, fulls[a.name], timeout=15)
+        assert picture.std() > 20
+    await asyncio.sleep(1.5)
+    for viewer, speaker in ((a, b), (c, b), (a, c)):
+        status, _body = await _frame_status(viewer, fulls[speaker.name])
+        assert status == 404, (viewer.name, speaker.name)
+    assert (await b.client.call("leavePodium"))["result"] is False  # not on it
+
+    # the owner invites B to the podium; B accepts; B's picture appears at A and C
+    assert (await a.client.call("inviteToPodium", peerId=fulls[b.name]))["result"] is True
+    asked = await b.client.wait_event("roleEventOccured", lambda e: e["role"] == 4, timeout=5)
+    assert asked["peerId"] == fulls[b.name]
+    assert (await b.client.call("acceptInvitationToPodium"))["result"] is True
+    removed = await b.client.wait_event("incomingPodiumInvitationRemoved", timeout=5)
+    assert (removed["confId"], removed["reason"]) == (conf_id, 0)
+    on = await c.client.wait_event(
+        "roleEventOccured", lambda e: e["peerId"] == fulls[b.name] and e["broadcast"] is True, timeout=5
+    )
+    assert on["confId"] == conf_id
+    for viewer in (a, c):
+        picture, _ = await remote_frame(viewer, fulls[b.name], timeout=15)
+        assert picture.std() > 20
+
+    # C asks for the podium; the owner refuses; then B is taken off it
+    assert (await c.client.call("gotoPodium"))["result"] is True
+    request = await a.client.wait_event("roleEventOccured", lambda e: e["role"] == 3, timeout=5)
+    assert request["peerId"] == fulls[c.name]
+    assert (await a.client.call("rejectRequestToPodium", peerId=fulls[c.name]))["result"] is True
+    answered = await a.client.wait_event("incomingRequestToPodiumAnswered", timeout=5)
+    assert (answered["peerId"], answered["allow"]) == (fulls[c.name], False)
+    refused = await c.client.wait_event("roleEventOccured", lambda e: e["type"] == 1, timeout=5)
+    assert refused["result"] == 3
+    assert (await a.client.call("kickFromPodium", peerId=fulls[b.name]))["result"] is True
+    await c.client.wait_event(
+        "roleEventOccured", lambda e: e["peerId"] == fulls[b.name] and e["broadcast"] is False, timeout=5
+    )
+    assert (await a.client.call("hangUp", forAll=True))["result"] is True
+    for room in (a, b, c):
+        await room.client.wait_event("conferenceDeleted", timeout=5)
+
+
+async def _frame_status(room, peer: str) -> tuple[int, bytes]:
+    url = f"http://127.0.0.1:{room.proc.http_port}/frames/?peerId={quote(peer)}&token={quote(room.client.http_token)}"
+    status, body, _headers = await get(url)
+    return status, body
 
 
 async def test_reject_limit_third_party_client_and_owner_hand_over(prosody, room_factory, connect):  # noqa: F811

@@ -14,11 +14,11 @@ import pytest
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
 from meetroom.calls.conference.machine import ConferenceMachine
-from meetroom.calls.conference.state import group_chat_id
+from meetroom.calls.conference.state import LegSpec, group_chat_id
 from meetroom.calls.errors import CallError
 from meetroom.core.appstate import AppState
 from meetroom.core.errors import DomainError
-from meetroom.net.muc import Decline, GroupMessage, Invitation, Occupant
+from meetroom.net.muc import ConfSignal, Decline, GroupMessage, Invitation, Occupant, VoiceRequest
 
 OWN = "owner@localhost/o1"
 B = "bob@localhost/b1"
@@ -40,6 +40,7 @@ class FakeRoom:
     ring_timeout: float = 40.0
     auto_accept: bool = False
     mesh_size: int = 6
+    auto_accept_podium: bool = False
 
     def peer_dn(self, bare: str) -> str:
         return {"bob@localhost": "Bob", "carol@localhost": "Carol"}.get(bare, bare)
@@ -128,7 +129,7 @@ def test_joiners_are_announced_connected_and_accepted_and_declines_reach_the_own
     assert published(out, "peerAccepted") == [{"peerId": B, "peerDn": "Bob", "confId": CONF}]
     assert of(out, fx.AddSlot) == [fx.AddSlot(B, "Bob")]
     # "bob@..." < "owner@...": bob initiates, this room waits for its offer
-    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, ((B, False),))]
+    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(B, False),))]
 
     out = d.feed(Decline("carol@localhost/c1", CONF, 0))
     assert published(out, "rejectReceived") == [{"peerId": "carol@localhost", "peerDn": "Carol", "cause": 0}]
@@ -166,7 +167,7 @@ def test_invitee_rings_accepts_joins_and_sees_who_is_there():
     assert conf["confType"] == 2 and conf["conferenceOwner"] == OWN and conf["confTitle"] == "Weekly"
     assert [n["peerId"] for n in published(out, "newParticipantInConference")] == [OWN, C]
     # asymmetric: a participant exchanges media with the owner only ("bob" < "owner": bob initiates)
-    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, ((OWN, True),))]
+    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(OWN, True),))]
 
 
 def test_invitations_declined_when_busy_rejected_or_unanswered():
@@ -344,3 +345,92 @@ def test_kicked_participant_leaves_and_the_network_loss_ends_it():
     d.feed(Occupant(ROOM, "Bob", B, "none", "participant", codes=frozenset({110})))
     out = d.feed(ev.NetworkLost())
     assert of(out, fx.Leave) == [] and published(out, "conferenceDeleted") == [{"confId": CONF}]
+
+
+def test_remote_devices_only_from_owner_or_moderator():
+    d = Driver()
+    created(d)
+    d.feed(occupant("Bob", B))
+    assert d.feed(ev.TurnRemote(B, "mic", False)) == [fx.SendSignal(B, CONF, "device", {"kind": "mic", "on": "false"})]
+    with pytest.raises(CallError, match="InstanceId"):
+        d.feed(ev.TurnRemote("bob@localhost", "video", False))
+
+    p = Driver(own_full=B, own_bare="bob@localhost", own_name="Bob")
+    p.feed(Invitation(OWN, ROOM, "Weekly", {"id": CONF}))
+    p.feed(ev.Accept())
+    p.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    p.feed(occupant("Carol", C))
+    p.feed(Occupant(ROOM, "Bob", B, "none", "participant", codes=frozenset({110})))
+    out = p.feed(ConfSignal(OWN, CONF, "device", {"kind": "video", "on": "false"}))
+    assert of(out, fx.SetOwnMute) == [fx.SetOwnMute("video", True)]
+    assert published(out, "cameraStateChangedByConferenceOwner") == [{"mute": True, "confId": CONF}]
+    assert p.feed(ConfSignal(C, CONF, "device", {"kind": "mic", "on": "false"})) == []  # not a moderator
+    assert p.feed(ConfSignal(OWN, "other@localhost#vcs", "device", {"kind": "mic", "on": "false"})) == []
+    with pytest.raises(CallError, match="owner or a moderator"):
+        p.feed(ev.TurnRemote(C, "mic", False))
+
+
+def test_podium_listeners_receive_only_and_invitations_and_requests():
+    d = Driver()
+    created(d, conf_type="role")
+    out = d.feed(occupant("Bob", B, aff="member"))
+    assert fx.SetRole(ROOM, "Bob", "visitor") in out  # joiners are seated among the listeners
+    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(B, False, True),))]  # the owner is on the podium
+    d.feed(occupant("Bob", B, aff="member", role="visitor"))
+    out = d.feed(occupant("Carol", C, aff="member"))
+    d.feed(occupant("Carol", C, aff="member", role="visitor"))
+
+    # the owner invites Bob; Bob accepts; the owner gives him voice
+    out = d.feed(ev.Podium("invite", B))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(B, CONF, "podium-invite")]
+    assert published(out, "roleEventOccured")[0]["role"] == 4
+    with pytest.raises(CallError, match="invited to the podium already"):
+        d.feed(ev.Podium("invite", B))
+    assert of(d.feed(ConfSignal(B, CONF, "podium-accept")), fx.SetRole) == [fx.SetRole(ROOM, "Bob", "participant")]
+    out = d.feed(occupant("Bob", B, aff="member", role="participant"))
+    assert published(out, "roleEventOccured")[0]["broadcast"] is True
+
+    # Carol asks (a voice request through the room); the owner refuses
+    out = d.feed(VoiceRequest(ROOM, C, "Carol"))
+    assert published(out, "roleEventOccured")[0]["role"] == 3
+    out = d.feed(ev.Podium("reject-request", C))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(C, CONF, "podium-answer", {"allow": "false"})]
+    assert published(out, "incomingRequestToPodiumAnswered") == [{"peerId": C, "allow": False, "confId": CONF}]
+    with pytest.raises(CallError, match="has not asked"):
+        d.feed(ev.Podium("accept-request", C))
+    assert of(d.feed(ev.Podium("kick", B)), fx.SetRole) == [fx.SetRole(ROOM, "Bob", "visitor")]
+    with pytest.raises(CallError, match="not a speaker"):
+        d.feed(ev.Podium("kick", C))
+
+    # a listener's side: legs to speakers only, receive only; the podium changes them
+    p = Driver(own_full="zoe@localhost/z1", own_bare="zoe@localhost", own_name="Zoe")
+    p.feed(Invitation(OWN, ROOM, "Weekly", {"id": CONF, "type": "role"}))
+    p.feed(ev.Accept())
+    p.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    p.feed(occupant("Carol", C, aff="member", role="visitor"))
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "visitor", codes=frozenset({110})))
+    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(OWN, False, False),))]  # no leg to Carol
+    with pytest.raises(CallError, match="not a speaker"):
+        p.feed(ev.Podium("leave"))
+    out = p.feed(ConfSignal(OWN, CONF, "podium-invite"))
+    assert published(out, "roleEventOccured")[0]["role"] == 4
+    out = p.feed(ev.Podium("accept-invitation"))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(OWN, CONF, "podium-accept")]
+    assert published(out, "incomingPodiumInvitationRemoved") == [{"confId": CONF, "reason": 0}]
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "participant", codes=frozenset({110})))
+    # on the podium: the leg to the owner starts sending (no new leg); Carol (a listener) now gets one
+    assert of(out, fx.DisconnectLegs) == []
+    assert of(out, fx.UpdateLegs) == [fx.UpdateLegs((LegSpec(OWN, False, True),))]
+    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(C, False, True),))]
+    # off it again: Carol's leg ends (two listeners exchange nothing), the owner's stops sending
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "visitor", codes=frozenset({110})))
+    assert of(out, fx.DisconnectLegs) == [fx.DisconnectLegs((C,))]
+    assert of(out, fx.UpdateLegs) == [fx.UpdateLegs((LegSpec(OWN, False, False),))]
+    p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "participant", codes=frozenset({110})))
+    with pytest.raises(CallError, match="on the podium already"):
+        p.feed(ev.Podium("goto"))
+
+    s = Driver()
+    created(s)
+    with pytest.raises(CallError, match="role-based"):
+        s.feed(ev.Podium("goto"))

@@ -1,4 +1,4 @@
-"""Group conferences: createConference, inviteToConference, kickPeer, setModeratorRole, sendGroupMessage.
+"""Group conferences: create, invite, kick, moderators, group chat, remote devices, the podium.
 
 `accept`, `reject`, `hangUp`, `getConferences` and `getConferenceParticipants` stay in calls.py
 and hand over to the conference when the room is in one (or invited to one).
@@ -42,3 +42,32 @@ async def set_moderator_role(ctx: Context, msg: dict[str, Any]) -> None:
 @command("sendGroupMessage")
 async def send_group_message(ctx: Context, msg: dict[str, Any]) -> None:
     await ctx.services.conferences.send_group_message(msg["message"])
+
+
+def _turn_remote(name: str, device: str) -> None:
+    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
+        await ctx.services.conferences.turn_remote(msg["peerId"], device, msg["on"])
+
+    command(name)(handler)
+
+
+_turn_remote("turnRemoteMic", "mic")
+_turn_remote("turnRemoteCamera", "video")
+_turn_remote("turnRemoteSpeaker", "speaker")
+
+
+def _podium(name: str, action: str, *, with_peer: bool) -> None:
+    async def handler(ctx: Context, msg: dict[str, Any]) -> None:
+        await ctx.services.conferences.podium(action, msg["peerId"] if with_peer else "")
+
+    command(name)(handler)
+
+
+_podium("gotoPodium", "goto", with_peer=False)
+_podium("leavePodium", "leave", with_peer=False)
+_podium("acceptInvitationToPodium", "accept-invitation", with_peer=False)
+_podium("rejectInvitationToPodium", "reject-invitation", with_peer=False)
+_podium("inviteToPodium", "invite", with_peer=True)
+_podium("kickFromPodium", "kick", with_peer=True)
+_podium("acceptRequestToPodium", "accept-request", with_peer=True)
+_podium("rejectRequestToPodium", "reject-request", with_peer=True)

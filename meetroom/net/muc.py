@@ -39,6 +39,7 @@ NS_CONFERENCE = "urn:meetroom:conference:0"
 NS_DELAY = "urn:xmpp:delay"
 NS_SID = "urn:xmpp:sid:0"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+VOICE_REQUEST = f"{MUC}#request"
 IQ_TIMEOUT = 10.0
 
 
@@ -93,8 +94,31 @@ class Decline:
     cause: int
 
 
+@dataclass(frozen=True)
+class ConfSignal:
+    """A meetroom conference control message between participants (podium, remote devices)."""
+
+    sender: str  # full JID
+    conf_id: str
+    name: str  # the element's name: "device", "podium-invite", "podium-accept", ...
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VoiceRequest:
+    """A visitor asks for voice (XEP-0045 §8.6); the room forwards the form to its moderators."""
+
+    room: str
+    jid: str  # the requester's real full JID ("" when the room hides it)
+    nick: str
+
+
+MucEvent = Occupant | GroupMessage | Invitation | Decline | ConfSignal | VoiceRequest
+SIGNAL_SKIP = ("invite", "decline", "mesh", "conference")  # meetroom elements read elsewhere
+
+
 class MucListener(Protocol):
-    def muc_event(self, event: Occupant | GroupMessage | Invitation | Decline) -> None: ...
+    def muc_event(self, event: MucEvent) -> None: ...
 
 
 def read_occupant(xml: ET.Element) -> Occupant | None:
@@ -150,6 +174,31 @@ def read_decline(xml: ET.Element) -> Decline | None:
     return Decline(xml.get("from") or "", el.get("id") or "", cause)
 
 
+def read_signal(xml: ET.Element) -> ConfSignal | None:
+    for child in xml:
+        if child.tag.startswith(f"{{{NS_CONFERENCE}}}"):
+            name = child.tag.rpartition("}")[2]
+            if name not in SIGNAL_SKIP:
+                attrs = {k: v for k, v in child.attrib.items() if k != "conf"}
+                return ConfSignal(xml.get("from") or "", child.get("conf") or "", name, attrs)
+    return None
+
+
+def _form_values(form: ET.Element) -> dict[str, str]:
+    return {f.get("var") or "": f.findtext(_q(DATA, "value")) or "" for f in form.findall(_q(DATA, "field"))}
+
+
+def read_voice_request(xml: ET.Element) -> VoiceRequest | None:
+    sender = xml.get("from") or ""
+    if "/" in sender:
+        return None  # the room forwards requests from its own bare JID
+    for form in xml.findall(_q(DATA, "x")):
+        values = _form_values(form)
+        if values.get("FORM_TYPE") == VOICE_REQUEST and values.get("muc#role") == "participant":
+            return VoiceRequest(sender.lower(), values.get("muc#jid", ""), values.get("muc#roomnick", ""))
+    return None
+
+
 def _delay(xml: ET.Element) -> float | None:
     delay = xml.find(_q(NS_DELAY, "delay"))
     if delay is None or not delay.get("stamp"):
@@ -198,7 +247,7 @@ class MucChannel:
         session.add_handler("meetroom-muc-presence", "{jabber:client}presence", lambda p: self._on_presence(session, p))
         session.add_handler("meetroom-muc-message", "{jabber:client}message", lambda m: self._on_message(session, m))
 
-    def _deliver(self, event: Occupant | GroupMessage | Invitation | Decline | None) -> None:
+    def _deliver(self, event: MucEvent | None) -> None:
         if event is None:
             return
         try:
@@ -214,7 +263,8 @@ class MucChannel:
         if self.net.session is not session or msg.xml.get("type") == "error":
             return
         xml = msg.xml
-        self._deliver(read_group_message(xml) or read_invitation(xml) or read_decline(xml))
+        event = read_group_message(xml) or read_invitation(xml) or read_decline(xml)
+        self._deliver(event or read_signal(xml) or read_voice_request(xml))
 
     # --- the MUC service ----------------------------------------------------------------
     @property
@@ -319,3 +369,19 @@ class MucChannel:
             msg = self._session.client.make_message(mto=to)
             ET.SubElement(msg.xml, _q(NS_CONFERENCE, "decline"), {"id": conf_id, "cause": str(cause)})
             msg.send()
+
+    def signal(self, to: str, conf_id: str, name: str, attrs: Mapping[str, str]) -> None:
+        """A meetroom control message to one participant (headline: not archived, not copied)."""
+        with contextlib.suppress(ConnectionError):
+            msg = self._session.client.make_message(mto=to, mtype="headline")
+            ET.SubElement(msg.xml, _q(NS_CONFERENCE, name), {"conf": conf_id, **attrs})
+            msg.send()
+
+    def request_voice(self, room: str) -> None:
+        """XEP-0045 §8.6: ask the room's moderators for voice (the podium)."""
+        msg = self._session.client.make_message(mto=room)
+        form = ET.SubElement(msg.xml, _q(DATA, "x"), {"type": "submit"})
+        for var, value in (("FORM_TYPE", VOICE_REQUEST), ("muc#role", "participant")):
+            el = ET.SubElement(form, _q(DATA, "field"), {"var": var})
+            ET.SubElement(el, _q(DATA, "value")).text = value
+        msg.send()

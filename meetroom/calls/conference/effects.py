@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from meetroom.calls.conference.state import LegSpec
 from meetroom.calls.machine.effects import AddSlot, Publish, RemoveSlot, SetAppState
 
 
@@ -73,6 +74,29 @@ class SendDecline:
     cause: int
 
 
+@dataclass(frozen=True)
+class SendSignal:
+    """A meetroom control message to one participant (net/muc.py ConfSignal on the other side)."""
+
+    to: str
+    conf_id: str
+    name: str
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestVoice:
+    room: str
+
+
+@dataclass(frozen=True)
+class SetOwnMute:
+    """The owner or a moderator turned this room's microphone, camera or speaker on or off."""
+
+    what: str  # "mic", "video", "speaker"
+    muted: bool
+
+
 # --- timers --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StartTimer:
@@ -88,10 +112,17 @@ class CancelTimer:
 # --- media (the topology seam) ---------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectLegs:
-    """Exchange media with these participants; `initiator` says whether this room starts the leg."""
+    """Exchange media with these participants (who starts each leg, whether this room sends on it)."""
 
     conf_id: str
-    legs: tuple[tuple[str, bool], ...]
+    legs: tuple[LegSpec, ...]
+
+
+@dataclass(frozen=True)
+class UpdateLegs:
+    """Running legs on which this room starts or stops sending (the podium changed)."""
+
+    legs: tuple[LegSpec, ...]
 
 
 @dataclass(frozen=True)
@@ -114,9 +145,13 @@ Effect = (
     | SendGroup
     | SendInvite
     | SendDecline
+    | SendSignal
+    | RequestVoice
+    | SetOwnMute
     | StartTimer
     | CancelTimer
     | ConnectLegs
+    | UpdateLegs
     | DisconnectLegs
     | CloseMedia
     | Publish

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meetroom.net.muc import Decline, GroupMessage, Invitation, Occupant
+from meetroom.net.muc import ConfSignal, Decline, GroupMessage, Invitation, Occupant, VoiceRequest
 
 
 # --- API commands ------------------------------------------------------------------------
@@ -59,6 +59,23 @@ class SendGroup:
 
 
 @dataclass(frozen=True)
+class TurnRemote:
+    """turnRemoteMic / turnRemoteCamera / turnRemoteSpeaker."""
+
+    peer: str
+    device: str  # "mic", "video", "speaker"
+    on: bool
+
+
+@dataclass(frozen=True)
+class Podium:
+    """A podium command; `peer` for the owner's ones (invite, kick, accept/reject a request)."""
+
+    action: str  # goto, leave, invite, kick, accept-invitation, reject-invitation, accept-request, reject-request
+    peer: str = ""
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """The room closes: leave the conference."""
 
@@ -89,6 +106,8 @@ Input = (
     | Kick
     | SetModerator
     | SendGroup
+    | TurnRemote
+    | Podium
     | Shutdown
     | NetworkLost
     | Configured
@@ -97,4 +116,6 @@ Input = (
     | GroupMessage
     | Invitation
     | Decline
+    | ConfSignal
+    | VoiceRequest
 )

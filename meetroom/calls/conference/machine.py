@@ -19,9 +19,11 @@ from meetroom.calls.conference import views
 from meetroom.calls.conference.state import (
     ASYMMETRIC,
     CONF_TYPES,
+    ROLE_BASED,
     TYPE_NAMES,
     Conference,
     Invitation,
+    LegSpec,
     Participant,
     Phase,
     bare,
@@ -30,7 +32,7 @@ from meetroom.calls.conference.state import (
 )
 from meetroom.calls.errors import CallError
 from meetroom.core.appstate import AppState
-from meetroom.net.muc import Decline, GroupMessage, Occupant
+from meetroom.net.muc import ConfSignal, Decline, GroupMessage, Occupant, VoiceRequest
 from meetroom.net.muc import Invitation as InvitationIn
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,18 @@ MAX_NICK_TRIES = 5
 DECLINED, LIMIT, BUSY, ACCESS_DENIED, FAILED, NO_ANSWER, NOT_FOUND = 0, 1, 2, 8, 10, 16, 19
 JOIN_ERRORS = {"registration-required": ACCESS_DENIED, "forbidden": ACCESS_DENIED, "service-unavailable": LIMIT}
 JOIN_ERRORS |= {"item-not-found": NOT_FOUND}
+DEVICE_NAMES = {"mic": "Mic", "video": "Camera", "speaker": "Speaker"}
+DEVICE_EVENTS = {"mic": "micStateChangedByConferenceOwner", "video": "cameraStateChangedByConferenceOwner"}
+PODIUM_COMMANDS = {
+    "invite": "inviteToPodium",
+    "kick": "kickFromPodium",
+    "accept-request": "acceptRequestToPodium",
+    "reject-request": "rejectRequestToPodium",
+}
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 class ConferenceEnv(Protocol):
@@ -66,6 +80,8 @@ class ConferenceEnv(Protocol):
     def auto_accept(self) -> bool: ...
     @property
     def mesh_size(self) -> int: ...
+    @property
+    def auto_accept_podium(self) -> bool: ...
     def peer_dn(self, bare: str) -> str: ...
 
 
@@ -107,6 +123,10 @@ class ConferenceMachine:
             GroupMessage: self._group_message,
             InvitationIn: self._invitation,
             Decline: self._decline_in,
+            ev.TurnRemote: self._turn_remote,
+            ev.Podium: self._podium,
+            ConfSignal: self._signal_in,
+            VoiceRequest: self._voice_request,
         }
 
     def handle(self, event: ev.Input, now: float) -> list[fx.Effect]:
@@ -379,6 +399,7 @@ class ConferenceMachine:
                 self._activate(conf)
         elif conf.phase is Phase.ACTIVE and before != (conf.affiliation, conf.role):
             self._role_event(conf, self.env.own_full, self.env.own_name, conf.affiliation, conf.role)
+            self._connect(conf)
 
     def _activate(self, conf: Conference) -> None:
         self._cancel("join")
@@ -392,6 +413,7 @@ class ConferenceMachine:
         self._emit(fx.Publish("conferenceCreated", views.conference_fields(conf, self.env.mesh_size)))
         for who in list(conf.participants.values()):
             self._announce(conf, who)
+            self._seat(conf, who)
         self._connect(conf)
         for target in conf.to_invite:
             self._send_invite(conf, target)
@@ -409,6 +431,7 @@ class ConferenceMachine:
                 conf.owner = jid
             if conf.phase is Phase.ACTIVE:
                 self._announce(conf, who)
+                self._seat(conf, who)
                 self._connect(conf)
             return
         before = (known.affiliation, known.role)
@@ -416,7 +439,11 @@ class ConferenceMachine:
         if known.owner:
             conf.owner = jid
         if conf.phase is Phase.ACTIVE and before != (known.affiliation, known.role):
+            if known.voice:
+                conf.podium_invited.discard(jid)
+                conf.podium_requests.discard(jid)
             self._role_event(conf, jid, known.dn, known.affiliation, known.role)
+            self._connect(conf)
 
     def _name(self, occ: Occupant) -> str:
         """A participant's display name: the address book's for a known account, else the nick."""
@@ -454,29 +481,52 @@ class ConferenceMachine:
         conf.participants.pop(who.jid, None)
         if conf.phase is not Phase.ACTIVE:
             return
+        conf.podium_invited.discard(who.jid)
+        conf.podium_requests.discard(who.jid)
         if who.jid in conf.legs:
-            conf.legs.discard(who.jid)
+            del conf.legs[who.jid]
             self._emit(fx.DisconnectLegs((who.jid,)))
         self._emit(fx.RemoveSlot(who.jid))
         self._publish("participantLeftConference", peerId=who.jid)
 
     # --- media legs ---------------------------------------------------------------------------
-    def _wanted(self, conf: Conference) -> list[Participant]:
-        """Whom this room exchanges media with: every meetroom participant; owner ↔ others when asymmetric."""
-        out = []
+    def _wanted(self, conf: Conference) -> dict[str, bool]:
+        """Whom this room exchanges media with, and whether it sends on that leg.
+
+        Every meetroom participant, except: asymmetric, owner ↔ others only; role-based, a leg
+        needs someone on the podium at one end, and only the podium sends.
+        """
+        out = {}
         for who in conf.participants.values():
             if not who.mesh:
                 continue
             if conf.conf_type == ASYMMETRIC and not (conf.is_owner or who.owner):
                 continue
-            out.append(who)
+            if conf.conf_type == ROLE_BASED:
+                if not (conf.voice or who.voice):
+                    continue
+                out[who.jid] = conf.voice
+            else:
+                out[who.jid] = True
         return out
 
     def _connect(self, conf: Conference) -> None:
+        """Tell the topology what changed: legs to end, legs whose sending changes, legs to start."""
+        wanted = self._wanted(conf)
         own = self.env.own_full.encode()
-        new = [(w.jid, own < w.jid.encode()) for w in self._wanted(conf) if w.jid not in conf.legs]
+        stale = tuple(jid for jid in conf.legs if jid not in wanted)
+        if stale:
+            for jid in stale:
+                del conf.legs[jid]
+            self._emit(fx.DisconnectLegs(stale))
+        specs = {jid: LegSpec(jid, own < jid.encode(), send) for jid, send in wanted.items()}
+        changed = [spec for jid, spec in specs.items() if conf.legs.get(jid, spec.send) != spec.send]
+        if changed:
+            conf.legs.update((leg.peer, leg.send) for leg in changed)
+            self._emit(fx.UpdateLegs(tuple(changed)))
+        new = [spec for jid, spec in specs.items() if jid not in conf.legs]
         if new:
-            conf.legs.update(jid for jid, _ in new)
+            conf.legs.update((leg.peer, leg.send) for leg in new)
             self._emit(fx.ConnectLegs(conf.conf_id, tuple(new)))
 
     # --- group chat ---------------------------------------------------------------------------
@@ -527,6 +577,153 @@ class ConferenceMachine:
         wanted = "moderator" if cmd.moderator else "participant"
         if who.role != wanted:
             self._emit(fx.SetRole(conf.room, who.nick, wanted))
+
+    # --- remote devices -----------------------------------------------------------------------
+    def _turn_remote(self, cmd: ev.TurnRemote) -> None:
+        conf = self._active("control a participant's devices")
+        who = self._participant(conf, cmd.peer, f"turnRemote{DEVICE_NAMES[cmd.device]}")
+        if not isinstance(cmd.on, bool):
+            raise CallError("on must be true or false")
+        if not (conf.is_owner or conf.is_moderator):
+            raise CallError("only the conference owner or a moderator can turn a participant's devices")
+        if not who.mesh:
+            raise CallError(f"'{cmd.peer}' is not a meetroom participant: its devices cannot be controlled")
+        self._emit(fx.SendSignal(who.jid, conf.conf_id, "device", {"kind": cmd.device, "on": _flag(cmd.on)}))
+
+    def _remote_device(self, conf: Conference, signal: ConfSignal) -> None:
+        kind, on = signal.attrs.get("kind", ""), signal.attrs.get("on") == "true"
+        if kind not in DEVICE_NAMES:
+            return
+        self._emit(fx.SetOwnMute(kind, not on))
+        event = DEVICE_EVENTS.get(kind)
+        if event:
+            self._publish(event, mute=not on, confId=conf.conf_id)
+
+    # --- the podium (role-based conferences) -----------------------------------------------------
+    def _podium(self, cmd: ev.Podium) -> None:
+        conf = self._active("use the podium")
+        if conf.conf_type != ROLE_BASED:
+            raise CallError("the podium exists in role-based conferences only")
+        handler = {
+            "goto": self._goto_podium,
+            "leave": self._leave_podium,
+            "accept-invitation": self._accept_podium_invitation,
+            "reject-invitation": self._reject_podium_invitation,
+        }.get(cmd.action)
+        if handler is not None:
+            handler(conf)
+            return
+        who = self._participant(conf, cmd.peer, PODIUM_COMMANDS[cmd.action])
+        if not (conf.is_owner or conf.is_moderator):
+            raise CallError("only the conference owner or a moderator manages the podium")
+        if cmd.action == "invite":
+            if who.voice:
+                raise CallError(f"'{cmd.peer}' is on the podium already")
+            if who.jid in conf.podium_invited:
+                raise CallError(f"'{cmd.peer}' is invited to the podium already")
+            conf.podium_invited.add(who.jid)
+            self._emit(fx.SendSignal(who.jid, conf.conf_id, "podium-invite"))
+            self._podium_event(conf, who.jid, who.dn, 4, 0, 0, False)
+        elif cmd.action == "kick":
+            if not who.voice or who.owner:
+                raise CallError(f"'{cmd.peer}' is not a speaker on the podium")
+            self._emit(fx.SetRole(conf.room, who.nick, "visitor"))
+        elif cmd.action in ("accept-request", "reject-request"):
+            if who.jid not in conf.podium_requests:
+                raise CallError(f"'{cmd.peer}' has not asked for the podium")
+            conf.podium_requests.discard(who.jid)
+            allow = cmd.action == "accept-request"
+            if allow:
+                self._emit(fx.SetRole(conf.room, who.nick, "participant"))
+            else:
+                self._emit(fx.SendSignal(who.jid, conf.conf_id, "podium-answer", {"allow": "false"}))
+            self._publish("incomingRequestToPodiumAnswered", peerId=who.jid, allow=allow, confId=conf.conf_id)
+
+    def _goto_podium(self, conf: Conference) -> None:
+        if conf.voice:
+            raise CallError("this room is on the podium already")
+        self._emit(fx.RequestVoice(conf.room))
+        self._podium_event(conf, self.env.own_full, self.env.own_name, 3, 0, 0, False)
+
+    def _leave_podium(self, conf: Conference) -> None:
+        if not conf.voice or conf.is_owner:
+            raise CallError("this room is not a speaker on the podium")
+        owner = next((w for w in conf.participants.values() if w.owner), None)
+        if owner is None:
+            raise CallError("the conference has no owner to leave the podium with")
+        self._emit(fx.SendSignal(owner.jid, conf.conf_id, "podium-leave"))
+
+    def _podium_answer(self, conf: Conference, reason: int) -> None:
+        inviter, conf.podium_invitation = conf.podium_invitation, ""
+        self._emit(fx.CancelTimer("podium"))
+        conf.timers.discard("podium")
+        self._emit(fx.SendSignal(inviter, conf.conf_id, "podium-accept" if reason == 0 else "podium-reject"))
+        self._publish("incomingPodiumInvitationRemoved", confId=conf.conf_id, reason=reason)
+
+    def _accept_podium_invitation(self, conf: Conference) -> None:
+        if not conf.podium_invitation:
+            raise CallError("there is no invitation to the podium")
+        self._podium_answer(conf, 0)
+
+    def _reject_podium_invitation(self, conf: Conference) -> None:
+        if not conf.podium_invitation:
+            raise CallError("there is no invitation to the podium")
+        self._podium_answer(conf, 1)
+
+    def _podium_event(self, conf: Conference, jid: str, dn: str, role: int, kind: int, result: int, on: bool) -> None:
+        self._publish(
+            "roleEventOccured",
+            confId=conf.conf_id,
+            peerId=jid,
+            peerDn=dn,
+            role=role,
+            type=kind,
+            result=result,
+            broadcast=on,
+        )
+
+    def _voice_request(self, request: VoiceRequest) -> None:
+        conf = self.conf
+        if conf is None or request.room != conf.room or conf.phase is not Phase.ACTIVE:
+            return
+        who = conf.participants.get(request.jid) or conf.by_nick(request.nick)
+        if who is None or who.voice or conf.conf_type != ROLE_BASED:
+            return
+        conf.podium_requests.add(who.jid)
+        self._podium_event(conf, who.jid, who.dn, 3, 0, 0, False)
+
+    def _signal_in(self, signal: ConfSignal) -> None:
+        conf = self.conf
+        if conf is None or signal.conf_id != conf.conf_id or conf.phase is not Phase.ACTIVE:
+            return
+        sender = conf.participants.get(signal.sender)
+        if sender is None:
+            return  # only a participant of our conference may signal us
+        if signal.name == "device" and (sender.owner or sender.moderator):
+            self._remote_device(conf, signal)
+        elif signal.name == "podium-invite" and (sender.owner or sender.moderator) and not conf.voice:
+            conf.podium_invitation = sender.jid
+            self._podium_event(conf, self.env.own_full, self.env.own_name, 4, 0, 0, False)
+            if self.env.auto_accept_podium and sender.owner:
+                self._podium_answer(conf, 0)
+            else:
+                self._timer("podium", self.env.ring_timeout)
+        elif signal.name == "podium-answer" and (sender.owner or sender.moderator):
+            self._podium_event(conf, self.env.own_full, self.env.own_name, 1, 1, 3, False)
+        elif signal.name == "podium-accept" and sender.jid in conf.podium_invited:
+            conf.podium_invited.discard(sender.jid)
+            if conf.is_owner or conf.is_moderator:
+                self._emit(fx.SetRole(conf.room, sender.nick, "participant"))
+        elif signal.name == "podium-reject" and sender.jid in conf.podium_invited:
+            conf.podium_invited.discard(sender.jid)
+            self._podium_event(conf, sender.jid, sender.dn, 1, 1, 3, False)
+        elif signal.name == "podium-leave" and sender.voice and not sender.owner and conf.is_owner:
+            self._emit(fx.SetRole(conf.room, sender.nick, "visitor"))
+
+    def _seat(self, conf: Conference, who: Participant) -> None:
+        """Role-based: the owner seats a joiner among the listeners; the podium is by invitation or request."""
+        if conf.conf_type == ROLE_BASED and conf.is_owner and who.role == "participant" and not who.owner:
+            self._emit(fx.SetRole(conf.room, who.nick, "visitor"))
 
     # --- leaving and ending -------------------------------------------------------------------
     def _hang_up(self, cmd: ev.HangUp) -> None:
@@ -605,6 +802,8 @@ class ConferenceMachine:
             self._abandon(conf, FAILED)
         elif fired.name == "leave" and conf.phase is Phase.LEAVING:
             self._finish(conf)
+        elif fired.name == "podium" and conf.podium_invitation:
+            self._podium_answer(conf, 2)
 
     # --- what the API reads --------------------------------------------------------------------
     def conference_view(self, now: float) -> dict[str, Any]:

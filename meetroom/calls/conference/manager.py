@@ -25,7 +25,7 @@ from meetroom.calls.errors import CallError
 from meetroom.calls.timers import KeyedTimers
 from meetroom.core.appstate import AppState
 from meetroom.core.tasks import TaskSet
-from meetroom.net.muc import Decline, GroupMessage, Invitation, MucChannel, Occupant
+from meetroom.net.muc import MucChannel, MucEvent
 
 if TYPE_CHECKING:
     from meetroom.calls.manager import CallManager, Notifier
@@ -84,6 +84,10 @@ class ConferenceRoomEnv:
     def mesh_size(self) -> int:
         return int(self._settings.get("conferenceMeshSize"))
 
+    @property
+    def auto_accept_podium(self) -> bool:
+        return bool(self._settings.get("autoAcceptPodiumFromOwner"))
+
     def peer_dn(self, bare: str) -> str:
         return self._net.peer_dn(bare)
 
@@ -109,6 +113,7 @@ class ConferenceManager:
             media, settings, calls.signalling, lambda: self.env.own_full, calls.policy
         )
         calls.claims.append(self.topology.claims)
+        self.topology.on_remote_mutes = self._remote_mutes
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
@@ -149,6 +154,12 @@ class ConferenceManager:
     async def send_group_message(self, text: str) -> None:
         self.feed(ev.SendGroup(text))
 
+    async def turn_remote(self, peer: str, device: str, on: bool) -> None:
+        self.feed(ev.TurnRemote(peer, device, on))
+
+    async def podium(self, action: str, peer: str = "") -> None:
+        self.feed(ev.Podium(action, peer))
+
     # --- what the API reads -------------------------------------------------------------
     def conferences(self) -> dict[str, Any]:
         return self.machine.conference_view(time.time())
@@ -163,6 +174,13 @@ class ConferenceManager:
             raise CallError(f"'{peer}' is not a participant this room receives media from")
         return media
 
+    def _remote_mutes(self, peer: str, mutes: dict[str, bool]) -> None:
+        """A participant's own mute changed (session-info on its leg): deviceStatusReceived, as in a call."""
+        conf = self.machine.conf
+        if conf is not None:
+            fields = {"mic": 1 if mutes["mic"] else 2, "video": 1 if mutes["video"] else 2}
+            self.bus.publish("deviceStatusReceived", {"confId": conf.conf_id, "peerId": peer, **fields})
+
     # --- inputs -------------------------------------------------------------------------
     def feed(self, event: ev.Input) -> None:
         """One input through the machine, its effects performed at once (a refusal raises CallError)."""
@@ -174,7 +192,7 @@ class ConferenceManager:
         except Exception:
             log.exception("handling %s failed", type(event).__name__)
 
-    def muc_event(self, event: Occupant | GroupMessage | Invitation | Decline) -> None:
+    def muc_event(self, event: MucEvent) -> None:
         """What net/muc.py read from the network (MucListener)."""
         self._feed_quietly(event)
 
@@ -227,12 +245,20 @@ class ConferenceManager:
                 muc.invite(effect.to, effect.room, effect.title, effect.fields)
             case fx.SendDecline():
                 muc.decline(effect.to, effect.conf_id, effect.cause)
+            case fx.SendSignal():
+                muc.signal(effect.to, effect.conf_id, effect.name, effect.attrs)
+            case fx.RequestVoice():
+                muc.request_voice(effect.room)
+            case fx.SetOwnMute():
+                self.media.set_mute(effect.what, effect.muted)
             case fx.StartTimer():
                 self._timers.start(effect.name, effect.seconds)
             case fx.CancelTimer():
                 self._timers.cancel(effect.name)
             case fx.ConnectLegs():
                 self.topology.connect(effect.conf_id, effect.legs)
+            case fx.UpdateLegs():
+                self.topology.update(effect.legs)
             case fx.DisconnectLegs():
                 self.topology.disconnect(effect.peers)
             case fx.Publish():

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from meetroom.calls import negotiation, views
+from meetroom.calls.conference.state import LegSpec
+from meetroom.calls.conference.topology import RemoteMutes
 from meetroom.calls.machine.inputs import Input, JingleIn
 from meetroom.calls.signalling import from_meetroom
 from meetroom.core.tasks import TaskSet
@@ -51,10 +53,25 @@ def marked_conference(jingle: Any) -> str:
     return (marker.get("id") or "") if marker is not None else ""
 
 
+def _apply_sending(leg: Leg) -> None:
+    """A listener's leg carries no media from it: its senders drop every frame before encoding.
+
+    aiortc's sender skips encoding while disabled (its own switch for a recvonly direction), so
+    no RTP leaves and no encoder time is spent; negotiation sets the switch, hence this runs
+    after each negotiation step and on every podium change. Every leg is negotiated sendrecv, so
+    going on or off the podium needs no new offer and cannot race with one.
+    """
+    if leg.media is None:
+        return
+    for transceiver in leg.media.pc.getTransceivers():
+        transceiver.sender._enabled = leg.send
+
+
 @dataclass
 class Leg:
     peer: str
     initiator: bool
+    send: bool = True  # False: a listener's leg to a speaker (role-based): nothing is sent on it
     sid: str = ""
     media: CallMedia | None = None
     peer_is_meetroom: bool = True
@@ -76,15 +93,17 @@ class MeshTopology:
         self.legs: dict[str, Leg] = {}  # by peer InstanceId
         self._early: dict[str, JingleIn] = {}  # offers that came before the peer's presence
         self._tasks = TaskSet()
+        self.on_remote_mutes: RemoteMutes | None = None
         media.on_mute_change(self._own_mute)
 
     # --- the seam -----------------------------------------------------------------------
-    def connect(self, conf_id: str, legs: Sequence[tuple[str, bool]]) -> None:
+    def connect(self, conf_id: str, legs: Sequence[LegSpec]) -> None:
         self.conf_id = conf_id
-        for peer, initiator in legs:
+        for spec in legs:
+            peer, initiator = spec.peer, spec.initiator
             if peer in self.legs:
                 continue
-            leg = Leg(peer, initiator)
+            leg = Leg(peer, initiator, spec.send)
             self.legs[peer] = leg
             if initiator:
                 leg.sid = jmi.new_sid()
@@ -92,6 +111,13 @@ class MeshTopology:
             elif peer in self._early:
                 self._answer(leg, self._early.pop(peer))
         self._share_upload()
+
+    def update(self, legs: Sequence[LegSpec]) -> None:
+        for spec in legs:
+            leg = self.legs.get(spec.peer)
+            if leg is not None:
+                leg.send = spec.send
+                _apply_sending(leg)
 
     def disconnect(self, peers: Sequence[str]) -> None:
         for peer in peers:
@@ -128,9 +154,13 @@ class MeshTopology:
             if marked_conference(event.payload) != self.conf_id:
                 return False
             leg = self.legs.get(event.sender)
-            if leg is not None and (leg.initiator or leg.media is not None):
+            if leg is not None and leg.initiator:
                 self.signalling.error(event.iq, "unexpected-request", "out-of-order", etype="wait")
                 return True
+            if leg is not None and leg.media is not None and event.sid != leg.sid:
+                # the peer started the leg again (it lost the old one): start afresh
+                self._end(leg, notify=False)
+                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send)
             self.signalling.ack(event.iq)
             if leg is None:
                 self._early[event.sender] = event  # its presence is on the way
@@ -165,10 +195,13 @@ class MeshTopology:
 
     def _mutes(self, leg: Leg, iq: JingleIn) -> None:
         kinds = {mid: kind for kind, mid in (leg.media.mids() if leg.media else {}).items()}
+        before = dict(leg.remote_mutes)
         for payload, name in iq.infos:
             if payload in ("mute", "unmute"):
                 for kind in [kinds[name]] if name in kinds else ["audio", "video"]:
                     leg.remote_mutes["mic" if kind == "audio" else "video"] = payload == "mute"
+        if leg.remote_mutes != before and self.on_remote_mutes is not None:
+            self.on_remote_mutes(leg.peer, dict(leg.remote_mutes))
 
     def _own_mute(self, what: str, muted: bool) -> None:
         """Our mic/camera mutes go to every connected leg as session-info, as in a call."""
@@ -198,6 +231,7 @@ class MeshTopology:
             log.warning("conference leg with %s: cannot make the offer: %s", leg.peer, exc)
             return
         element.append(conference_marker(self.conf_id))
+        _apply_sending(leg)
         if not await self.signalling.send_jingle(leg.peer, element):
             log.warning("conference leg with %s: offer not acknowledged", leg.peer)
 
@@ -212,6 +246,7 @@ class MeshTopology:
         except (*negotiation.REFUSALS, ValueError) as exc:
             log.warning("conference leg with %s: cannot answer: %s", leg.peer, exc)
             return
+        _apply_sending(leg)
         if not await self.signalling.send_jingle(leg.peer, element):
             log.warning("conference leg with %s: answer not acknowledged", leg.peer)
 
@@ -220,6 +255,8 @@ class MeshTopology:
             await negotiation.apply_answer(media, answer, leg.peer_is_meetroom)
         except negotiation.REFUSALS as exc:
             log.warning("conference leg with %s: cannot use the answer: %s", leg.peer, exc)
+            return
+        _apply_sending(leg)
 
     def _lost(self, leg: Leg, why: str) -> None:
         log.info("conference leg with %s lost: %s", leg.peer, why)

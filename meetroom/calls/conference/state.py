@@ -14,6 +14,7 @@ from enum import Enum
 CONF_TYPES = {"symmetric": 1, "asymmetric": 2, "assymetric": 2, "role": 3}  # the client library's spelling too
 TYPE_NAMES = {1: "symmetric", 2: "asymmetric", 3: "role"}
 ASYMMETRIC = 2
+ROLE_BASED = 3
 
 
 def conf_id_for_room(room: str, domain: str) -> str:
@@ -31,6 +32,15 @@ def group_chat_id(room: str) -> str:
 
 def bare(jid: str) -> str:
     return jid.partition("/")[0].lower()
+
+
+@dataclass(frozen=True)
+class LegSpec:
+    """One media leg the topology should run: with whom, who starts it, whether this room sends."""
+
+    peer: str
+    initiator: bool
+    send: bool = True
 
 
 class Phase(Enum):
@@ -56,6 +66,11 @@ class Participant:
     @property
     def moderator(self) -> bool:
         return self.role == "moderator"
+
+    @property
+    def voice(self) -> bool:
+        """May speak (and, in a role-based conference, send media): on the podium."""
+        return self.role in ("participant", "moderator")
 
 
 @dataclass
@@ -94,7 +109,10 @@ class Conference:
     participants: dict[str, Participant] = field(default_factory=dict)  # by jid
     invited: dict[str, str] = field(default_factory=dict)  # bare JID → display name, answer pending
     to_invite: tuple[str, ...] = ()  # createConference's list, sent once the room is ready
-    legs: set[str] = field(default_factory=set)  # jids the media topology was told to connect
+    legs: dict[str, bool] = field(default_factory=dict)  # jid → whether we send: what the topology runs
+    podium_requests: set[str] = field(default_factory=set)  # owner/moderator: who asked for the podium
+    podium_invited: set[str] = field(default_factory=set)  # owner/moderator: invited, answer pending
+    podium_invitation: str = ""  # participant: who invited us to the podium (pending)
     timers: set[str] = field(default_factory=set)
 
     @property
@@ -104,6 +122,10 @@ class Conference:
     @property
     def is_moderator(self) -> bool:
         return self.role == "moderator"
+
+    @property
+    def voice(self) -> bool:
+        return self.role in ("participant", "moderator")
 
     def by_nick(self, nick: str) -> Participant | None:
         return next((p for p in self.participants.values() if p.nick == nick), None)

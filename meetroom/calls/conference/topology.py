@@ -9,15 +9,23 @@ one-to-one machine never sees it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from meetroom.calls.conference.state import LegSpec
 from meetroom.calls.machine.inputs import Input
+
+RemoteMutes = Callable[[str, dict[str, bool]], None]
 
 
 class MediaTopology(Protocol):
-    def connect(self, conf_id: str, legs: Sequence[tuple[str, bool]]) -> None:
-        """Start exchanging media with each (peer InstanceId, whether this room initiates)."""
+    on_remote_mutes: RemoteMutes | None  # a peer announced its own mic/camera mute
+
+    def connect(self, conf_id: str, legs: Sequence[LegSpec]) -> None:
+        """Start exchanging media with each peer (who initiates, whether this room sends)."""
+
+    def update(self, legs: Sequence[LegSpec]) -> None:
+        """Start or stop sending on running legs (no renegotiation: the peer keeps its leg)."""
 
     def disconnect(self, peers: Sequence[str]) -> None:
         """Stop exchanging media with these peers (they left, or were kicked)."""
