@@ -252,15 +252,15 @@ async def test_reject_limit_third_party_client_and_owner_hand_over(prosody, room
         assert too_many["result"] is False and "full" in too_many["error"]
 
         reply = await a.client.call(
-            "createConference", title="Podium", confType="role", autoAccept=False, inviteList=[b.name, c.name]
+            "createConference", title="Lecture", confType="asymmetric", autoAccept=False, inviteList=[b.name, c.name]
         )
         assert reply["result"] is True
         created = await a.client.wait_event("conferenceCreated", timeout=10)
         conf_id, a_full = created["confId"], created["conferenceOwner"]
-        assert created["confType"] == 3
+        assert created["confType"] == 2
         for room in (b, c):
             invite = await room.client.wait_event("inviteReceived", timeout=10)
-            assert invite["type"] == 3 and invite["confTitle"] == "Podium"
+            assert invite["type"] == 2 and invite["confTitle"] == "Lecture"
 
         # C declines: the owner hears it with cause 0, C is idle again
         assert (await c.client.call("reject"))["result"] is True
