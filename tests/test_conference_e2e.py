@@ -318,3 +318,67 @@ async def test_reject_limit_third_party_client_and_owner_hand_over(prosody, room
         assert (await b.client.call("getConferenceParticipants"))["result"] is False
     finally:
         await zed.stop()
+
+
+async def test_call_with_a_conference_id_waiting_room_accept_and_reject_peer(prosody, room_factory, connect):  # noqa: F811
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3)
+    missing = await b.client.call("call", peerId="0123456789abcdef01234567@localhost#vcs")
+    assert missing["result"] is True
+    assert (await b.client.wait_event("rejectReceived", timeout=5))["cause"] == 19
+    assert (await b.client.call("call", peerId="x@elsewhere#vcs"))["result"] is False
+
+    reply = await a.client.call("createConference", title="Board", confType="symmetric", autoAccept=False)
+    assert reply["result"] is True
+    created = await a.client.wait_event("conferenceCreated", timeout=10)
+    conf_id = created["confId"]
+    assert created["isWaitingRoomEnabled"] is True and created["isWaitingRoomSwitchingSupported"] is True
+
+    # B calls the conference ID: the owner is asked, admits it; B is in
+    assert (await b.client.call("call", peerId=conf_id))["result"] is True
+    assert (await b.client.wait_event("inviteRequestSent", timeout=5))["peerId"] == a.call_id
+    await wait_state(b.client, 4)
+    request = await a.client.wait_event("requestInviteReceived", timeout=5)
+    b_full = request["peerId"]
+    assert b_full.startswith(b.call_id + "/") and request["confId"] == conf_id
+    waiting = await a.client.wait_event("participantPresenceInWaitingRoomChanged", timeout=5)
+    assert (waiting["callId"], waiting["isInWaitingRoom"]) == (b_full, True)
+    assert (await a.client.call("acceptPeer", peerId=b.call_id))["result"] is False  # a CallId
+    assert (await a.client.call("acceptPeer", peerId=b_full))["result"] is True
+    joined = await b.client.wait_event("conferenceCreated", timeout=10)
+    assert (joined["confId"], joined["confTitle"], joined["conferenceOwner"]) == (
+        conf_id,
+        "Board",
+        created["conferenceOwner"],
+    )
+    assert (await a.client.wait_event("peerAccepted", timeout=10))["peerId"] == b_full
+
+    # C asks too and is refused
+    assert (await c.client.call("call", peerId=conf_id))["result"] is True
+    c_full = (await a.client.wait_event("requestInviteReceived", timeout=5))["peerId"]
+    assert (await b.client.call("rejectPeer", peerId=c_full))["result"] is False  # not the owner
+    assert (await a.client.call("rejectPeer", peerId=c_full))["result"] is True
+    refused = await c.client.wait_event("rejectReceived", timeout=5)
+    assert (refused["peerId"], refused["cause"]) == (a.call_id, 0)
+    await wait_state(c.client, 3)
+
+    # the waiting room off: C's call now joins at once
+    assert (await b.client.call("setWaitingRoomState", enable=False))["result"] is False  # not the owner
+    assert (await a.client.call("setWaitingRoomState", enable=False))["result"] is True
+    assert (await a.client.wait_event("waitingRoomStateChanged", timeout=5))["isWaitingRoomEnabled"] is False
+    assert (await c.client.call("call", peerId=conf_id))["result"] is True
+    await c.client.wait_event("conferenceCreated", timeout=10)
+    await a.client.wait_event("newParticipantInConference", lambda e: e["peerId"] == c_full, timeout=10)
+    # on again, and C goes back to the waiting room (out of the conference)
+    assert (await a.client.call("setWaitingRoomState", enable=True))["result"] is True
+    assert (await a.client.call("setParticipantPresenceInWaitingRoom", callId=c_full, inWaitingRoom=True))[
+        "result"
+    ] is True
+    await c.client.wait_event("conferenceDeleted", timeout=5)
+    assert (await a.client.wait_event("participantLeftConference", timeout=5))["peerId"] == c_full
+    assert {p["peerId"] for p in await _participants(b, {b_full, created["conferenceOwner"]})} == {
+        b_full,
+        created["conferenceOwner"],
+    }
+    assert (await b.client.call("getLastSelectedConference"))["confType"] == 1
+    assert (await a.client.call("hangUp", forAll=True))["result"] is True
+    await b.client.wait_event("conferenceDeleted", timeout=5)

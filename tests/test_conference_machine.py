@@ -434,3 +434,90 @@ def test_podium_listeners_receive_only_and_invitations_and_requests():
     created(s)
     with pytest.raises(CallError, match="role-based"):
         s.feed(ev.Podium("goto"))
+
+
+def test_call_with_a_conference_id_joins_an_open_room_or_asks_the_owner():
+    z = "zoe@localhost/z1"
+    d = Driver(own_full=z, own_bare="zoe@localhost", own_name="Zoe")
+    out = d.feed(ev.JoinById(CONF, ROOM, exists=False))
+    assert published(out, "rejectReceived") == [{"peerId": CONF, "peerDn": "", "cause": 19}]
+    assert d.machine.conf is None and d.env.app_state == AppState.NORMAL
+    # a members-only room of another client: nobody to ask
+    out = d.feed(ev.JoinById(CONF, ROOM, exists=True, title="Their room", members_only=True))
+    assert published(out, "rejectReceived")[0]["cause"] == 8
+
+    out = d.feed(ev.JoinById(CONF, ROOM, True, "Weekly", False, f"meetroom:role:{OWN}"))
+    assert of(out, fx.Join) == [fx.Join(ROOM, "Zoe")] and d.env.app_state == AppState.WAIT
+    out = d.feed(Occupant(ROOM, "Zoe", z, "none", "visitor", codes=frozenset({110})))
+    (conf,) = published(out, "conferenceCreated")
+    assert (conf["confType"], conf["conferenceOwner"], conf["confTitle"]) == (3, OWN, "Weekly")
+    d.feed(ev.HangUp())
+    d.feed(ev.TimerFired("leave"))
+
+    # members-only: ask the owner, wait, get in when admitted
+    out = d.feed(ev.JoinById(CONF, ROOM, True, "Weekly", True, f"meetroom:symmetric:{OWN}"))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(OWN, CONF, "join-request")]
+    assert published(out, "inviteRequestSent") == [{"peerId": "owner@localhost", "peerDn": "owner@localhost"}]
+    assert of(out, fx.Join) == [] and d.machine.busy
+    assert d.feed(ConfSignal(C, CONF, "join-accept")) == []  # not from the owner
+    out = d.feed(ConfSignal(OWN, CONF, "join-accept"))
+    assert of(out, fx.Join) == [fx.Join(ROOM, "Zoe")]
+    d.feed(ev.TimerFired("join"))  # the room never let us in
+    assert d.machine.conf is None
+
+    d.feed(ev.JoinById(CONF, ROOM, True, "Weekly", True, f"meetroom:symmetric:{OWN}"))
+    out = d.feed(ConfSignal(OWN, CONF, "join-reject", {"cause": "0"}))
+    assert published(out, "rejectReceived") == [{"peerId": "owner@localhost", "peerDn": "owner@localhost", "cause": 0}]
+    d.feed(ev.JoinById(CONF, ROOM, True, "Weekly", True, f"meetroom:symmetric:{OWN}"))
+    out = d.feed(ev.HangUp())
+    assert of(out, fx.SendSignal) == [fx.SendSignal(OWN, CONF, "join-cancel")]
+    assert published(out, "stopCalling") == [{"peerId": "owner@localhost", "side": 0}]
+    d.feed(ev.JoinById(CONF, ROOM, True, "Weekly", True, f"meetroom:symmetric:{OWN}"))
+    out = d.feed(ev.TimerFired("request"))
+    assert published(out, "rejectReceived")[0]["cause"] == 16 and d.env.app_state == AppState.NORMAL
+
+
+def test_owner_admits_and_refuses_join_requests_and_switches_the_waiting_room():
+    z, y = "zoe@localhost/z1", "yan@localhost/y1"
+    d = Driver()
+    created(d, auto_accept=False)
+    out = d.feed(ConfSignal(z, CONF, "join-request"))
+    assert published(out, "requestInviteReceived") == [{"confId": CONF, "peerId": z, "peerDn": "zoe@localhost"}]
+    assert published(out, "participantPresenceInWaitingRoomChanged") == [
+        {"callId": z, "isInWaitingRoom": True, "confId": CONF}
+    ]
+    d.feed(ConfSignal(y, CONF, "join-request"))
+    with pytest.raises(CallError, match="InstanceId"):
+        d.feed(ev.AnswerRequest("zoe@localhost", True))
+    with pytest.raises(CallError, match="has not asked"):
+        d.feed(ev.AnswerRequest(B, True))
+    out = d.feed(ev.AnswerRequest(z, True))
+    assert out[:2] == [fx.SetAffiliation(ROOM, "zoe@localhost", "member"), fx.SendSignal(z, CONF, "join-accept")]
+    out = d.feed(Occupant(ROOM, "Zoe", z, "member", "participant", mesh=True))
+    assert published(out, "peerAccepted")[0]["peerId"] == z
+    out = d.feed(ev.AnswerRequest(y, False))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(y, CONF, "join-reject", {"cause": "0"})]
+    assert published(out, "rejectSent") == [{"confId": CONF, "peerId": y, "peerDn": "yan@localhost", "cause": 0}]
+
+    # the waiting room off and on again; those present become members first
+    out = d.feed(ev.WaitingRoom(False))
+    assert of(out, fx.Configure) == [fx.Configure(ROOM, {"muc#roomconfig_membersonly": False})]
+    assert published(out, "waitingRoomStateChanged") == [{"confId": CONF, "isWaitingRoomEnabled": False}]
+    with pytest.raises(CallError, match="waiting room is off"):
+        d.feed(ev.SendToWaitingRoom(z))
+    out = d.feed(ConfSignal(y, CONF, "join-request"))  # an open room lets in at once
+    assert of(out, fx.SendSignal) == [fx.SendSignal(y, CONF, "join-accept")]
+    out = d.feed(ev.WaitingRoom(True))
+    assert of(out, fx.SetAffiliation) == [fx.SetAffiliation(ROOM, "zoe@localhost", "member")]
+    assert of(out, fx.Configure) == [fx.Configure(ROOM, {"muc#roomconfig_membersonly": True})]
+    out = d.feed(ev.SendToWaitingRoom(z))
+    assert out[:2] == [fx.SetAffiliation(ROOM, "zoe@localhost", "none"), fx.SetRole(ROOM, "Zoe", "none")]
+    assert d.machine.conference_view(T0)["isWaitingRoomEnabled"] is True
+    assert d.machine.last_conf_type == 1
+
+    # a full conference refuses at once
+    f = Driver(mesh_size=2)
+    created(f)
+    f.feed(occupant("Bob", B))
+    out = f.feed(ConfSignal(z, CONF, "join-request"))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(z, CONF, "join-reject", {"cause": "1"})]

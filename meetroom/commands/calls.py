@@ -17,6 +17,9 @@ MAX_HISTORY = 1000
 
 @command("call")
 async def call(ctx: Context, msg: dict[str, Any]) -> None:
+    if str(msg["peerId"]).endswith("#vcs"):  # a conference ID: join it (commands/conference.py)
+        await ctx.services.conferences.join_by_id(msg["peerId"])
+        return
     await ctx.services.calls.place_call(msg["peerId"])
 
 
@@ -62,12 +65,18 @@ def _ringing_peer(ctx: Context, peer: str) -> None:
 
 @command("acceptPeer")
 async def accept_peer(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.busy:  # someone asks to join our conference
+        await ctx.services.conferences.answer_request(msg["peerId"], True)
+        return
     _ringing_peer(ctx, msg["peerId"])
     await ctx.services.calls.accept()
 
 
 @command("rejectPeer")
 async def reject_peer(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.busy:
+        await ctx.services.conferences.answer_request(msg["peerId"], False)
+        return
     _ringing_peer(ctx, msg["peerId"])
     await ctx.services.calls.reject()
 

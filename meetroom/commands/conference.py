@@ -71,3 +71,25 @@ _podium("inviteToPodium", "invite", with_peer=True)
 _podium("kickFromPodium", "kick", with_peer=True)
 _podium("acceptRequestToPodium", "accept-request", with_peer=True)
 _podium("rejectRequestToPodium", "reject-request", with_peer=True)
+
+
+@command("setWaitingRoomState")
+async def set_waiting_room_state(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    conferences = ctx.services.conferences
+    await conferences.waiting_room(msg["enable"], bool(msg.get("isUsersMustBeInvited", False)))
+    return {"confId": conferences.conf_id}
+
+
+@command("setParticipantPresenceInWaitingRoom")
+async def set_participant_presence_in_waiting_room(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    conferences = ctx.services.conferences
+    if msg["inWaitingRoom"]:
+        await conferences.send_to_waiting_room(msg["callId"])
+    else:
+        await conferences.answer_request(msg["callId"], True)  # admitted from the waiting room
+    return {"confId": conferences.conf_id}
+
+
+@command("getLastSelectedConference")
+async def get_last_selected_conference(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return {"confType": ctx.services.conferences.last_conf_type}

@@ -117,6 +117,16 @@ MucEvent = Occupant | GroupMessage | Invitation | Decline | ConfSignal | VoiceRe
 SIGNAL_SKIP = ("invite", "decline", "mesh", "conference")  # meetroom elements read elsewhere
 
 
+@dataclass(frozen=True)
+class RoomInfo:
+    """What disco#info tells about a room before joining it."""
+
+    exists: bool
+    title: str = ""
+    members_only: bool = False
+    description: str = ""
+
+
 class MucListener(Protocol):
     def muc_event(self, event: MucEvent) -> None: ...
 
@@ -301,6 +311,33 @@ class MucChannel:
                 if identity.get("category") == "conference" and identity.get("type") == "text":
                     return True
         return False
+
+    async def room_info(self, room: str) -> RoomInfo:
+        """disco#info of a room: whether it exists, its name, members-only, its description."""
+        iq = self._session.client.make_iq_get(ito=room)
+        iq.xml.append(ET.Element(_q(DISCO_INFO, "query")))
+        try:
+            reply = await iq.send(timeout=IQ_TIMEOUT)
+        except IqError as exc:
+            if exc.condition == "item-not-found":
+                return RoomInfo(False)
+            raise ConnectionError(f"the conference service did not answer: {exc.condition}") from None
+        except IqTimeout:
+            raise ConnectionError("the conference service did not answer in time") from None
+        query = reply.xml.find(_q(DISCO_INFO, "query"))
+        if query is None:
+            return RoomInfo(False)
+        identity = query.find(_q(DISCO_INFO, "identity"))
+        features = {f.get("var") for f in query.findall(_q(DISCO_INFO, "feature"))}
+        values: dict[str, str] = {}
+        for form in query.findall(_q(DATA, "x")):
+            values.update(_form_values(form))
+        return RoomInfo(
+            exists=True,
+            title=(identity.get("name") or "") if identity is not None else "",
+            members_only="muc_membersonly" in features,
+            description=values.get("muc#roominfo_description", ""),
+        )
 
     # --- presence ------------------------------------------------------------------------
     def join(self, room: str, nick: str) -> None:

@@ -76,6 +76,41 @@ class Podium:
 
 
 @dataclass(frozen=True)
+class JoinById:
+    """`call` with a confId: what the room's disco#info told about it (the driver asked)."""
+
+    conf_id: str
+    room: str
+    exists: bool
+    title: str = ""
+    members_only: bool = False
+    description: str = ""  # meetroom's owner sets "meetroom:<type>:<owner InstanceId>"
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    """acceptPeer / rejectPeer (and setParticipantPresenceInWaitingRoom false) for a join request."""
+
+    peer: str
+    allow: bool
+
+
+@dataclass(frozen=True)
+class WaitingRoom:
+    """setWaitingRoomState."""
+
+    enable: bool
+    admit_waiting: bool = False
+
+
+@dataclass(frozen=True)
+class SendToWaitingRoom:
+    """setParticipantPresenceInWaitingRoom {callId, inWaitingRoom: true}: out of the conference, member no more."""
+
+    peer: str
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """The room closes: leave the conference."""
 
@@ -108,6 +143,10 @@ Input = (
     | SendGroup
     | TurnRemote
     | Podium
+    | JoinById
+    | AnswerRequest
+    | WaitingRoom
+    | SendToWaitingRoom
     | Shutdown
     | NetworkLost
     | Configured

@@ -16,6 +16,8 @@ from meetroom import ids
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
 from meetroom.calls.conference import views
+from meetroom.calls.conference.admission import Admission
+from meetroom.calls.conference.podium import PodiumRules
 from meetroom.calls.conference.state import (
     ASYMMETRIC,
     CONF_TYPES,
@@ -28,6 +30,7 @@ from meetroom.calls.conference.state import (
     Phase,
     bare,
     conf_id_for_room,
+    describe,
     group_chat_id,
 )
 from meetroom.calls.errors import CallError
@@ -45,18 +48,6 @@ MAX_NICK_TRIES = 5
 DECLINED, LIMIT, BUSY, ACCESS_DENIED, FAILED, NO_ANSWER, NOT_FOUND = 0, 1, 2, 8, 10, 16, 19
 JOIN_ERRORS = {"registration-required": ACCESS_DENIED, "forbidden": ACCESS_DENIED, "service-unavailable": LIMIT}
 JOIN_ERRORS |= {"item-not-found": NOT_FOUND}
-DEVICE_NAMES = {"mic": "Mic", "video": "Camera", "speaker": "Speaker"}
-DEVICE_EVENTS = {"mic": "micStateChangedByConferenceOwner", "video": "cameraStateChangedByConferenceOwner"}
-PODIUM_COMMANDS = {
-    "invite": "inviteToPodium",
-    "kick": "kickFromPodium",
-    "accept-request": "acceptRequestToPodium",
-    "reject-request": "rejectRequestToPodium",
-}
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 class ConferenceEnv(Protocol):
@@ -85,10 +76,12 @@ class ConferenceEnv(Protocol):
     def peer_dn(self, bare: str) -> str: ...
 
 
-def room_config(title: str, conf_type: int, auto_accept: bool) -> dict[str, Any]:
-    """The room form of shared/spec/xmpp.md §6.7: temporary, hidden, non-anonymous."""
+def room_config(title: str, conf_type: int, auto_accept: bool, owner: str) -> dict[str, Any]:
+    """The room form of shared/spec/xmpp.md §6.7: temporary, hidden, non-anonymous; the description
+    names type and owner for those who join by confId (state.describe)."""
     return {
         "muc#roomconfig_roomname": title,
+        "muc#roomconfig_roomdesc": describe(owner, conf_type),
         "muc#roomconfig_persistentroom": False,
         "muc#roomconfig_publicroom": False,
         "muc#roomconfig_whois": "anyone",
@@ -99,11 +92,12 @@ def room_config(title: str, conf_type: int, auto_accept: bool) -> dict[str, Any]
     }
 
 
-class ConferenceMachine:
+class ConferenceMachine(PodiumRules, Admission):
     def __init__(self, env: ConferenceEnv) -> None:
         self.env = env
         self.conf: Conference | None = None
         self.invitation: Invitation | None = None
+        self.last_conf_type = 0  # getLastSelectedConference: the type of the last conference taken part in
         self._out: list[fx.Effect] = []
         self._now = 0.0
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -127,6 +121,10 @@ class ConferenceMachine:
             ev.Podium: self._podium,
             ConfSignal: self._signal_in,
             VoiceRequest: self._voice_request,
+            ev.JoinById: self._join_by_id,
+            ev.AnswerRequest: self._answer_request,
+            ev.WaitingRoom: self._waiting_room,
+            ev.SendToWaitingRoom: self._send_to_waiting_room,
         }
 
     def handle(self, event: ev.Input, now: float) -> list[fx.Effect]:
@@ -378,7 +376,8 @@ class ConferenceMachine:
         self.conf = None
         if not conf.created_here:
             who = bare(conf.inviter or conf.owner)
-            self._publish("rejectReceived", peerId=who, peerDn=self.env.peer_dn(who), cause=cause)
+            dn = self.env.peer_dn(who) if who else conf.title
+            self._publish("rejectReceived", peerId=who or conf.conf_id, peerDn=dn, cause=cause)
         self._set_state(AppState.NORMAL)
 
     def _own_presence(self, conf: Conference, occ: Occupant) -> None:
@@ -394,7 +393,9 @@ class ConferenceMachine:
             conf.owner = self.env.own_full
         if conf.phase is Phase.JOINING:
             if conf.created_here and 201 in occ.codes:
-                self._emit(fx.Configure(conf.room, room_config(conf.title, conf.conf_type, conf.auto_accept)))
+                self._emit(
+                    fx.Configure(conf.room, room_config(conf.title, conf.conf_type, conf.auto_accept, conf.owner))
+                )
             else:
                 self._activate(conf)
         elif conf.phase is Phase.ACTIVE and before != (conf.affiliation, conf.role):
@@ -409,6 +410,7 @@ class ConferenceMachine:
             self._abandon(conf, LIMIT)
             return
         conf.phase = Phase.ACTIVE
+        self.last_conf_type = conf.conf_type
         self._set_state(AppState.CONFERENCE)
         self._emit(fx.Publish("conferenceCreated", views.conference_fields(conf, self.env.mesh_size)))
         for who in list(conf.participants.values()):
@@ -578,152 +580,15 @@ class ConferenceMachine:
         if who.role != wanted:
             self._emit(fx.SetRole(conf.room, who.nick, wanted))
 
-    # --- remote devices -----------------------------------------------------------------------
-    def _turn_remote(self, cmd: ev.TurnRemote) -> None:
-        conf = self._active("control a participant's devices")
-        who = self._participant(conf, cmd.peer, f"turnRemote{DEVICE_NAMES[cmd.device]}")
-        if not isinstance(cmd.on, bool):
-            raise CallError("on must be true or false")
-        if not (conf.is_owner or conf.is_moderator):
-            raise CallError("only the conference owner or a moderator can turn a participant's devices")
-        if not who.mesh:
-            raise CallError(f"'{cmd.peer}' is not a meetroom participant: its devices cannot be controlled")
-        self._emit(fx.SendSignal(who.jid, conf.conf_id, "device", {"kind": cmd.device, "on": _flag(cmd.on)}))
-
-    def _remote_device(self, conf: Conference, signal: ConfSignal) -> None:
-        kind, on = signal.attrs.get("kind", ""), signal.attrs.get("on") == "true"
-        if kind not in DEVICE_NAMES:
-            return
-        self._emit(fx.SetOwnMute(kind, not on))
-        event = DEVICE_EVENTS.get(kind)
-        if event:
-            self._publish(event, mute=not on, confId=conf.conf_id)
-
-    # --- the podium (role-based conferences) -----------------------------------------------------
-    def _podium(self, cmd: ev.Podium) -> None:
-        conf = self._active("use the podium")
-        if conf.conf_type != ROLE_BASED:
-            raise CallError("the podium exists in role-based conferences only")
-        handler = {
-            "goto": self._goto_podium,
-            "leave": self._leave_podium,
-            "accept-invitation": self._accept_podium_invitation,
-            "reject-invitation": self._reject_podium_invitation,
-        }.get(cmd.action)
-        if handler is not None:
-            handler(conf)
-            return
-        who = self._participant(conf, cmd.peer, PODIUM_COMMANDS[cmd.action])
-        if not (conf.is_owner or conf.is_moderator):
-            raise CallError("only the conference owner or a moderator manages the podium")
-        if cmd.action == "invite":
-            if who.voice:
-                raise CallError(f"'{cmd.peer}' is on the podium already")
-            if who.jid in conf.podium_invited:
-                raise CallError(f"'{cmd.peer}' is invited to the podium already")
-            conf.podium_invited.add(who.jid)
-            self._emit(fx.SendSignal(who.jid, conf.conf_id, "podium-invite"))
-            self._podium_event(conf, who.jid, who.dn, 4, 0, 0, False)
-        elif cmd.action == "kick":
-            if not who.voice or who.owner:
-                raise CallError(f"'{cmd.peer}' is not a speaker on the podium")
-            self._emit(fx.SetRole(conf.room, who.nick, "visitor"))
-        elif cmd.action in ("accept-request", "reject-request"):
-            if who.jid not in conf.podium_requests:
-                raise CallError(f"'{cmd.peer}' has not asked for the podium")
-            conf.podium_requests.discard(who.jid)
-            allow = cmd.action == "accept-request"
-            if allow:
-                self._emit(fx.SetRole(conf.room, who.nick, "participant"))
-            else:
-                self._emit(fx.SendSignal(who.jid, conf.conf_id, "podium-answer", {"allow": "false"}))
-            self._publish("incomingRequestToPodiumAnswered", peerId=who.jid, allow=allow, confId=conf.conf_id)
-
-    def _goto_podium(self, conf: Conference) -> None:
-        if conf.voice:
-            raise CallError("this room is on the podium already")
-        self._emit(fx.RequestVoice(conf.room))
-        self._podium_event(conf, self.env.own_full, self.env.own_name, 3, 0, 0, False)
-
-    def _leave_podium(self, conf: Conference) -> None:
-        if not conf.voice or conf.is_owner:
-            raise CallError("this room is not a speaker on the podium")
-        owner = next((w for w in conf.participants.values() if w.owner), None)
-        if owner is None:
-            raise CallError("the conference has no owner to leave the podium with")
-        self._emit(fx.SendSignal(owner.jid, conf.conf_id, "podium-leave"))
-
-    def _podium_answer(self, conf: Conference, reason: int) -> None:
-        inviter, conf.podium_invitation = conf.podium_invitation, ""
-        self._emit(fx.CancelTimer("podium"))
-        conf.timers.discard("podium")
-        self._emit(fx.SendSignal(inviter, conf.conf_id, "podium-accept" if reason == 0 else "podium-reject"))
-        self._publish("incomingPodiumInvitationRemoved", confId=conf.conf_id, reason=reason)
-
-    def _accept_podium_invitation(self, conf: Conference) -> None:
-        if not conf.podium_invitation:
-            raise CallError("there is no invitation to the podium")
-        self._podium_answer(conf, 0)
-
-    def _reject_podium_invitation(self, conf: Conference) -> None:
-        if not conf.podium_invitation:
-            raise CallError("there is no invitation to the podium")
-        self._podium_answer(conf, 1)
-
-    def _podium_event(self, conf: Conference, jid: str, dn: str, role: int, kind: int, result: int, on: bool) -> None:
-        self._publish(
-            "roleEventOccured",
-            confId=conf.conf_id,
-            peerId=jid,
-            peerDn=dn,
-            role=role,
-            type=kind,
-            result=result,
-            broadcast=on,
-        )
-
-    def _voice_request(self, request: VoiceRequest) -> None:
-        conf = self.conf
-        if conf is None or request.room != conf.room or conf.phase is not Phase.ACTIVE:
-            return
-        who = conf.participants.get(request.jid) or conf.by_nick(request.nick)
-        if who is None or who.voice or conf.conf_type != ROLE_BASED:
-            return
-        conf.podium_requests.add(who.jid)
-        self._podium_event(conf, who.jid, who.dn, 3, 0, 0, False)
-
     def _signal_in(self, signal: ConfSignal) -> None:
         conf = self.conf
-        if conf is None or signal.conf_id != conf.conf_id or conf.phase is not Phase.ACTIVE:
+        if conf is None or signal.conf_id != conf.conf_id:
+            return
+        if self._admission_signal(conf, signal) or conf.phase is not Phase.ACTIVE:
             return
         sender = conf.participants.get(signal.sender)
-        if sender is None:
-            return  # only a participant of our conference may signal us
-        if signal.name == "device" and (sender.owner or sender.moderator):
-            self._remote_device(conf, signal)
-        elif signal.name == "podium-invite" and (sender.owner or sender.moderator) and not conf.voice:
-            conf.podium_invitation = sender.jid
-            self._podium_event(conf, self.env.own_full, self.env.own_name, 4, 0, 0, False)
-            if self.env.auto_accept_podium and sender.owner:
-                self._podium_answer(conf, 0)
-            else:
-                self._timer("podium", self.env.ring_timeout)
-        elif signal.name == "podium-answer" and (sender.owner or sender.moderator):
-            self._podium_event(conf, self.env.own_full, self.env.own_name, 1, 1, 3, False)
-        elif signal.name == "podium-accept" and sender.jid in conf.podium_invited:
-            conf.podium_invited.discard(sender.jid)
-            if conf.is_owner or conf.is_moderator:
-                self._emit(fx.SetRole(conf.room, sender.nick, "participant"))
-        elif signal.name == "podium-reject" and sender.jid in conf.podium_invited:
-            conf.podium_invited.discard(sender.jid)
-            self._podium_event(conf, sender.jid, sender.dn, 1, 1, 3, False)
-        elif signal.name == "podium-leave" and sender.voice and not sender.owner and conf.is_owner:
-            self._emit(fx.SetRole(conf.room, sender.nick, "visitor"))
-
-    def _seat(self, conf: Conference, who: Participant) -> None:
-        """Role-based: the owner seats a joiner among the listeners; the podium is by invitation or request."""
-        if conf.conf_type == ROLE_BASED and conf.is_owner and who.role == "participant" and not who.owner:
-            self._emit(fx.SetRole(conf.room, who.nick, "visitor"))
+        if sender is not None:  # only a participant of our conference may signal us
+            self._podium_signal(conf, sender, signal)
 
     # --- leaving and ending -------------------------------------------------------------------
     def _hang_up(self, cmd: ev.HangUp) -> None:
@@ -735,6 +600,9 @@ class ConferenceMachine:
             raise CallError("the room is not in a conference")
         if conf.phase is Phase.LEAVING:
             raise CallError("the room is leaving the conference already")
+        if conf.phase is Phase.REQUESTING:
+            self._stop_requesting(conf, timed_out=False)
+            return
         if cmd.for_all:
             if conf.is_owner:
                 self._emit(fx.Destroy(conf.room))
@@ -802,6 +670,8 @@ class ConferenceMachine:
             self._abandon(conf, FAILED)
         elif fired.name == "leave" and conf.phase is Phase.LEAVING:
             self._finish(conf)
+        elif fired.name == "request" and conf.phase is Phase.REQUESTING:
+            self._stop_requesting(conf, timed_out=True)
         elif fired.name == "podium" and conf.podium_invitation:
             self._podium_answer(conf, 2)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import time
 from collections.abc import Coroutine, Hashable
@@ -20,6 +21,7 @@ from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
 from meetroom.calls.conference.machine import ConferenceMachine
 from meetroom.calls.conference.mesh import MeshTopology
+from meetroom.calls.conference.state import room_jid_for
 from meetroom.calls.conference.topology import MediaTopology
 from meetroom.calls.errors import CallError
 from meetroom.calls.timers import KeyedTimers
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from meetroom.net.service import NetworkService
 
 log = logging.getLogger(__name__)
+
+CONF_ID = re.compile(r"^[0-9a-z][0-9a-z._-]{0,63}@[^@/#\s]+#vcs$")
 
 CLOSE_WAIT = 3.0
 
@@ -159,6 +163,45 @@ class ConferenceManager:
 
     async def podium(self, action: str, peer: str = "") -> None:
         self.feed(ev.Podium(action, peer))
+
+    async def join_by_id(self, conf_id: str) -> None:
+        """`call` with a confId: join the room (open) or ask its owner (members-only)."""
+        if not self.net.logged_in:
+            raise CallError("not logged in: send login first")
+        if self.busy or self.appstate.state != AppState.NORMAL:
+            raise CallError("the room is busy: end the current call or conference first")
+        rest = conf_id.partition("@")[2]
+        if not CONF_ID.match(conf_id) or rest.removesuffix("#vcs") != self.net.domain:
+            raise CallError(f"'{conf_id}' is not a conference ID of this server (<id>@{self.net.domain}#vcs)")
+        room = room_jid_for(conf_id, await self.muc.service())
+        try:
+            info = await self.muc.room_info(room)
+        except ConnectionError as exc:
+            raise CallError(str(exc)) from None
+        self.feed(ev.JoinById(conf_id, room, info.exists, info.title, info.members_only, info.description))
+
+    async def answer_request(self, peer: str, allow: bool) -> None:
+        self.feed(ev.AnswerRequest(peer, allow))
+
+    async def waiting_room(self, enable: bool, admit_waiting: bool) -> None:
+        self.feed(ev.WaitingRoom(enable, admit_waiting))
+
+    async def send_to_waiting_room(self, peer: str) -> None:
+        self.feed(ev.SendToWaitingRoom(peer))
+
+    @property
+    def has_join_requests(self) -> bool:
+        conf = self.machine.conf
+        return conf is not None and bool(conf.join_requests)
+
+    @property
+    def conf_id(self) -> str:
+        conf = self.machine.conf
+        return conf.conf_id if conf is not None else ""
+
+    @property
+    def last_conf_type(self) -> int:
+        return self.machine.last_conf_type
 
     # --- what the API reads -------------------------------------------------------------
     def conferences(self) -> dict[str, Any]:

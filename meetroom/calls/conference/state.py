@@ -30,6 +30,23 @@ def group_chat_id(room: str) -> str:
     return hashlib.sha1(f"muc:{room.lower()}".encode()).hexdigest()
 
 
+DESCRIPTION_PREFIX = "meetroom"
+
+
+def describe(owner: str, conf_type: int) -> str:
+    """The room description a meetroom owner sets: how a joiner by confId learns type and owner."""
+    return f"{DESCRIPTION_PREFIX}:{TYPE_NAMES[conf_type]}:{owner}"
+
+
+def read_description(text: str) -> tuple[int, str] | None:
+    """(API conference type, owner InstanceId) from a room description `describe` wrote."""
+    prefix, _, rest = text.partition(":")
+    kind, _, owner = rest.partition(":")
+    if prefix != DESCRIPTION_PREFIX or kind not in CONF_TYPES or "/" not in owner:
+        return None
+    return CONF_TYPES[kind], owner
+
+
 def bare(jid: str) -> str:
     return jid.partition("/")[0].lower()
 
@@ -44,6 +61,7 @@ class LegSpec:
 
 
 class Phase(Enum):
+    REQUESTING = "requesting"  # asked the owner of a members-only room to let us in (call with a confId)
     JOINING = "joining"  # presence sent, waiting for our own (110) presence / the room's configuration
     ACTIVE = "active"  # in the room: the conference exists for the API
     LEAVING = "leaving"  # unavailable presence sent (or destroy asked), waiting for the room's answer
@@ -113,6 +131,7 @@ class Conference:
     podium_requests: set[str] = field(default_factory=set)  # owner/moderator: who asked for the podium
     podium_invited: set[str] = field(default_factory=set)  # owner/moderator: invited, answer pending
     podium_invitation: str = ""  # participant: who invited us to the podium (pending)
+    join_requests: dict[str, str] = field(default_factory=dict)  # owner/moderator: the waiting room, jid → name
     timers: set[str] = field(default_factory=set)
 
     @property

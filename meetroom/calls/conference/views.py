@@ -20,7 +20,7 @@ RECEIVING = {"audioReceiving": True, "videoReceiving": True}
 
 
 def conference_fields(conf: Conference, max_participants: int) -> dict[str, Any]:
-    """conferenceCreated: every documented field; a conference has no web links and no waiting room yet."""
+    """conferenceCreated: every documented field; no web links; a members-only room is the waiting room."""
     fields: dict[str, Any] = {
         "confId": conf.conf_id,
         "confTitle": conf.title,
@@ -30,8 +30,8 @@ def conference_fields(conf: Conference, max_participants: int) -> dict[str, Any]
         "joinUrl": "",
         "realTimeConferenceManagmentUrl": "",
         "peerId": "",
-        "isWaitingRoomSwitchingSupported": False,
-        "isWaitingRoomEnabled": False,
+        "isWaitingRoomSwitchingSupported": conf.is_owner or conf.is_moderator,
+        "isWaitingRoomEnabled": not conf.auto_accept,
         "isInWaitingRoom": False,
         "maxParticipants": max_participants,
         "maxParticipantsOnPodium": max_participants if conf.conf_type == ROLE_BASED else 0,
