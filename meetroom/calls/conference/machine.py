@@ -448,11 +448,13 @@ class ConferenceMachine(PodiumRules, Admission):
             self._connect(conf)
 
     def _name(self, occ: Occupant) -> str:
-        """A participant's display name: the address book's for a known account, else the nick."""
+        """A participant's display name: the address book's for a named contact, else its nick (its own name)."""
         if not occ.real_jid:
             return occ.nick
-        dn = self.env.peer_dn(bare(occ.real_jid))
-        return dn if dn and dn != bare(occ.real_jid) else occ.nick
+        account = bare(occ.real_jid)
+        dn = self.env.peer_dn(account)
+        named = dn and dn not in (account, account.partition("@")[0])  # not just the ID's fallback
+        return dn if named else occ.nick
 
     def _announce(self, conf: Conference, who: Participant) -> None:
         self._emit(fx.Publish("newParticipantInConference", views.joined(conf, who)))

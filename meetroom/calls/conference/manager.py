@@ -62,7 +62,8 @@ class ConferenceRoomEnv:
 
     @property
     def own_name(self) -> str:
-        return self._net.display_name
+        """The room's name on its screen (displayName), which is also its nick in the room."""
+        return str(self._settings.get("displayName") or "") or self._net.display_name
 
     @property
     def domain(self) -> str:
