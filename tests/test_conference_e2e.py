@@ -99,7 +99,9 @@ async def test_three_rooms_conference_media_chat_kick_and_end(prosody, room_fact
                 continue
             first, seq1 = await remote_frame(room, fulls[other.name], timeout=15)
             own = await self_frame(other.proc.http_port, other.client.http_token)
-            assert first.shape == own.shape and difference(first, own) < 30
+            # the same picture; the governor may still send it at half size while its estimate is low
+            assert abs(first.shape[1] / first.shape[0] - own.shape[1] / own.shape[0]) < 0.05
+            assert difference(first, own) < 30
     for room, other in ((a, c), (c, b)):
         first, seq1 = await remote_frame(room, fulls[other.name])
         await asyncio.sleep(0.5)
