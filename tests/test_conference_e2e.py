@@ -115,6 +115,17 @@ async def test_three_rooms_conference_media_chat_kick_and_end(prosody, room_fact
         msg = await room.client.wait_event("incomingGroupChatMessage", timeout=5)
         assert (msg["peerId"], msg["message"], msg["confId"]) == (fulls[b.name], "hello all", conf_id)
 
+    # B raises its hand: every room hears it, B included; A pins B on its own screen
+    assert (await b.client.call("setReaction", reaction=1))["result"] is True
+    for room in (a, b, c):
+        changed = await room.client.wait_event("reactionsChanged", timeout=5)
+        assert changed["confId"] == conf_id and changed["reactions"] == [{"callId": fulls[b.name], "reaction": 1}]
+    assert (await a.client.call("setReaction", reaction=9))["result"] is False
+    assert (await a.client.call("pinUser", peerId=fulls[b.name], isPinNeeded=True))["result"] is True
+    assert (await a.client.wait_event("userPinEventOccurred", timeout=5))["eventCode"] == 0
+    listed = {p["peerId"]: p for p in (await a.client.call("getConferenceParticipants"))["participants"]}
+    assert listed[fulls[b.name]]["pinned"] is True and listed[fulls[b.name]]["reaction"] == 1
+
     # the owner turns B's microphone off: B is told and muted, C sees B's mic muted
     assert (await c.client.call("turnRemoteMic", peerId=fulls[b.name], on=False))["result"] is False  # not owner
     assert (await a.client.call("turnRemoteMic", peerId=fulls[b.name], on=False))["result"] is True

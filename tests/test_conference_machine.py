@@ -521,3 +521,29 @@ def test_owner_admits_and_refuses_join_requests_and_switches_the_waiting_room():
     f.feed(occupant("Bob", B))
     out = f.feed(ConfSignal(z, CONF, "join-request"))
     assert of(out, fx.SendSignal) == [fx.SendSignal(z, CONF, "join-reject", {"cause": "1"})]
+
+
+def test_reactions_go_round_the_room_and_pins_stay_here():
+    d = Driver()
+    created(d)
+    d.feed(occupant("Bob", B))
+    d.feed(occupant("Carol", C))
+    assert d.feed(ev.SetReaction(1)) == [fx.SendRoomSignal(ROOM, CONF, "reaction", {"value": "1"})]
+    for bad in (7, -1, True, "1"):
+        with pytest.raises(CallError, match="reaction"):
+            d.feed(ev.SetReaction(bad))
+    out = d.feed(ConfSignal(f"{ROOM}/Owner Room", CONF, "reaction", {"value": "1"}))  # our own, handed round
+    assert published(out, "reactionsChanged") == [{"confId": CONF, "reactions": [{"callId": OWN, "reaction": 1}]}]
+    out = d.feed(ConfSignal(f"{ROOM}/Bob", CONF, "reaction", {"value": "5"}))
+    assert published(out, "reactionsChanged") == [{"confId": CONF, "reactions": [{"callId": B, "reaction": 5}]}]
+    assert d.feed(ConfSignal("other@conference.localhost/Bob", CONF, "reaction", {"value": "5"})) == []
+
+    assert published(d.feed(ev.Pin(B, True)), "userPinEventOccurred") == [{"peerId": B, "eventCode": 0, "confId": CONF}]
+    assert published(d.feed(ev.Pin(C, True)), "userPinEventOccurred")[0]["eventCode"] == 2  # one at a time
+    with pytest.raises(CallError, match="not in the conference"):
+        d.feed(ev.Pin("dave@localhost/d1", True))
+    view = d.machine.participants_view({}, lambda jid: ({"mic": False, "video": False}, {}))
+    entries = {p["peerId"]: p for p in view["participants"]}
+    assert entries[B]["pinned"] is True and entries[B]["reaction"] == 5 and entries[C]["pinned"] is False
+    assert entries[OWN]["reaction"] == 1
+    assert published(d.feed(ev.Pin(B, False)), "userPinEventOccurred")[0]["eventCode"] == 1

@@ -93,3 +93,13 @@ async def set_participant_presence_in_waiting_room(ctx: Context, msg: dict[str, 
 @command("getLastSelectedConference")
 async def get_last_selected_conference(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     return {"confType": ctx.services.conferences.last_conf_type}
+
+
+@command("setReaction")
+async def set_reaction(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.set_reaction(msg["reaction"])
+
+
+@command("pinUser")
+async def pin_user(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.pin(msg["peerId"], msg["isPinNeeded"])

@@ -414,6 +414,13 @@ class MucChannel:
             ET.SubElement(msg.xml, _q(NS_CONFERENCE, name), {"conf": conf_id, **attrs})
             msg.send()
 
+    def room_signal(self, room: str, conf_id: str, name: str, attrs: Mapping[str, str]) -> None:
+        """A meetroom control element to every occupant: a body-less group message, not archived."""
+        msg = self._session.client.make_message(mto=room, mtype="groupchat")
+        ET.SubElement(msg.xml, _q(NS_CONFERENCE, name), {"conf": conf_id, **attrs})
+        ET.SubElement(msg.xml, "{urn:xmpp:hints}no-store")
+        msg.send()
+
     def request_voice(self, room: str) -> None:
         """XEP-0045 §8.6: ask the room's moderators for voice (the podium)."""
         msg = self._session.client.make_message(mto=room)

@@ -85,6 +85,16 @@ class SendSignal:
 
 
 @dataclass(frozen=True)
+class SendRoomSignal:
+    """A meetroom control element to every occupant (a body-less group message, not stored)."""
+
+    room: str
+    conf_id: str
+    name: str
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RequestVoice:
     room: str
 
@@ -146,6 +156,7 @@ Effect = (
     | SendInvite
     | SendDecline
     | SendSignal
+    | SendRoomSignal
     | RequestVoice
     | SetOwnMute
     | StartTimer

@@ -111,6 +111,17 @@ class SendToWaitingRoom:
 
 
 @dataclass(frozen=True)
+class SetReaction:
+    reaction: int
+
+
+@dataclass(frozen=True)
+class Pin:
+    peer: str
+    pinned: bool
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """The room closes: leave the conference."""
 
@@ -147,6 +158,8 @@ Input = (
     | AnswerRequest
     | WaitingRoom
     | SendToWaitingRoom
+    | SetReaction
+    | Pin
     | Shutdown
     | NetworkLost
     | Configured

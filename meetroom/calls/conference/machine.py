@@ -18,6 +18,7 @@ from meetroom.calls.conference import inputs as ev
 from meetroom.calls.conference import views
 from meetroom.calls.conference.admission import Admission
 from meetroom.calls.conference.podium import PodiumRules
+from meetroom.calls.conference.reactions import Reactions
 from meetroom.calls.conference.state import (
     ASYMMETRIC,
     CONF_TYPES,
@@ -92,7 +93,7 @@ def room_config(title: str, conf_type: int, auto_accept: bool, owner: str) -> di
     }
 
 
-class ConferenceMachine(PodiumRules, Admission):
+class ConferenceMachine(PodiumRules, Admission, Reactions):
     def __init__(self, env: ConferenceEnv) -> None:
         self.env = env
         self.conf: Conference | None = None
@@ -125,6 +126,8 @@ class ConferenceMachine(PodiumRules, Admission):
             ev.AnswerRequest: self._answer_request,
             ev.WaitingRoom: self._waiting_room,
             ev.SendToWaitingRoom: self._send_to_waiting_room,
+            ev.SetReaction: self._set_reaction,
+            ev.Pin: self._pin,
         }
 
     def handle(self, event: ev.Input, now: float) -> list[fx.Effect]:
@@ -483,6 +486,8 @@ class ConferenceMachine(PodiumRules, Admission):
         if who is None:
             return
         conf.participants.pop(who.jid, None)
+        if conf.pinned == who.jid:
+            conf.pinned = ""
         if conf.phase is not Phase.ACTIVE:
             return
         conf.podium_invited.discard(who.jid)
@@ -587,6 +592,9 @@ class ConferenceMachine(PodiumRules, Admission):
         if conf is None or signal.conf_id != conf.conf_id:
             return
         if self._admission_signal(conf, signal) or conf.phase is not Phase.ACTIVE:
+            return
+        if signal.name == "reaction":
+            self._reaction_in(conf, signal)
             return
         sender = conf.participants.get(signal.sender)
         if sender is not None:  # only a participant of our conference may signal us

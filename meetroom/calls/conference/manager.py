@@ -181,6 +181,12 @@ class ConferenceManager:
             raise CallError(str(exc)) from None
         self.feed(ev.JoinById(conf_id, room, info.exists, info.title, info.members_only, info.description))
 
+    async def set_reaction(self, reaction: int) -> None:
+        self.feed(ev.SetReaction(reaction))
+
+    async def pin(self, peer: str, pinned: bool) -> None:
+        self.feed(ev.Pin(peer, pinned))
+
     async def answer_request(self, peer: str, allow: bool) -> None:
         self.feed(ev.AnswerRequest(peer, allow))
 
@@ -291,6 +297,8 @@ class ConferenceManager:
                 muc.decline(effect.to, effect.conf_id, effect.cause)
             case fx.SendSignal():
                 muc.signal(effect.to, effect.conf_id, effect.name, effect.attrs)
+            case fx.SendRoomSignal():
+                muc.room_signal(effect.room, effect.conf_id, effect.name, effect.attrs)
             case fx.RequestVoice():
                 muc.request_voice(effect.room)
             case fx.SetOwnMute():

@@ -76,6 +76,7 @@ class Participant:
     role: str = "participant"
     mesh: bool = False  # a meetroom occupant that takes part in the media mesh
     joined_at: float = 0.0
+    reaction: int = 0  # setReaction: 0 none, 1 raised hand, ... 6 away
 
     @property
     def owner(self) -> bool:
@@ -132,6 +133,8 @@ class Conference:
     podium_invited: set[str] = field(default_factory=set)  # owner/moderator: invited, answer pending
     podium_invitation: str = ""  # participant: who invited us to the podium (pending)
     join_requests: dict[str, str] = field(default_factory=dict)  # owner/moderator: the waiting room, jid → name
+    reaction: int = 0  # our own reaction
+    pinned: str = ""  # pinUser: the participant this room keeps in view
     timers: set[str] = field(default_factory=set)
 
     @property

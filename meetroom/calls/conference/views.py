@@ -68,7 +68,8 @@ def _ranks(conf: Conference, affiliation: str, role: str) -> dict[str, Any]:
 def participant(
     conf: Conference, who: Participant, mutes: Mapping[str, bool] = NO_MUTES, media: Mapping[str, Any] = RECEIVING
 ) -> dict[str, Any]:
-    return {**views.peer_fields(who.jid, who.dn, mutes, media), **_ranks(conf, who.affiliation, who.role)}
+    fields = {**views.peer_fields(who.jid, who.dn, mutes, media), **_ranks(conf, who.affiliation, who.role)}
+    return {**fields, "reaction": who.reaction, "pinned": conf.pinned == who.jid}
 
 
 def joined(conf: Conference, who: Participant) -> dict[str, Any]:
@@ -78,4 +79,5 @@ def joined(conf: Conference, who: Participant) -> dict[str, Any]:
 
 def me(conf: Conference, own_id: str, own_name: str, mutes: Mapping[str, bool]) -> dict[str, Any]:
     own = {"mic": mutes.get("mic", False), "video": mutes.get("video", False)}
-    return {**views.peer_fields(own_id, own_name, own, {}), **_ranks(conf, conf.affiliation, conf.role)}
+    fields = {**views.peer_fields(own_id, own_name, own, {}), **_ranks(conf, conf.affiliation, conf.role)}
+    return {**fields, "reaction": conf.reaction}
