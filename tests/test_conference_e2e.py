@@ -8,6 +8,7 @@ round (a slixmpp XEP-0045 client in the test process takes part in it); kick and
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ import numpy as np
 from tests.support.calls import remote_frame, start_rooms, wait_state
 from tests.support.media import difference, get, self_frame
 from tests.support.prosody import new_account, prosody  # noqa: F401
+from tests.support.trueconf_venv import ensure_venv, run_script
 
 CONF_ID = re.compile(r"^[0-9a-f]{24}@localhost#vcs$")
 
@@ -395,3 +397,22 @@ async def test_call_with_a_conference_id_waiting_room_accept_and_reject_peer(pro
     assert (await b.client.call("getLastSelectedConference"))["confType"] == 1
     assert (await a.client.call("hangUp", forAll=True))["result"] is True
     await b.client.wait_event("conferenceDeleted", timeout=5)
+
+
+async def test_python_trueconf_room_conference_flow(prosody, room_factory, connect, tmp_path):  # noqa: F811
+    await asyncio.to_thread(ensure_venv)
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3)
+    args = {
+        "ports": {"owner": a.proc.http_port, "bravo": b.proc.http_port, "charlie": c.proc.http_port},
+        "peers": {"bravo": b.call_id, "charlie": c.call_id},
+    }
+    out = await asyncio.to_thread(run_script, "conference_flow.py", tmp_path / "client", json.dumps(args))
+    assert out["ready"] is True and out["in_conference"] is True and out["joined"] is True
+    (created,) = out["created"]
+    assert created["confTitle"] == "Library meeting" and created["confType"] == 1
+    assert out["conference"] is True
+    assert {conf["confId"] for conf in out["conferences"].values()} == {created["confId"]}
+    assert out["listed"] is True, out["participants"]
+    assert [m["message"] for m in out["chat"]] == ["hello from the library"]
+    assert out["kicked"] is True and out["idle"] is True
+    assert out["audit"] == {"owner": [], "bravo": [], "charlie": []}
