@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from tests.support.calls import remote_frame, start_rooms, wait_state
+from tests.support.calls import connected_call, remote_frame, start_rooms, wait_state
 from tests.support.media import difference, get, self_frame
 from tests.support.prosody import new_account, prosody  # noqa: F401
 from tests.support.trueconf_venv import ensure_venv, run_script
@@ -416,3 +416,42 @@ async def test_python_trueconf_room_conference_flow(prosody, room_factory, conne
     assert [m["message"] for m in out["chat"]] == ["hello from the library"]
     assert out["kicked"] is True and out["idle"] is True
     assert out["audit"] == {"owner": [], "bravo": [], "charlie": []}
+
+
+async def test_expand_call_to_multi_keeps_the_call_going(prosody, room_factory, connect):  # noqa: F811
+    a, b, c = await start_rooms(prosody, room_factory, connect, 3)
+    assert (await a.client.call("expandCallToMulti", title="x", inviteList=[c.name]))["result"] is False  # no call
+    p2p = await connected_call(a, b)
+    b_full = (await a.client.wait_event("peerAccepted", timeout=5))["peerId"]
+    await wait_state(a.client, 5)
+    await wait_state(b.client, 5)
+    for room in (a, b):
+        room.client.clear_events()
+
+    assert (await a.client.call("expandCallToMulti", title="Grown", inviteList=[c.name]))["result"] is True
+    created = await a.client.wait_event("conferenceCreated", timeout=10)
+    assert created["confTitle"] == "Grown" and created["confId"] != p2p["confId"] and CONF_ID.match(created["confId"])
+    joined = await b.client.wait_event("conferenceCreated", timeout=10)  # B joins at once: nothing rings
+    assert joined["confId"] == created["confId"]
+    invite = await c.client.wait_event("inviteReceived", timeout=10)
+    assert invite["confId"] == created["confId"]
+    assert (await c.client.call("accept"))["result"] is True
+    await c.client.wait_event("conferenceCreated", timeout=10)
+    c_full = (await a.client.wait_event("peerAccepted", lambda e: e["peerId"].startswith(c.call_id), timeout=10))[
+        "peerId"
+    ]
+    everyone = {created["conferenceOwner"], b_full, c_full}
+    for room in (a, b, c):
+        assert {p["peerId"] for p in await _participants(room, everyone)} == everyone
+    for room in (a, b):
+        assert room.client.pending_events("inviteReceived") == []
+        # the call became the conference: no appState 6 or 3 and no conferenceDeleted in between
+        assert [e["appState"] for e in room.client.pending_events("appStateChanged")] in ([], [5])
+        assert room.client.pending_events("conferenceDeleted") == []
+    assert (await a.client.call("getConferences"))["confId"] == created["confId"]
+    picture, _ = await remote_frame(a, b_full, timeout=15)
+    assert picture.std() > 20
+    assert (await a.client.call("hangUp", forAll=True))["result"] is True
+    for room in (a, b, c):
+        assert (await room.client.wait_event("conferenceDeleted", timeout=5))["confId"] == created["confId"]
+        await wait_state(room.client, 3)

@@ -41,6 +41,8 @@ class FakeRoom:
     auto_accept: bool = False
     mesh_size: int = 6
     auto_accept_podium: bool = False
+    call_conf_id: str = ""
+    call_peer: str = ""
 
     def peer_dn(self, bare: str) -> str:
         return {"bob@localhost": "Bob", "carol@localhost": "Carol"}.get(bare, bare)
@@ -547,3 +549,27 @@ def test_reactions_go_round_the_room_and_pins_stay_here():
     assert entries[B]["pinned"] is True and entries[B]["reaction"] == 5 and entries[C]["pinned"] is False
     assert entries[OWN]["reaction"] == 1
     assert published(d.feed(ev.Pin(B, False)), "userPinEventOccurred")[0]["eventCode"] == 1
+
+
+def test_expanding_a_call_keeps_appstate_5_and_its_peer_joins_at_once():
+    d = Driver()
+    with pytest.raises(CallError, match="no connected call"):
+        d.feed(ev.Create("abc123", SERVICE, "Grown", "symmetric", True, ("carol",), expands=True))
+    d.env.app_state, d.env.call_conf_id, d.env.call_peer = AppState.CONFERENCE, "p2p@localhost#vcs", B
+    out = d.feed(ev.Create("abc123", SERVICE, "Grown", "symmetric", True, ("carol",), expands=True))
+    assert of(out, fx.SetAppState) == [] and of(out, fx.Join) == [fx.Join(ROOM, "Owner Room")]
+    d.feed(me(codes=frozenset({110, 201})))
+    out = d.feed(ev.Configured(ROOM, True))
+    invites = {i.to: i.fields for i in of(out, fx.SendInvite)}
+    assert invites[B]["expands"] == "p2p@localhost#vcs" and "expands" not in invites["carol@localhost"]
+
+    p = Driver(own_full=B, own_bare="bob@localhost", own_name="Bob")
+    p.env.app_state, p.env.call_conf_id, p.env.call_peer = AppState.CONFERENCE, "p2p@localhost#vcs", OWN
+    out = p.feed(Invitation(OWN, ROOM, "Grown", {"id": CONF, "title": "Grown", "expands": "p2p@localhost#vcs"}))
+    assert published(out, "inviteReceived") == [] and of(out, fx.Join) == [fx.Join(ROOM, "Bob")]
+    assert of(out, fx.SetAppState) == []
+    # an expansion that names another call is an ordinary invitation: busy here
+    q = Driver(own_full=B, own_bare="bob@localhost", own_name="Bob")
+    q.env.app_state, q.env.call_conf_id, q.env.call_peer = AppState.CONFERENCE, "p2p@localhost#vcs", OWN
+    out = q.feed(Invitation(OWN, ROOM, "Grown", {"id": CONF, "expands": "other@localhost#vcs"}))
+    assert of(out, fx.SendDecline) == [fx.SendDecline(OWN, CONF, 2)]

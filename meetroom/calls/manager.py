@@ -114,6 +114,18 @@ class CallManager:
     async def hang_up(self) -> None:
         self.feed(ev.HangUp())
 
+    def end_quietly(self) -> None:
+        """The call goes on as a conference (expandCallToMulti): end it without announcing it.
+
+        The peer is told (session-terminate) and the media closes; the notifications, appState
+        changes and slot removal of an ordinary hang-up are left out, since the conference that
+        took the call over keeps the room in appState 5 with the same participant.
+        """
+        if self.machine.session is None:
+            return
+        quiet = (fx.Publish, fx.SetAppState, fx.RemoveSlot)
+        self._perform([e for e in self.machine.handle(ev.HangUp(), time.time()) if not isinstance(e, quiet)])
+
     # --- what the API reads -------------------------------------------------------------
     @property
     def call(self) -> Call | None:

@@ -103,3 +103,11 @@ async def set_reaction(ctx: Context, msg: dict[str, Any]) -> None:
 @command("pinUser")
 async def pin_user(ctx: Context, msg: dict[str, Any]) -> None:
     await ctx.services.conferences.pin(msg["peerId"], msg["isPinNeeded"])
+
+
+@command("expandCallToMulti")
+async def expand_call_to_multi(ctx: Context, msg: dict[str, Any]) -> None:
+    invites = msg["inviteList"]
+    if not isinstance(invites, list) or not all(isinstance(p, str) for p in invites):
+        raise CommandError("inviteList must be a list of TrueConf IDs")
+    await ctx.services.conferences.expand(msg["title"], invites)

@@ -20,6 +20,7 @@ class Create:
     conf_type: str  # as the client wrote it
     auto_accept: bool
     invites: tuple[str, ...] = ()
+    expands: bool = False  # expandCallToMulti: the running 1:1 call's peer is invited and joins at once
 
 
 @dataclass(frozen=True)

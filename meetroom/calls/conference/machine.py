@@ -74,6 +74,10 @@ class ConferenceEnv(Protocol):
     def mesh_size(self) -> int: ...
     @property
     def auto_accept_podium(self) -> bool: ...
+    @property
+    def call_conf_id(self) -> str: ...  # the connected 1:1 call's confId, "" when none
+    @property
+    def call_peer(self) -> str: ...  # its peer's InstanceId
     def peer_dn(self, bare: str) -> str: ...
 
 
@@ -197,7 +201,10 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
         env = self.env
         if not env.logged_in:
             raise CallError("not logged in: send login first")
-        if self.busy or env.app_state != AppState.NORMAL:
+        if cmd.expands:
+            if self.busy or not env.call_conf_id:
+                raise CallError("there is no connected call to expand into a conference")
+        elif self.busy or env.app_state != AppState.NORMAL:
             raise CallError("the room is busy: end the current call or conference first")
         if cmd.conf_type not in CONF_TYPES:
             raise CallError("confType must be one of 'symmetric', 'asymmetric', 'role'")
@@ -210,6 +217,8 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
                 raise CallError("inviteList must not name this room itself (it is the owner)")
             if target not in targets:
                 targets.append(target)
+        if cmd.expands and env.call_peer not in targets and bare(env.call_peer) not in targets:
+            targets.insert(0, env.call_peer)  # the call's peer comes along
         if len(targets) + 1 > env.mesh_size:
             raise CallError(f"the conference is full: at most {env.mesh_size} participants (conferenceMeshSize)")
         room = f"{cmd.local}@{cmd.service}".lower()
@@ -225,9 +234,11 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
             nick=env.own_name or env.own_bare.partition("@")[0],
             created_here=True,
             to_invite=tuple(targets),
+            expands=env.call_conf_id if cmd.expands else "",
         )
         self._emit(fx.Join(room, self.conf.nick))
-        self._set_state(AppState.WAIT)
+        if not cmd.expands:  # an expanded call stays in appState 5 throughout
+            self._set_state(AppState.WAIT)
         self._timer("join", JOIN_TIMEOUT)
 
     def _invite_cmd(self, cmd: ev.Invite) -> None:
@@ -251,6 +262,8 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
         if not conf.auto_accept:
             self._emit(fx.SetAffiliation(conf.room, bare(target), "member"))  # members-only: let the invitee in
         fields = {"id": conf.conf_id, "title": conf.title, "type": TYPE_NAMES[conf.conf_type], "owner": conf.owner}
+        if conf.expands and target == self.env.call_peer:
+            fields["expands"] = conf.expands
         self._emit(fx.SendInvite(target, conf.room, conf.title, fields))
         conf.invited[bare(target)] = dn
         self._publish("inviteSent", confId=conf.conf_id, peerId=target, peerDn=dn, confType=conf.conf_type)
@@ -276,6 +289,21 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
         fields = inv.fields
         conf_id = fields.get("id") or conf_id_for_room(inv.room, env.domain)
         inviter_dn = env.peer_dn(bare(inv.sender))
+        expands = fields.get("expands", "")
+        if expands and not self.busy and expands == env.call_conf_id and inv.sender == env.call_peer:
+            # the peer of our call turns it into a conference: join at once, nothing rings
+            self.invitation = Invitation(
+                conf_id,
+                inv.room,
+                inv.sender,
+                inviter_dn,
+                fields.get("title") or inv.reason,
+                CONF_TYPES.get(fields.get("type", ""), 1),
+                fields.get("owner") or inv.sender,
+                expands,
+            )
+            self._accept()
+            return
         if self.busy or env.app_state != AppState.NORMAL or not env.logged_in:
             self._emit(fx.SendDecline(inv.sender, conf_id, BUSY))
             self._publish("rejectSent", confId=conf_id, peerId=bare(inv.sender), peerDn=inviter_dn, cause=BUSY)
@@ -312,7 +340,8 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
         inv = self._ringing("accept")
         env = self.env
         self.invitation = None
-        self._emit(fx.CancelTimer("ring"))
+        if not inv.expands:
+            self._emit(fx.CancelTimer("ring"))
         self.conf = Conference(
             conf_id=inv.conf_id,
             room=inv.room,
@@ -324,6 +353,7 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
             nick=env.own_name or env.own_bare.partition("@")[0],
             created_here=False,
             inviter=inv.inviter,
+            expands=inv.expands,
         )
         self._emit(fx.Join(inv.room, self.conf.nick))
         self._timer("join", JOIN_TIMEOUT)
@@ -381,7 +411,8 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
             who = bare(conf.inviter or conf.owner)
             dn = self.env.peer_dn(who) if who else conf.title
             self._publish("rejectReceived", peerId=who or conf.conf_id, peerDn=dn, cause=cause)
-        self._set_state(AppState.NORMAL)
+        if not conf.expands:  # an expansion that failed leaves the call as it was
+            self._set_state(AppState.NORMAL)
 
     def _own_presence(self, conf: Conference, occ: Occupant) -> None:
         if not occ.available or occ.destroyed:

@@ -17,13 +17,17 @@ from collections.abc import Coroutine, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from meetroom.calls.call import Call
+from meetroom.calls.call import Phase as CallPhase
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
 from meetroom.calls.conference.machine import ConferenceMachine
 from meetroom.calls.conference.mesh import MeshTopology
-from meetroom.calls.conference.state import room_jid_for
+from meetroom.calls.conference.state import Phase, room_jid_for
 from meetroom.calls.conference.topology import MediaTopology
 from meetroom.calls.errors import CallError
+from meetroom.calls.machine.inputs import Input as CallInput
+from meetroom.calls.machine.inputs import JingleIn, JmiIn
 from meetroom.calls.timers import KeyedTimers
 from meetroom.core.appstate import AppState
 from meetroom.core.tasks import TaskSet
@@ -48,8 +52,8 @@ CLOSE_WAIT = 3.0
 class ConferenceRoomEnv:
     """The room as the conference machine sees it; answers from the live services."""
 
-    def __init__(self, net: NetworkService, appstate: AppStateMachine, settings: Settings) -> None:
-        self._net, self._appstate, self._settings = net, appstate, settings
+    def __init__(self, net: NetworkService, appstate: AppStateMachine, settings: Settings, calls: CallManager) -> None:
+        self._net, self._appstate, self._settings, self._calls = net, appstate, settings, calls
 
     @property
     def own_full(self) -> str:
@@ -90,6 +94,16 @@ class ConferenceRoomEnv:
         return int(self._settings.get("conferenceMeshSize"))
 
     @property
+    def call_conf_id(self) -> str:
+        call = self._calls.call
+        return call.conf_id if call is not None and call.phase is CallPhase.ACTIVE else ""
+
+    @property
+    def call_peer(self) -> str:
+        call = self._calls.call
+        return call.peer_id if call is not None and call.phase is CallPhase.ACTIVE else ""
+
+    @property
     def auto_accept_podium(self) -> bool:
         return bool(self._settings.get("autoAcceptPodiumFromOwner"))
 
@@ -111,13 +125,15 @@ class ConferenceManager:
         calls: CallManager,
     ) -> None:
         self.net, self.media, self.appstate, self.bus, self.video_matrix = net, media, appstate, bus, video_matrix
-        self.env = ConferenceRoomEnv(net, appstate, settings)
+        self.env = ConferenceRoomEnv(net, appstate, settings, calls)
+        self.calls = calls
         self.machine = ConferenceMachine(self.env)
         self.muc = MucChannel(net, self)
         self.topology: MediaTopology = MeshTopology(
             media, settings, calls.signalling, lambda: self.env.own_full, calls.policy
         )
         calls.claims.append(self.topology.claims)
+        calls.claims.append(self._claim_expanded_call)
         self.topology.on_remote_mutes = self._remote_mutes
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
@@ -187,6 +203,11 @@ class ConferenceManager:
     async def pin(self, peer: str, pinned: bool) -> None:
         self.feed(ev.Pin(peer, pinned))
 
+    async def expand(self, title: Any, invites: list[Any]) -> None:
+        """expandCallToMulti: the connected call's peer and `invites` into a new conference."""
+        service = await self.muc.service() if self.net.logged_in else ""
+        self.feed(ev.Create(secrets.token_hex(12), service, title, "symmetric", True, tuple(invites), expands=True))
+
     async def answer_request(self, peer: str, allow: bool) -> None:
         self.feed(ev.AnswerRequest(peer, allow))
 
@@ -235,6 +256,30 @@ class ConferenceManager:
     def feed(self, event: ev.Input) -> None:
         """One input through the machine, its effects performed at once (a refusal raises CallError)."""
         self._perform(self.machine.handle(event, time.time()))
+        self._hand_call_over()
+
+    # --- expandCallToMulti: the 1:1 call ends once the conference carries its peer -------------
+    def _expanded_call(self) -> Call | None:
+        conf, call = self.machine.conf, self.calls.call
+        if conf is None or not conf.expands or call is None or call.conf_id != conf.expands:
+            return None
+        return call
+
+    def _hand_call_over(self) -> None:
+        conf, call = self.machine.conf, self._expanded_call()
+        if conf is not None and call is not None and conf.phase is Phase.ACTIVE and call.peer_id in conf.participants:
+            self.calls.end_quietly()
+
+    def _claim_expanded_call(self, event: CallInput) -> bool:
+        """The peer ended the call being expanded first: end it here as quietly as it did."""
+        call = self._expanded_call()
+        if call is None:
+            return False
+        if isinstance(event, JingleIn) and event.sid == call.sid and event.action == "session-terminate":
+            self.calls.signalling.ack(event.iq)
+            self.calls.end_quietly()
+            return True
+        return isinstance(event, JmiIn) and event.action.sid == call.sid and event.action.kind == "finish"
 
     def _feed_quietly(self, event: ev.Input) -> None:
         try:

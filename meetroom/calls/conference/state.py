@@ -103,6 +103,7 @@ class Invitation:
     title: str
     conf_type: int
     owner: str  # the owner's InstanceId as the invitation names it
+    expands: str = ""  # the inviter's 1:1 call with us that this conference takes over
 
     @property
     def inviter_bare(self) -> str:
@@ -134,6 +135,7 @@ class Conference:
     podium_invitation: str = ""  # participant: who invited us to the podium (pending)
     join_requests: dict[str, str] = field(default_factory=dict)  # owner/moderator: the waiting room, jid → name
     reaction: int = 0  # our own reaction
+    expands: str = ""  # expandCallToMulti: the 1:1 call (confId) this conference takes over
     pinned: str = ""  # pinUser: the participant this room keeps in view
     timers: set[str] = field(default_factory=set)
 
