@@ -1,8 +1,8 @@
 """A group conference driven from the web pages: three rooms on one Prosody.
 
 Room A's web manager creates a conference from the Meetings section inviting B and C; B and C
-answer on their main screens' banners; A's screen then shows three live slots (itself, B, C);
-the manager lists the three participants, removes C and ends the conference.
+answer on their main screens' banners; A's screen then shows three live slots (itself, B, C) with
+the active speaker marked; the manager lists the three participants, removes C and ends it.
 """
 
 from __future__ import annotations
@@ -99,6 +99,11 @@ def test_create_from_meetings_accept_on_screens_kick_and_end(prosody, room_facto
     expect(screen_a.locator("#matrix figure")).to_have_count(3, timeout=10000)
     layout = api_a.call("getVideoMatrix")
     _check_live_slots(screen_a, layout, {"#self:0": NAMES[0], fulls[id_b]: NAMES[1], fulls[id_c]: NAMES[2]})
+
+    # the active speaker (the loudest of the others: every virtual microphone plays a tone) is marked
+    speaking = screen_a.locator("#matrix figure.speaking")
+    expect(speaking).to_have_count(1, timeout=10000)
+    assert speaking.get_attribute("data-peer") in (fulls[id_b], fulls[id_c])
 
     # the manager lists the three with the owner marked; it removes C
     people = manager.locator("#participants > li")
