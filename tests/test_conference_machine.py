@@ -345,8 +345,10 @@ def test_kicked_participant_leaves_and_the_network_loss_ends_it():
     d.feed(Invitation(OWN, ROOM, "Weekly", {"id": CONF}))
     d.feed(ev.Accept())
     d.feed(Occupant(ROOM, "Bob", B, "none", "participant", codes=frozenset({110})))
+    d.env.app_state = AppState.CONNECTING  # the network service reports the loss first
     out = d.feed(ev.NetworkLost())
     assert of(out, fx.Leave) == [] and published(out, "conferenceDeleted") == [{"confId": CONF}]
+    assert of(out, fx.SetAppState) == []  # the network's state stays
 
 
 def test_remote_devices_only_from_owner_or_moderator():

@@ -153,8 +153,8 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
         self._emit(fx.Publish(event, fields))
 
     def _set_state(self, state: AppState) -> None:
-        if state == AppState.NORMAL and self.env.app_state < AppState.NORMAL:
-            return  # the network went away meanwhile: its state wins
+        if self.env.app_state < AppState.NORMAL:
+            return  # the network went away meanwhile: its state (0..2) wins
         self._emit(fx.SetAppState(state))
 
     def _timer(self, name: str, seconds: float) -> None:
