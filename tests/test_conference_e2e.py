@@ -116,6 +116,13 @@ async def test_three_rooms_conference_media_chat_kick_and_end(prosody, room_fact
     for room in (a, c):
         msg = await room.client.wait_event("incomingGroupChatMessage", timeout=5)
         assert (msg["peerId"], msg["message"], msg["confId"]) == (fulls[b.name], "hello all", conf_id)
+    # the conference chat is kept where the chats are: getListOfChats, getChatLastMessages
+    chats = [e for e in (await c.client.call("getListOfChats"))["list"] if e["group"]]
+    assert [(e["chatId"], e["title"]) for e in chats] == [(msg["chatId"], "Weekly sync")]
+    history = await c.client.call("getChatLastMessages", chatId=msg["chatId"], beginNumber=0, count=10)
+    assert [m["text"] for m in history["messages"]] == ["hello all"]
+    sent_history = await b.client.call("getChatLastMessages", chatId=msg["chatId"], beginNumber=0, count=10)
+    assert [(m["text"], m["direction"]) for m in sent_history["messages"]] == [("hello all", 1)]
 
     # B raises its hand: every room hears it, B included; A pins B on its own screen
     assert (await b.client.call("setReaction", reaction=1))["result"] is True

@@ -289,8 +289,9 @@ def test_group_chat_echo_incoming_and_history_ignored():
     created(d)
     d.feed(occupant("Bob", B))
     assert d.feed(ev.SendGroup("hello")) == [fx.SendGroup(ROOM, "hello")]
-    out = d.feed(GroupMessage(ROOM, "Owner Room", "hello", T0))
+    out = d.feed(GroupMessage(ROOM, "Owner Room", "hello", T0, msg_id="s1"))
     assert published(out, "groupChatMessageSent") == [{"message": "hello"}]
+    assert of(out, fx.StoreGroupMessage) == [fx.StoreGroupMessage(ROOM, "Weekly", True, "hello", T0, "s1")]
     out = d.feed(GroupMessage(ROOM, "Bob", "hi all", T0 + 1.5))
     assert published(out, "incomingGroupChatMessage") == [
         {

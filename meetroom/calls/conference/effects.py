@@ -60,6 +60,18 @@ class SendGroup:
 
 
 @dataclass(frozen=True)
+class StoreGroupMessage:
+    """Keep a conference chat message in the room's chat history (getListOfChats, getChatLastMessages)."""
+
+    room: str
+    title: str
+    outgoing: bool
+    body: str
+    time: float
+    msg_id: str = ""
+
+
+@dataclass(frozen=True)
 class SendInvite:
     to: str
     room: str
@@ -153,6 +165,7 @@ Effect = (
     | SetAffiliation
     | Destroy
     | SendGroup
+    | StoreGroupMessage
     | SendInvite
     | SendDecline
     | SendSignal

@@ -580,7 +580,9 @@ class ConferenceMachine(PodiumRules, Admission, Reactions):
         conf = self.conf
         if conf is None or msg.room != conf.room or conf.phase is not Phase.ACTIVE or msg.delayed:
             return
-        if msg.nick == conf.nick:
+        own = msg.nick == conf.nick
+        self._emit(fx.StoreGroupMessage(conf.room, conf.title, own, msg.body, msg.time, msg.msg_id))
+        if own:
             self._publish("groupChatMessageSent", message=msg.body)
             return
         who = conf.by_nick(msg.nick)

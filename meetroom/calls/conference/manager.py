@@ -31,6 +31,7 @@ from meetroom.calls.machine.inputs import JingleIn, JmiIn
 from meetroom.calls.timers import KeyedTimers
 from meetroom.core.appstate import AppState
 from meetroom.core.tasks import TaskSet
+from meetroom.net.chatstore import INCOMING, OUTGOING
 from meetroom.net.muc import MucChannel, MucEvent
 
 if TYPE_CHECKING:
@@ -336,6 +337,8 @@ class ConferenceManager:
                 self._background(muc.destroy(effect.room))
             case fx.SendGroup():
                 muc.send_group(effect.room, effect.body)
+            case fx.StoreGroupMessage():
+                self._store_group_message(effect)
             case fx.SendInvite():
                 muc.invite(effect.to, effect.room, effect.title, effect.fields)
             case fx.SendDecline():
@@ -369,6 +372,13 @@ class ConferenceManager:
                 self.video_matrix.remove_slot(effect.peer)
                 self.media.forget_peer_frames(effect.peer)
                 self.bus.publish("videoMatrixChanged", self.video_matrix.snapshot())
+
+    def _store_group_message(self, effect: fx.StoreGroupMessage) -> None:
+        net = self.net
+        net.group_chats[effect.room] = effect.title
+        direction = OUTGOING if effect.outgoing else INCOMING
+        ids = [f"s:{effect.msg_id}"] if effect.msg_id else []
+        net.chats.add(net.account_id, effect.room, direction, effect.body, effect.time, ids)
 
     async def _configure(self, effect: fx.Configure) -> None:
         try:

@@ -6,9 +6,10 @@ a participant is named by its real full JID (its InstanceId), never by its nick.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
+
+from meetroom.net.chatstore import chat_id
 
 # createConference confType → the API's code (conferenceCreated.confType, inviteReceived.type)
 CONF_TYPES = {"symmetric": 1, "asymmetric": 2, "assymetric": 2, "role": 3}  # the client library's spelling too
@@ -26,8 +27,8 @@ def room_jid_for(conf_id: str, service: str) -> str:
 
 
 def group_chat_id(room: str) -> str:
-    """The chatId of a conference's chat: 40 hex digits like a one-to-one chatId, from the room JID."""
-    return hashlib.sha1(f"muc:{room.lower()}".encode()).hexdigest()
+    """The chatId of a conference's chat: the chat store's id for the room JID (getListOfChats lists it)."""
+    return chat_id(room.lower())
 
 
 DESCRIPTION_PREFIX = "meetroom"
