@@ -25,6 +25,7 @@ from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
+from meetroom.calls.conference.manager import ConferenceManager
 from meetroom.calls.manager import CallManager
 from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
@@ -154,6 +155,9 @@ class Room:
         self.meeting = build_meeting(  # far camera, DTMF, recording
             self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
         )
+        self.conferences = ConferenceManager(
+            self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
+        )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.loop_monitor = LoopMonitor()  # event-loop lag; /metrics, /health
@@ -217,6 +221,7 @@ class Room:
             net=self.net,
             abook=self.abook,
             calls=self.calls,
+            conferences=self.conferences,
             media=self.media,
             presets=self.presets,
             sound_tests=self.sound_tests,
@@ -316,6 +321,7 @@ class Room:
 
     async def close(self) -> None:
         await self.meeting.close()
+        await self.conferences.close()
         await self.calls.close()
         await self.slides.close()
         await self.net.close()

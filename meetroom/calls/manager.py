@@ -73,6 +73,8 @@ class CallManager:
         self.env = RoomEnv(net, appstate, settings, media, self._legs)
         self.machine = CallMachine(self.env)
         self.signalling = Signalling(net, self)
+        # other users of the call stanzas (a conference's media legs) take theirs before the machine
+        self.claims: list[Callable[[ev.Input], bool]] = []
         self._watchers: dict[LegKey, asyncio.Task] = {}  # each leg's wait for "connected"
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
@@ -130,6 +132,18 @@ class CallManager:
     async def hang_up(self) -> None:
         self.feed(ev.HangUp())
 
+    def end_quietly(self) -> None:
+        """The call goes on as a conference (expandCallToMulti): end it without announcing it.
+
+        The peer is told (session-terminate) and the media closes; the notifications, appState
+        changes and slot removal of an ordinary hang-up are left out, since the conference that
+        took the call over keeps the room in appState 5 with the same participant.
+        """
+        if self.machine.session is None:
+            return
+        quiet = (fx.Publish, fx.SetAppState, fx.RemoveSlot)
+        self._perform([e for e in self.machine.handle(ev.HangUp(), time.time()) if not isinstance(e, quiet)])
+
     # --- what the API reads -------------------------------------------------------------
     @property
     def call(self) -> Call | None:
@@ -179,7 +193,9 @@ class CallManager:
         self._perform(self.machine.handle(event, time.time()))
 
     def signal(self, event: ev.Input) -> None:
-        """What signalling.py read from the network (SignalListener)."""
+        """What signalling.py read from the network (SignalListener); claimed stanzas skip the machine."""
+        if any(claim(event) for claim in self.claims):
+            return
         self.feed(event)
 
     def _feed_quietly(self, event: ev.Input) -> None:

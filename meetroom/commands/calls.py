@@ -17,6 +17,9 @@ MAX_HISTORY = 1000
 
 @command("call")
 async def call(ctx: Context, msg: dict[str, Any]) -> None:
+    if str(msg["peerId"]).endswith("#vcs"):  # a conference ID: join it (commands/conference.py)
+        await ctx.services.conferences.join_by_id(msg["peerId"])
+        return
     await ctx.services.calls.place_call(msg["peerId"])
 
 
@@ -29,17 +32,26 @@ async def prepare_call_id(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("accept")
 async def accept(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.ringing:  # a conference invitation (conference.py)
+        await ctx.services.conferences.accept()
+        return
     await ctx.services.calls.accept()
 
 
 @command("reject")
 async def reject(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.ringing:
+        await ctx.services.conferences.reject()
+        return
     await ctx.services.calls.reject()
 
 
 @command("hangUp")
 async def hang_up(ctx: Context, msg: dict[str, Any]) -> None:
-    # forAll only matters in group conferences; a point-to-point call ends for both anyway
+    if ctx.services.conferences.busy:  # forAll: the owner ends the group conference for everyone
+        await ctx.services.conferences.hang_up(bool(msg.get("forAll", False)))
+        return
+    # a point-to-point call ends for both anyway
     await ctx.services.calls.hang_up()
 
 
@@ -53,23 +65,33 @@ def _ringing_peer(ctx: Context, peer: str) -> None:
 
 @command("acceptPeer")
 async def accept_peer(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.busy:  # someone asks to join our conference
+        await ctx.services.conferences.answer_request(msg["peerId"], True)
+        return
     _ringing_peer(ctx, msg["peerId"])
     await ctx.services.calls.accept()
 
 
 @command("rejectPeer")
 async def reject_peer(ctx: Context, msg: dict[str, Any]) -> None:
+    if ctx.services.conferences.busy:
+        await ctx.services.conferences.answer_request(msg["peerId"], False)
+        return
     _ringing_peer(ctx, msg["peerId"])
     await ctx.services.calls.reject()
 
 
 @command("getConferences")
 async def get_conferences(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    if ctx.services.conferences.busy:
+        return ctx.services.conferences.conferences()
     return ctx.services.calls.conferences()
 
 
 @command("getConferenceParticipants")
 async def get_conference_participants(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    if ctx.services.conferences.busy:
+        return ctx.services.conferences.participants()
     return ctx.services.calls.participants()
 
 

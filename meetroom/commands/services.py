@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from meetroom.api.context import CommandContext
 from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
+from meetroom.calls.conference.manager import ConferenceManager
 from meetroom.calls.manager import CallManager
 from meetroom.calls.meeting import InMeeting
 from meetroom.core.access import AccessControl
@@ -77,6 +78,7 @@ class RoomServices:
     net: NetworkService
     abook: AddressBook
     calls: CallManager
+    conferences: ConferenceManager
     media: Media
     presets: CameraPresets
     sound_tests: SoundTests

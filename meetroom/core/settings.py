@@ -117,6 +117,7 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("authFailureBudget", int, 20, minimum=1, maximum=100_000, admin_only=True),  # room-wide failed auths...
     Setting("authFailuresPerHour", int, 12, minimum=0, maximum=100_000, admin_only=True),  # ...regained per hour
     Setting("allowMetricsWithoutToken", bool, False, admin_only=True),  # /metrics and /health open to the LAN
+    Setting("conferenceMeshSize", int, 6, minimum=2, maximum=12),  # meetroom: participants a mesh conference takes
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in DEFINITIONS}

@@ -79,6 +79,7 @@ class NetworkService:
         self.contacts: dict[str, RosterItem] = {}
         self.presence: dict[str, ContactPresence] = {}
         self.session_hooks: list[SessionHook] = []
+        self.group_chats: dict[str, str] = {}  # conference room JID → title, for getListOfChats
         self._link: ServerLink | None = None
         self._task: asyncio.Task | None = None
         self._background = TaskSet()
@@ -554,7 +555,12 @@ class NetworkService:
         if not self.account_id:
             return []
         return [
-            {"chatId": chat_id(peer), "callId": peer, "title": self.peer_dn(peer), "group": False}
+            {
+                "chatId": chat_id(peer),
+                "callId": peer,
+                "title": self.group_chats.get(peer) or self.peer_dn(peer),
+                "group": peer in self.group_chats,  # a conference's chat (calls/conference)
+            }
             for peer in self.chats.chats(self.account_id)
         ]
 

@@ -109,8 +109,31 @@ function addRequest(req) {
   list.append(li);
 }
 
+// In a group conference: the active speaker (the loudest participant, from audioLevel) and the
+// podium (role-based conferences) are marked on their slots; read every SPEAKER_MS while in one.
+const SPEAKER_MS = 700;
+const SPEAKING_LEVEL = 0.02;
+let speakerTimer = null;
+
+async function markSpeakers(ch) {
+  const [conf, people] = await Promise.all([ch.call("getConferences"), ch.call("getConferenceParticipants")]);
+  if (!conf.result || !people.result || conf.type === "p2p") return;
+  const others = people.participants.slice(1); // the room itself is listed first
+  const loudest = others.reduce((best, p) => ((p.audioLevel || 0) > (best?.audioLevel || 0) ? p : best), null);
+  for (const p of others) {
+    const speaking = !!loudest && p.peerId === loudest.peerId && (p.audioLevel || 0) > SPEAKING_LEVEL;
+    matrix.setMute(p.peerId, { speaking, podium: conf.confType === 3 && !!p.broadcast });
+  }
+}
+
+function watchSpeakers(on) {
+  clearInterval(speakerTimer);
+  speakerTimer = on && channel ? setInterval(() => markSpeakers(channel).catch(report), SPEAKER_MS) : null;
+}
+
 function appState(state) {
   widgets.user(null, state);
+  watchSpeakers(state === 5);
   document.body.classList.toggle("in-call", state === 5);
   matrix.setIdle(state < 4);
   if (state !== 4) banner(null);

@@ -53,9 +53,12 @@ class Slot {
     this.caption.textContent = name;
     this.caption.hidden = !name;
     const badges = [];
+    if (mutes.podium) badges.push("PODIUM");
     if (mutes.mic) badges.push("MIC OFF");
     if (mutes.video) badges.push("CAM OFF");
     this.el.classList.toggle("cam-off", !!mutes.video); // the last picture stays, dimmed
+    this.el.classList.toggle("speaking", !!mutes.speaking); // the active speaker of a conference
+    this.el.classList.toggle("podium", !!mutes.podium);
     if (this.mutes.dataset.badges !== badges.join()) {
       this.mutes.dataset.badges = badges.join();
       this.mutes.replaceChildren(

@@ -1,0 +1,276 @@
+"""The full mesh: one ordinary Jingle RTP session per pair of participants (XEP-0272 style).
+
+Who initiates is decided by the machine (the smaller full JID); this module runs each leg with
+the one-to-one building blocks: `CallMedia` for the peer connection, calls/negotiation.py for the
+SDP ↔ Jingle steps, and the call Signalling for the IQs. The session-initiate carries
+`<conference xmlns='urn:meetroom:conference:0' id='confId'/>`, which is how the receiving room
+tells a conference leg from a one-to-one call. The room's upload (`outputBandWidth`) is shared
+evenly between the legs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from meetroom.calls import negotiation, views
+from meetroom.calls.conference.state import LegSpec
+from meetroom.calls.conference.topology import RemoteMutes
+from meetroom.calls.machine.inputs import Input, JingleIn
+from meetroom.calls.signalling import from_meetroom
+from meetroom.core.tasks import TaskSet
+from meetroom.net.jingle import jmi, session_terminate
+from meetroom.net.jingle.info import session_info
+from meetroom.net.muc import NS_CONFERENCE
+
+if TYPE_CHECKING:
+    from meetroom.calls.media import CallMedia
+    from meetroom.calls.signalling import Signalling
+    from meetroom.core.settings import Settings
+    from meetroom.media.manager import Media
+    from meetroom.media.rtc import IcePolicy
+
+log = logging.getLogger(__name__)
+
+CONFERENCE_TAG = f"{{{NS_CONFERENCE}}}conference"
+CLOSE_TIMEOUT = 5.0
+
+
+def conference_marker(conf_id: str) -> ET.Element:
+    return ET.Element(CONFERENCE_TAG, {"id": conf_id})
+
+
+def marked_conference(jingle: Any) -> str:
+    """The confId a session-initiate names, or "" for a one-to-one call."""
+    if jingle is None:
+        return ""
+    marker = jingle.find(CONFERENCE_TAG)
+    return (marker.get("id") or "") if marker is not None else ""
+
+
+def _apply_sending(leg: Leg) -> None:
+    """A listener's leg carries no media from it: its senders drop every frame before encoding.
+
+    aiortc's sender skips encoding while disabled (its own switch for a recvonly direction), so
+    no RTP leaves and no encoder time is spent; negotiation sets the switch, hence this runs
+    after each negotiation step and on every podium change. Every leg is negotiated sendrecv, so
+    going on or off the podium needs no new offer and cannot race with one.
+    """
+    if leg.media is None:
+        return
+    for transceiver in leg.media.pc.getTransceivers():
+        transceiver.sender._enabled = leg.send
+
+
+@dataclass
+class Leg:
+    peer: str
+    initiator: bool
+    send: bool = True  # False: a listener's leg to a speaker (role-based): nothing is sent on it
+    sid: str = ""
+    media: CallMedia | None = None
+    peer_is_meetroom: bool = True
+    remote_mutes: dict[str, bool] = field(default_factory=lambda: {"mic": False, "video": False})
+
+
+class MeshTopology:
+    def __init__(
+        self,
+        media: Media,
+        settings: Settings,
+        signalling: Signalling,
+        own_full: Callable[[], str],
+        policy: Callable[[], IcePolicy],
+    ) -> None:
+        self.media, self.settings, self.signalling = media, settings, signalling
+        self._own_full, self._policy = own_full, policy
+        self.conf_id = ""
+        self.legs: dict[str, Leg] = {}  # by peer InstanceId
+        self._early: dict[str, JingleIn] = {}  # offers that came before the peer's presence
+        self._tasks = TaskSet()
+        self.on_remote_mutes: RemoteMutes | None = None
+        media.on_mute_change(self._own_mute)
+
+    # --- the seam -----------------------------------------------------------------------
+    def connect(self, conf_id: str, legs: Sequence[LegSpec]) -> None:
+        self.conf_id = conf_id
+        for spec in legs:
+            peer, initiator = spec.peer, spec.initiator
+            if peer in self.legs:
+                continue
+            leg = Leg(peer, initiator, spec.send)
+            self.legs[peer] = leg
+            if initiator:
+                leg.sid = jmi.new_sid()
+                self._tasks.spawn(self._offer(leg))
+            elif peer in self._early:
+                self._answer(leg, self._early.pop(peer))
+        self._share_upload()
+
+    def update(self, legs: Sequence[LegSpec]) -> None:
+        for spec in legs:
+            leg = self.legs.get(spec.peer)
+            if leg is not None:
+                leg.send = spec.send
+                _apply_sending(leg)
+
+    def disconnect(self, peers: Sequence[str]) -> None:
+        for peer in peers:
+            leg = self.legs.pop(peer, None)
+            self._early.pop(peer, None)
+            if leg is not None:
+                self._end(leg, notify=True)
+        self._share_upload()
+
+    async def close(self) -> None:
+        legs, self.legs = list(self.legs.values()), {}
+        self._early.clear()
+        closing = [self._end(leg, notify=True) for leg in legs]
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.gather(*(c for c in closing if c is not None)), CLOSE_TIMEOUT)
+        self._tasks.cancel_all()
+        self.conf_id = ""
+
+    def peer_media(self, peer: str) -> tuple[Mapping[str, bool], dict[str, Any]]:
+        leg = self.legs.get(peer)
+        if leg is None:
+            return {"mic": False, "video": False}, views.media_view(None)
+        return leg.remote_mutes, views.media_view(leg.media)
+
+    def media_of(self, peer: str) -> CallMedia | None:
+        leg = self.legs.get(peer)
+        return leg.media if leg is not None else None
+
+    # --- signalling the mesh owns ---------------------------------------------------------
+    def claims(self, event: Input) -> bool:
+        if not isinstance(event, JingleIn) or not self.conf_id:
+            return False
+        if event.action == "session-initiate":
+            if marked_conference(event.payload) != self.conf_id:
+                return False
+            leg = self.legs.get(event.sender)
+            if leg is not None and leg.initiator:
+                self.signalling.error(event.iq, "unexpected-request", "out-of-order", etype="wait")
+                return True
+            if leg is not None and leg.media is not None and event.sid != leg.sid:
+                # the peer started the leg again (it lost the old one): start afresh
+                self._end(leg, notify=False)
+                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send)
+            self.signalling.ack(event.iq)
+            if leg is None:
+                self._early[event.sender] = event  # its presence is on the way
+            else:
+                self._answer(leg, event)
+            return True
+        leg = next((x for x in self.legs.values() if x.sid and x.sid == event.sid), None)
+        if leg is None or event.sender != leg.peer:
+            return False
+        self._in_session(leg, event)
+        return True
+
+    def _in_session(self, leg: Leg, iq: JingleIn) -> None:
+        media = leg.media
+        if iq.action == "session-accept" and leg.initiator and media is not None:
+            self.signalling.ack(iq.iq)
+            leg.peer_is_meetroom = iq.meetroom
+            self._tasks.spawn(self._apply(leg, media, iq.payload))
+        elif iq.action == "transport-info" and media is not None:
+            self.signalling.ack(iq.iq)
+            self._tasks.spawn(negotiation.add_candidates(media, iq.payload))
+        elif iq.action == "session-terminate":
+            self.signalling.ack(iq.iq)
+            log.info("conference leg with %s ended by the peer", leg.peer)
+            self.legs.pop(leg.peer, None)
+            self._end(leg, notify=False)
+        elif iq.action == "session-info":
+            self.signalling.ack(iq.iq)
+            self._mutes(leg, iq)
+        else:
+            self.signalling.error(iq.iq, "feature-not-implemented", "unsupported-info")
+
+    def _mutes(self, leg: Leg, iq: JingleIn) -> None:
+        kinds = {mid: kind for kind, mid in (leg.media.mids() if leg.media else {}).items()}
+        before = dict(leg.remote_mutes)
+        for payload, name in iq.infos:
+            if payload in ("mute", "unmute"):
+                for kind in [kinds[name]] if name in kinds else ["audio", "video"]:
+                    leg.remote_mutes["mic" if kind == "audio" else "video"] = payload == "mute"
+        if leg.remote_mutes != before and self.on_remote_mutes is not None:
+            self.on_remote_mutes(leg.peer, dict(leg.remote_mutes))
+
+    def _own_mute(self, what: str, muted: bool) -> None:
+        """Our mic/camera mutes go to every connected leg as session-info, as in a call."""
+        if what not in ("mic", "video"):
+            return
+        for leg in self.legs.values():
+            if leg.media is not None and leg.sid and leg.media.connected.is_set():
+                mid = leg.media.mids().get("audio" if what == "mic" else "video", "")
+                info = session_info(leg.sid, "mute" if muted else "unmute", name=mid)
+                self.signalling.send_jingle_nowait(leg.peer, info)
+
+    # --- one leg --------------------------------------------------------------------------
+    def _open(self, leg: Leg) -> CallMedia:
+        from meetroom.calls.media import CallMedia
+
+        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why))
+        media.peer_id = leg.peer  # /frames/?peerId=<InstanceId>
+        leg.media = media
+        self._share_upload()
+        return media
+
+    async def _offer(self, leg: Leg) -> None:
+        try:
+            media = self._open(leg)
+            element = await negotiation.offer(media, leg.sid, self._own_full())
+        except (*negotiation.REFUSALS, ValueError) as exc:
+            log.warning("conference leg with %s: cannot make the offer: %s", leg.peer, exc)
+            return
+        element.append(conference_marker(self.conf_id))
+        _apply_sending(leg)
+        if not await self.signalling.send_jingle(leg.peer, element):
+            log.warning("conference leg with %s: offer not acknowledged", leg.peer)
+
+    def _answer(self, leg: Leg, offer: JingleIn) -> None:
+        leg.sid, leg.peer_is_meetroom = offer.sid, offer.meetroom or from_meetroom(offer.payload)
+        self._tasks.spawn(self._make_answer(leg, offer.payload))
+
+    async def _make_answer(self, leg: Leg, offer: Any) -> None:
+        try:
+            media = self._open(leg)
+            element = await negotiation.answer(media, offer, leg.sid, self._own_full(), leg.peer_is_meetroom)
+        except (*negotiation.REFUSALS, ValueError) as exc:
+            log.warning("conference leg with %s: cannot answer: %s", leg.peer, exc)
+            return
+        _apply_sending(leg)
+        if not await self.signalling.send_jingle(leg.peer, element):
+            log.warning("conference leg with %s: answer not acknowledged", leg.peer)
+
+    async def _apply(self, leg: Leg, media: CallMedia, answer: Any) -> None:
+        try:
+            await negotiation.apply_answer(media, answer, leg.peer_is_meetroom)
+        except negotiation.REFUSALS as exc:
+            log.warning("conference leg with %s: cannot use the answer: %s", leg.peer, exc)
+            return
+        _apply_sending(leg)
+
+    def _lost(self, leg: Leg, why: str) -> None:
+        log.info("conference leg with %s lost: %s", leg.peer, why)
+
+    def _end(self, leg: Leg, *, notify: bool) -> asyncio.Task | None:
+        if notify and leg.sid:
+            self.signalling.send_jingle_nowait(leg.peer, session_terminate(leg.sid, None, condition="success"))
+        media, leg.media = leg.media, None
+        return self._tasks.spawn(media.close()) if media is not None else None
+
+    def _share_upload(self) -> None:
+        """The room's upload is shared evenly between its legs."""
+        total = int(self.settings.get("outputBandWidth"))
+        share = max(64, total // max(1, len(self.legs)))
+        for leg in self.legs.values():
+            if leg.media is not None:
+                leg.media.set_output_bandwidth(share)
