@@ -32,6 +32,7 @@ from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
 from meetroom.media.uploads import UploadedFiles
 from meetroom.net.addressbook import AddressBook
+from meetroom.net.filetransfer import FileTransfers
 from meetroom.net.service import NetworkService
 from meetroom.store.files import FileStore
 
@@ -87,6 +88,7 @@ class RoomServices:
     containers: DataContainers
     window: Window
     http: HttpServerControl
+    transfers: FileTransfers
 
 
 Context = CommandContext[RoomServices]
