@@ -129,7 +129,6 @@ def test_every_view_carries_the_fields_the_spec_lists():
             ("incomingFileRequestAccepted", request.answered_event()),
             ("incomingFileRequestRejected", request.answered_event()),
             ("incomingFileRequestDownloadingProgress", request.progress_event()),
-            ("outgoingFileRequestUploadingProgress", request.progress_event()),
             ("fileDownloadingProgress", request.legacy_progress_event()),
             ("fileUploadingProgress", request.legacy_progress_event()),
             ("fileStatus", request.legacy_status_event()),
