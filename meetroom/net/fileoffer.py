@@ -4,6 +4,7 @@ An offer is a chat message whose body is the download URL, with XEP-0066 out-of-
 any XMPP client shows and fetches it), a XEP-0184 receipt request, and meetroom's own
 `<offer xmlns='urn:meetroom:file:0'>` carrying the request id, name, size and a XEP-0300
 sha-256 hash. Other clients send only the URL; such an offer has no size or hash.
+The offer is not archived (a hint), so an offline receiver bounces it.
 The receiver answers a meetroom sender with `<answer id action/>` in the same namespace.
 No I/O here: building and reading elements, and the rule for which URLs a room will fetch.
 """
@@ -22,6 +23,7 @@ NS_FILE = "urn:meetroom:file:0"
 NS_OOB = "jabber:x:oob"
 NS_HASHES = "urn:xmpp:hashes:2"
 NS_RECEIPTS = "urn:xmpp:receipts"
+NS_HINTS = "urn:xmpp:hints"
 MAX_URL = 2048
 ANSWERS = ("accepted", "rejected", "received", "failed", "refused")
 
@@ -64,7 +66,10 @@ def offer_elements(offer: Offer) -> list[ET.Element]:
     oob = ET.Element(f"{{{NS_OOB}}}x")
     ET.SubElement(oob, f"{{{NS_OOB}}}url").text = offer.url
     ET.SubElement(oob, f"{{{NS_OOB}}}desc").text = offer.name
-    return [mine, oob, ET.Element(f"{{{NS_RECEIPTS}}}request")]
+    # not archived: an offer is for the receiver online now; a server that keeps messages for
+    # offline accounts would swallow it instead of bouncing it, and the sender would never know
+    no_store = ET.Element(f"{{{NS_HINTS}}}no-store")
+    return [mine, oob, ET.Element(f"{{{NS_RECEIPTS}}}request"), no_store]
 
 
 def name_from_url(url: str) -> str:
