@@ -466,6 +466,7 @@ class FileTransfers:
         self._answer_to(session, request.peer_full, request.offer_id, action, reason)
 
     def _answer_to(self, session: XmppSession, to: str, offer_id: str, action: str, reason: str) -> None:
+        log.info("file offer %s from %s: %s", offer_id, to, action)
         msg = session.client.make_message(mto=to, mtype="headline")
         msg.append(fileoffer.answer_element(offer_id, action, reason))
         for hint in ("no-store", "no-copy"):
