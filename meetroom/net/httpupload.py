@@ -8,7 +8,10 @@ not followed, so the URL checked before the download is the one fetched.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import queue
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -134,29 +137,73 @@ async def upload(http: aiohttp.ClientSession, slot: Slot, path: Path, size: int,
     return digest.hexdigest()
 
 
+class _Sink:
+    """Hashes and writes chunks in a thread while the event loop reads the next ones.
+
+    hashlib and file writes release the GIL, so receiving, hashing and writing overlap; the
+    queue holds at most QUEUED chunks, so memory stays bounded whatever the file's size.
+    """
+
+    QUEUED = 8
+
+    def __init__(self, temp: Path) -> None:
+        self.digest = hashlib.sha256()
+        self._out = temp.open("wb")
+        self._queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUED)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="download-sink", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (chunk := self._queue.get()) is not None:
+                self.digest.update(chunk)
+                self._out.write(chunk)
+        except BaseException as exc:  # reported to the downloader by close()
+            self._error = exc
+            while self._queue.get() is not None:  # keep draining so the producer never blocks
+                pass
+        finally:
+            self._out.close()
+
+    async def put(self, chunk: bytes) -> None:
+        try:
+            self._queue.put_nowait(chunk)
+        except queue.Full:
+            await asyncio.to_thread(self._queue.put, chunk)
+
+    async def close(self) -> str:
+        """Wait for the writes; the sha-256 (hex). Raises what the writer thread hit."""
+        await asyncio.to_thread(self._queue.put, None)
+        await asyncio.to_thread(self._thread.join)
+        if self._error is not None:
+            raise self._error
+        return self.digest.hexdigest()
+
+
 async def download(
     http: aiohttp.ClientSession, url: str, temp: Path, limit: int, progress: Progress
 ) -> tuple[int, str]:
     """GET the URL into `temp`, refusing more than `limit` bytes; returns (size, sha-256 hex)."""
-    digest = hashlib.sha256()
     size = 0
+    sink = _Sink(temp)
     try:
         async with http.get(url, allow_redirects=False) as reply:
             if reply.status != 200:
                 raise TransferError(f"the upload service answered HTTP {reply.status} to the download")
             if reply.content_length is not None and reply.content_length > limit:
                 raise TransferError(f"the file has {reply.content_length} bytes, more than the {limit} allowed")
-            with temp.open("wb") as out:
-                async for chunk in reply.content.iter_chunked(CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise TransferError(f"the file is larger than the {limit} bytes allowed")
-                    digest.update(chunk)
-                    out.write(chunk)
-                    progress(size)
+            async for chunk in reply.content.iter_chunked(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise TransferError(f"the file is larger than the {limit} bytes allowed")
+                await sink.put(chunk)
+                progress(size)
     except aiohttp.ClientError as exc:
         raise TransferError(f"the download failed: {exc}") from None
-    return size, digest.hexdigest()
+    finally:
+        digest = await asyncio.shield(sink.close())
+    return size, digest
 
 
 async def head_size(http: aiohttp.ClientSession, url: str) -> int | None:
