@@ -28,10 +28,10 @@ from slixmpp import ClientXMPP
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from meetroom.client import RoomClient  # noqa: E402
-from tests.support.netroom import online  # noqa: E402
-from tests.support.process import RoomProcess  # noqa: E402
-from tests.support.prosody import ProsodyServer, new_account  # noqa: E402
+from meetroom.client import RoomClient
+from tests.support.netroom import online
+from tests.support.process import RoomProcess
+from tests.support.prosody import ProsodyServer, new_account
 
 TARGET = 0.8
 MB = 1024 * 1024
