@@ -104,6 +104,16 @@ async def test_a_third_party_client_receives_and_sends_files(prosody, room_facto
         assert done["status"] == 3, done
         assert await file_sha256(a, done["fileId"]) == hashlib.sha256(theirs).hexdigest()
 
+    # the older clearFileTransfer forgets the history and deletes the received file
+    assert (await a.client.call("clearFileTransfer"))["result"] is True
+    removed = await a.client.wait_event(
+        "fileDeletedFromFileTransferHistory", lambda e: e["fileRequestId"] == incoming["fileRequestId"], timeout=5
+    )
+    assert removed["removedFromDisk"] is True
+    await a.client.wait_event("fileTransferCleared", timeout=5)
+    assert all(f["fileId"] != done["fileId"] for f in (await a.client.call("getFileList"))["fileList"])
+    assert (await a.client.call("getFileTransferHistory"))["filesRequests"] == []
+
 
 def meetroom_offer(client: ClientXMPP, to: str, url: str, name: str, data: bytes, offer_id: str) -> Any:
     """An offer in meetroom's own form, written by hand as another implementation would."""

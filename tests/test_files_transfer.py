@@ -54,7 +54,14 @@ async def test_a_sent_file_arrives_whole_and_becomes_one_of_the_rooms_files(pros
     legacy = await b.client.call("getFileInfo", id=incoming["id"])
     assert legacy["result"] is True and legacy["processedSize"] == len(data)
 
-    # clearing the history keeps the file; the older name also deletes it
+    assert (await b.client.call("getListOfChats"))["list"] == []  # an offer is a file request, not chat
+    # deleting the sent file takes its transfer out of the sender's history
+    assert (await a.client.call("deleteFileTransferFile", fileId=file_id))["result"] is True
+    deleted = await a.client.wait_event("fileDeletedFromFileTransferHistory", timeout=5)
+    assert deleted["fileRequestId"] == sent_id and deleted["removedFromDisk"] is True
+    assert (await a.client.call("getFileTransferHistory"))["filesRequests"] == []
+
+    # clearing the history keeps the file
     assert (await b.client.call("clearFileTransferHistory"))["result"] is True
     gone = await b.client.wait_event("fileDeletedFromFileTransferHistory", timeout=5)
     assert gone["fileRequestId"] == incoming["fileRequestId"] and gone["removedFromDisk"] is False

@@ -580,6 +580,13 @@ class FileTransfers:
             self.book.remove(request)
         self.events.publish("fileTransferCleared" if delete_files else "fileTransferHistoryCleared", {})
 
+    def file_deleted(self, file_id: int) -> None:
+        """A file of the room was deleted: the history entries of its transfers go with it."""
+        for request in [r for r in self.book.all() if r.in_history and r.file_id == file_id]:
+            fields = {**request.history_entry(), "peerDn": request.peer_dn, "removedFromDisk": True}
+            self.book.remove(request)
+            self.events.publish("fileDeletedFromFileTransferHistory", fields)
+
     # --- the file-transfer PIN and the tools switch ---------------------------------------
     def pin(self) -> str:
         pin = self.store.get(KV, "pin")
