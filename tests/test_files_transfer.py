@@ -150,3 +150,21 @@ async def test_a_restart_mid_transfer_marks_it_failed_once(prosody, room_factory
     assert "interrupted" in requests[0]["error"]
     assert (await b.client.call("getFileList"))["fileList"] == files_before
     assert list((b.proc.data_dir / "files").glob("*.part")) == []
+
+
+async def test_file_transfer_pin_and_tools_switch(room_factory, connect):
+    room = room_factory(name="pin")
+    client = await connect(room)
+    pin = (await client.call("getFileTransferPIN"))["pin"]
+    assert len(pin) == 6 and pin.isdigit()
+    assert (await client.call("checkFileTransferPIN", pin=pin))["result"] is True
+    wrong = await client.call("checkFileTransferPIN", pin="x" + pin)
+    assert wrong["result"] is False and "does not match" in wrong["error"]
+    new = (await client.call("resetFileTransferPIN"))["pin"]
+    await client.wait_event("fileTransferPinChanged", timeout=5)
+    assert (await client.call("getFileTransferPIN"))["pin"] == new
+    assert (await client.call("getShowFileTransferTools"))["show"] is True
+    assert (await client.call("setShowFileTransferTools", show=False))["result"] is True
+    assert (await client.call("getShowFileTransferTools"))["show"] is False
+    bad = await client.call("setShowFileTransferTools", show="no")
+    assert bad["result"] is False and (await client.call("getShowFileTransferTools"))["show"] is False
