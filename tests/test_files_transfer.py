@@ -84,7 +84,7 @@ async def test_rejected_and_cancelled_offers_leave_nothing(prosody, room_factory
     assert again["result"] is False and "not waiting" in again["error"]
 
     files_before = (await b.client.call("getFileList"))["fileList"]
-    big = await put_file(a, random_bytes(40 * 1024 * 1024), "big.bin")
+    big = await put_file(a, random_bytes(24 * 1024 * 1024), "big.bin")
     _, incoming = await offer(a, b, big)
     # the older API by number: accept, then stop it at once
     assert (await b.client.call("acceptFile", id=incoming["id"]))["result"] is True
@@ -114,6 +114,9 @@ async def test_refusals_offline_receiver_and_limits(prosody, room_factory, conne
     ):
         refused = await a.client.call("sendFile", **params)
         assert refused["result"] is False and words in refused["error"], (params, refused)
+    for method in ("sendFileToConference", "sendConferenceFile"):  # outside a group conference
+        refused = await a.client.call(method, fileId=file_id)
+        assert refused["result"] is False and "not in a group conference" in refused["error"], refused
     for method in ("acceptIncomingFileRequest", "rejectIncomingFileRequest", "getFileRequestInfo"):
         refused = await b.client.call(method, fileRequestId="no-such-request")
         assert refused["result"] is False and "no-such-request" in refused["error"]
@@ -137,7 +140,7 @@ async def test_a_restart_mid_transfer_marks_it_failed_once(prosody, room_factory
     a, b = await start_rooms(prosody, room_factory, connect)
     await wait_available(a.client)
     files_before = (await b.client.call("getFileList"))["fileList"]
-    file_id = await put_file(a, random_bytes(40 * 1024 * 1024), "video.mp4")
+    file_id = await put_file(a, random_bytes(24 * 1024 * 1024), "video.mp4")
     _, incoming = await offer(a, b, file_id)
     assert (await b.client.call("acceptIncomingFileRequest", fileRequestId=incoming["fileRequestId"]))["result"]
     b.proc.proc.kill()  # no clean stop: the process dies mid-download

@@ -43,6 +43,24 @@ async def send_file(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     return {"sentFileRequestId": request.request_id, "id": request.legacy_id}
 
 
+async def _to_conference(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    file_id = parse_id(msg["fileId"])
+    if file_id is None:
+        raise CommandError("fileId must be a positive number (the FileId header of the upload)")
+    request = await ctx.services.transfers.send_to_conference(file_id)
+    return {"sentFileRequestId": request.request_id, "id": request.legacy_id}
+
+
+@command("sendFileToConference", params={"fileId": ("integer|string", True)})
+async def send_file_to_conference(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return await _to_conference(ctx, msg)
+
+
+@command("sendConferenceFile", params={"fileId": ("integer|string", True)})
+async def send_conference_file(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    return await _to_conference(ctx, msg)
+
+
 @command("acceptIncomingFileRequest", params=REQUEST_ID)
 async def accept_incoming(ctx: Context, msg: dict[str, Any]) -> None:
     ctx.services.transfers.accept(_request_key(msg))

@@ -57,8 +57,8 @@ def _b64_to_hex(text: str) -> str:
     return raw.hex() if len(raw) == 32 else ""
 
 
-def offer_elements(offer: Offer) -> list[ET.Element]:
-    """The children of an offer message besides its body."""
+def offer_elements(offer: Offer, *, receipt: bool = True) -> list[ET.Element]:
+    """The children of an offer message besides its body (no receipt request in a conference)."""
     mine = ET.Element(f"{{{NS_FILE}}}offer", {"id": offer.offer_id, "name": offer.name, "size": str(offer.size or 0)})
     if offer.sha256:
         digest = ET.SubElement(mine, f"{{{NS_HASHES}}}hash", {"algo": "sha-256"})
@@ -69,6 +69,8 @@ def offer_elements(offer: Offer) -> list[ET.Element]:
     # not archived: an offer is for the receiver online now; a server that keeps messages for
     # offline accounts would swallow it instead of bouncing it, and the sender would never know
     no_store = ET.Element(f"{{{NS_HINTS}}}no-store")
+    if not receipt:
+        return [mine, oob]
     return [mine, oob, ET.Element(f"{{{NS_RECEIPTS}}}request"), no_store]
 
 

@@ -18,7 +18,8 @@ import secrets
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ from meetroom.net.httpupload import (
 from meetroom.net.service import NetworkService
 from meetroom.net.xmpp import NS_HINTS, XmppSession
 from meetroom.store.db import Store
-from meetroom.store.files import FileStore
+from meetroom.store.files import FileRecord, FileStore
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ FORBIDDEN_BY_SERVER, FORBIDDEN_BY_LICENCE, NEEDS_LOGIN, AVAILABLE = 0, 1, 2, 3
 DELIVERY_WAIT = 10.0  # seconds an offer waits for a receipt or a bounce before it counts as sent
 KV = "fileTransfer"
 OFFER_PREFIX = "mf-"
+
+
+@dataclass(frozen=True)
+class ConferenceTarget:
+    conf_id: str
+    room_jid: str  # the conference's MUC room (bare JID)
 
 
 class FileTransferError(TransferError):
@@ -102,6 +109,8 @@ class FileTransfers:
         self._waiters: dict[str, asyncio.Future[str]] = {}
         self._background = TaskSet()
         self._http: aiohttp.ClientSession | None = None
+        # the current group conference, given by whoever holds conferences (None outside one)
+        self.conference: Callable[[], ConferenceTarget | None] = lambda: None
         net.session_hooks.append(self._attach)
         appstate.on_change(lambda _snapshot: self._session_changed())
 
@@ -170,12 +179,8 @@ class FileTransfers:
         return None
 
     # --- sending ----------------------------------------------------------------------
-    async def send(self, peer: str, file_id: int) -> FileRequest:
-        """sendFile: checks now, the transfer in the background; the request as created."""
-        session = self.net.require_session()
-        bare = self.net.to_call_id(peer)
-        if bare == self.net.account_id:
-            raise FileTransferError("a file cannot be sent to this room's own account")
+    async def _sendable(self, file_id: int) -> tuple[FileRecord, Path, UploadService]:
+        """The file, its path and the upload service, or the reason it cannot be sent."""
         record = self.files.get(file_id)
         path = self.files.path(file_id)
         if record is None or not path.is_file():
@@ -187,6 +192,15 @@ class FileTransfers:
             raise FileTransferError(
                 f"the file has {record.size} bytes; the server's upload service takes at most {service.max_size}"
             )
+        return record, path, service
+
+    async def send(self, peer: str, file_id: int) -> FileRequest:
+        """sendFile: checks now, the transfer in the background; the request as created."""
+        session = self.net.require_session()
+        bare = self.net.to_call_id(peer)
+        if bare == self.net.account_id:
+            raise FileTransferError("a file cannot be sent to this room's own account")
+        record, path, service = await self._sendable(file_id)
         if self._known_offline(bare):
             raise FileTransferError(f"{bare} is offline: the file cannot be offered now")
         request = FileRequest(
@@ -216,7 +230,49 @@ class FileTransfers:
             },
         )
         self._announce_status(request)
-        self._run(request, self._send(session, service, request, path, record.mime))
+        self._run(request, self._send(session, service, request, path, record.mime, self._offer))
+        return request
+
+    async def send_to_conference(self, file_id: int) -> FileRequest:
+        """sendFileToConference: the file posted to the current group conference's chat."""
+        session = self.net.require_session()
+        target = self.conference()
+        if target is None:
+            raise FileTransferError("not in a group conference: there is no conference chat to send the file to")
+        record, path, service = await self._sendable(file_id)
+        request = FileRequest(
+            request_id=str(uuid.uuid4()),
+            legacy_id=self.book.next_legacy_id(),
+            direction=OUTGOING,
+            status=TRANSFERRING,
+            file_name=record.name,
+            file_size=record.size,
+            peer_id="",
+            peer_dn="",
+            timestamp=_now_ms(),
+            file_id=record.id,
+            conf_id=target.conf_id,
+        )
+        self.book.add(request)
+        self.events.publish(
+            "outgoingFileRequestSentToConference",
+            {
+                "fileName": request.file_name,
+                "fileRequestId": request.request_id,
+                "id": request.legacy_id,
+                "timestamp": request.timestamp,
+                "fileId": request.file_id,
+                "confId": request.conf_id,
+                "fileSize": request.file_size,
+            },
+        )
+        self._announce_status(request)
+
+        async def post(session: XmppSession, request: FileRequest) -> str:
+            self._post_to_conference(session, request, target.room_jid)
+            return ""
+
+        self._run(request, self._send(session, service, request, path, record.mime, post))
         return request
 
     def _known_offline(self, bare: str) -> bool:
@@ -227,7 +283,16 @@ class FileTransfers:
         seen = self.net.presence.get(bare)
         return not (seen.resources if seen is not None else {})
 
-    async def _send(self, session: XmppSession, service: UploadService, request: FileRequest, path: Path, mime: str):
+    async def _send(
+        self,
+        session: XmppSession,
+        service: UploadService,
+        request: FileRequest,
+        path: Path,
+        mime: str,
+        deliver: Callable[[XmppSession, FileRequest], Awaitable[str]],
+    ) -> None:
+        """Upload, then `deliver` the offer (it returns why the receiver cannot get it, or empty)."""
         try:
             slot = await request_slot(session, service, request.file_name, request.file_size, mime)
             gate = ProgressGate(self.clock)
@@ -238,7 +303,7 @@ class FileTransfers:
             request.url = slot.get_url
             request.processed = request.file_size
             self._announce_progress(request)
-            bounce = await self._offer(session, request)
+            bounce = await deliver(session, request)
         except TransferError as exc:
             self._fail(request, exc.error)
             return
@@ -249,6 +314,10 @@ class FileTransfers:
             self._fail(request, bounce)
             return
         self._finish(request, "sent")
+        if request.conf_id:
+            fields = {"name": request.file_name, "id": request.legacy_id, "fileId": request.file_id}
+            self.events.publish("fileConferenceSent", {**fields, "confId": request.conf_id})
+            return
         self.events.publish(
             "fileSent",
             {
@@ -281,6 +350,16 @@ class FileTransfers:
             return ""  # no receipt (some clients send none) and no bounce: delivered as far as known
         finally:
             self._waiters.pop(msg_id, None)
+
+    def _post_to_conference(self, session: XmppSession, request: FileRequest, room_jid: str) -> None:
+        """The offer as a groupchat message (no receipts in a conference: posted is sent)."""
+        offer = fileoffer.Offer(
+            request.url, request.file_name, request.file_size, request.sha256, request.request_id, True
+        )
+        msg = session.client.make_message(mto=room_jid, mbody=request.url, mtype="groupchat")
+        for element in fileoffer.offer_elements(offer, receipt=False):
+            msg.append(element)
+        session.send(msg)
 
     # --- receiving ----------------------------------------------------------------------
     def _attach(self, session: XmppSession) -> None:
