@@ -62,6 +62,7 @@ FORBIDDEN_BY_SERVER, FORBIDDEN_BY_LICENCE, NEEDS_LOGIN, AVAILABLE = 0, 1, 2, 3
 DELIVERY_WAIT = 10.0  # seconds an offer waits for a receipt or a bounce before it counts as sent
 KV = "fileTransfer"
 OFFER_PREFIX = "mf-"
+MAX_WAITING = 100  # offers waiting for an answer; past it new ones are refused (a stranger's flood)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,11 @@ class FileTransfers:
         self._discovery = self._background.spawn(self._discover(session))
 
     async def _discover(self, session: XmppSession) -> UploadService | None:
-        service = await discover(session)
+        try:
+            service = await discover(session)
+        except Exception:  # a session lost mid-way: no service known for it
+            log.exception("looking for the server's upload service failed")
+            service = None
         if session is self._service_session:
             self._set_availability(AVAILABLE if service is not None else FORBIDDEN_BY_SERVER)
         return service
@@ -416,7 +421,19 @@ class FileTransfers:
             return url
 
     async def _take_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer) -> None:
+        try:
+            await self._check_offer(session, sender, offer)
+        except Exception:  # one odd offer must not go unnoticed, nor disturb the others
+            log.exception("handling a file offer from %s failed", sender)
+
+    async def _check_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer) -> None:
         bare = sender.bare.lower()
+        waiting = sum(1 for r in self.book.all(INCOMING) if r.status == WAITING)
+        if waiting >= MAX_WAITING:
+            log.warning("refused a file offer from %s: %d requests are waiting already", sender, waiting)
+            if offer.meetroom and offer.offer_id:
+                self._answer_to(session, str(sender), offer.offer_id, "refused", "too many offers wait for an answer")
+            return
         if self.book.find_offer(bare, offer.offer_id, offer.url) is not None:
             return  # the same offer again (a second copy): one request
         reason = fileoffer.refusal(offer.url, await self._service_url(session))
@@ -582,14 +599,18 @@ class FileTransfers:
             self.events.publish("fileRejected", {**fields, "directionType": OUTGOING})
 
     def _on_receipt(self, session: XmppSession, msg: Any) -> None:
-        waiter = self._waiters.get(fileoffer.receipt_for(msg.xml))
-        if self._current(session) and waiter is not None and not waiter.done():
+        msg_id = fileoffer.receipt_for(msg.xml)
+        waiter = self._waiters.get(msg_id)
+        request = self._outgoing_from(str(msg["from"]), msg_id[len(OFFER_PREFIX) :])
+        if self._current(session) and request is not None and waiter is not None and not waiter.done():
             waiter.set_result("")
 
     def _on_bounce(self, session: XmppSession, msg: Any) -> None:
         msg_id = msg["id"] or ""
         if msg["type"] != "error" or not msg_id.startswith(OFFER_PREFIX) or not self._current(session):
             return
+        if self._outgoing_from(str(msg["from"]), msg_id[len(OFFER_PREFIX) :]) is None:
+            return  # only the receiver's server bounces an offer to it
         condition = msg["error"]["condition"] or "undefined-condition"
         text = f"the receiver cannot be reached ({condition}): it is offline or unknown"
         waiter = self._waiters.get(msg_id)
@@ -597,7 +618,7 @@ class FileTransfers:
             waiter.set_result(text)
             return
         request = self.book.get(msg_id[len(OFFER_PREFIX) :])
-        if request is not None and request.direction == OUTGOING and request.status != FAILED:
+        if request is not None and request.status != FAILED:
             self._fail(request, text)
 
     # --- state changes and their notifications ------------------------------------------
