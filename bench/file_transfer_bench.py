@@ -6,7 +6,7 @@ bytes to and from the same Prosody in the same run.
 The room's transfer has two legs: A's upload (sendFile until A's request is done: slot, PUT with
 the hash computed on the way, offer, receipt) and B's download (accept until B's request is done:
 GET, hash, write, the file committed). Each leg is set beside the plain HTTP request that moves
-the same bytes (a slixmpp slot + aiohttp PUT; aiohttp GET to memory). Target: B's download at
+the same bytes (a slixmpp slot + aiohttp PUT; aiohttp GET into a file, no hash). Target: B's download at
 least 0.8x the plain download's throughput. Not a test: it prints medians.
 """
 
@@ -71,9 +71,11 @@ async def plain_round(client: ClientXMPP, http: aiohttp.ClientSession, path: Pat
     put_time = time.perf_counter() - start
     start = time.perf_counter()
     got = 0
-    async with http.get(slot["get"]["url"]) as reply:
-        async for chunk in reply.content.iter_chunked(MB):
-            got += len(chunk)
+    with (path.parent / "plain-download.bin").open("wb") as out:  # a download lands in a file, as curl -o
+        async with http.get(slot["get"]["url"]) as reply:
+            async for chunk in reply.content.iter_chunked(MB):
+                got += len(chunk)
+                out.write(chunk)
     assert got == size
     return put_time, time.perf_counter() - start
 
