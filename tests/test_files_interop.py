@@ -164,7 +164,9 @@ async def test_offers_pointing_elsewhere_are_refused_and_hostile_names_stay_insi
             data = random_bytes(200_000)
             link = await third_party_upload(other, data, "evil.bin")
             marker = f"meetroom-evil-{uuid.uuid4().hex}"
-            meetroom_offer(other, b.call_id, link, f"../../../../../tmp/{marker}", data, uuid.uuid4().hex).send()
+            hostile_id = uuid.uuid4().hex
+            for _ in range(2):  # the same offer delivered twice is one request
+                meetroom_offer(other, b.call_id, link, f"../../../../../tmp/{marker}", data, hostile_id).send()
             incoming = await b.client.wait_event("receivedFileRequest", timeout=15)
             assert incoming["fileName"] == marker
             assert (await b.client.call("acceptIncomingFileRequest", fileRequestId=incoming["fileRequestId"]))["result"]
@@ -180,6 +182,7 @@ async def test_offers_pointing_elsewhere_are_refused_and_hostile_names_stay_insi
     assert hits == []  # the room never contacted the addresses it refused
     requests = (await b.client.call("getIncomingFilesRequests"))["incomingFilesRequests"]
     assert [r["fileName"] for r in requests] == [marker]
+    assert len(b.client.pending_events("receivedFileRequest")) == 0  # the second copy announced nothing
     files_dir = b.proc.data_dir / "files"
     assert all(p.name.isdigit() for p in files_dir.iterdir())
     assert not any(p.name == marker for p in b.proc.data_dir.parent.rglob("*"))
