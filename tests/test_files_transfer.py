@@ -140,7 +140,7 @@ async def test_a_restart_mid_transfer_marks_it_failed_once(prosody, room_factory
     a, b = await start_rooms(prosody, room_factory, connect)
     await wait_available(a.client)
     files_before = (await b.client.call("getFileList"))["fileList"]
-    file_id = await put_file(a, random_bytes(24 * 1024 * 1024), "video.mp4")
+    file_id = await put_file(a, random_bytes(32 * 1024 * 1024), "video.mp4")
     _, incoming = await offer(a, b, file_id)
     assert (await b.client.call("acceptIncomingFileRequest", fileRequestId=incoming["fileRequestId"]))["result"]
     b.proc.proc.kill()  # no clean stop: the process dies mid-download

@@ -139,23 +139,23 @@ async def get_availability(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("getFileTransferPIN")
 async def get_pin(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"pin": ctx.services.transfers.pin()}
+    return {"pin": ctx.services.transfers.prefs.pin()}
 
 
 @command("resetFileTransferPIN")
 async def reset_pin(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"pin": ctx.services.transfers.reset_pin()}
+    return {"pin": ctx.services.transfers.prefs.reset_pin()}
 
 
 @command("checkFileTransferPIN", params={"pin": ("string|integer", True)})
 async def check_pin(ctx: Context, msg: dict[str, Any]) -> None:
-    if not ctx.services.transfers.check_pin(str(msg["pin"])):
+    if not ctx.services.transfers.prefs.check_pin(str(msg["pin"])):
         raise CommandError("the PIN does not match the file-transfer PIN")
 
 
 @command("getShowFileTransferTools")
 async def get_show_tools(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return {"show": ctx.services.transfers.show_tools}
+    return {"show": ctx.services.transfers.prefs.show_tools}
 
 
 @command("setShowFileTransferTools")
@@ -164,6 +164,6 @@ async def set_show_tools(ctx: Context, msg: dict[str, Any]) -> None:
         if key in msg:
             if not isinstance(msg[key], bool):
                 raise CommandError(f"'{key}' must be true or false")
-            ctx.services.transfers.set_show_tools(msg[key])
+            ctx.services.transfers.prefs.set_show_tools(msg[key])
             return
     raise CommandError("missing required parameter 'show' (boolean)")

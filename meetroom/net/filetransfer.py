@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import mimetypes
-import secrets
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -30,15 +29,15 @@ from meetroom.core.appstate import AppStateMachine
 from meetroom.core.events import Events
 from meetroom.core.tasks import TaskSet
 from meetroom.net import fileoffer
+from meetroom.net.filenotices import FileNotices
+from meetroom.net.fileprefs import FilePrefs
 from meetroom.net.filerequests import (
-    DONE,
     FAILED,
     INCOMING,
     OUTGOING,
     TRANSFERRING,
     WAITING,
     FileRequest,
-    ProgressGate,
     RequestBook,
 )
 from meetroom.net.httpupload import (
@@ -60,7 +59,6 @@ log = logging.getLogger(__name__)
 
 FORBIDDEN_BY_SERVER, FORBIDDEN_BY_LICENCE, NEEDS_LOGIN, AVAILABLE = 0, 1, 2, 3
 DELIVERY_WAIT = 10.0  # seconds an offer waits for a receipt or a bounce before it counts as sent
-KV = "fileTransfer"
 OFFER_PREFIX = "mf-"
 MAX_WAITING = 100  # offers waiting for an answer; past it new ones are refused (a stranger's flood)
 
@@ -101,6 +99,8 @@ class FileTransfers:
         self.delete_file = delete_file
         self.clock = clock
         self.book = RequestBook(store)
+        self.notices = FileNotices(self.book, events, clock)
+        self.prefs = FilePrefs(store, events)
         self.availability = NEEDS_LOGIN
         self._service_session: XmppSession | None = None
         self._discovery: asyncio.Task[UploadService | None] | None = None
@@ -128,7 +128,7 @@ class FileTransfers:
         await asyncio.gather(*tasks, return_exceptions=True)
         for request in self.book.all():
             if request.status == TRANSFERRING:
-                self._fail(request, "the transfer was interrupted when the room stopped")
+                self.notices.fail(request, "the transfer was interrupted when the room stopped")
         self._background.cancel_all()
         if self._http is not None:
             await self._http.close()
@@ -234,7 +234,7 @@ class FileTransfers:
                 "timestamp": request.timestamp,
             },
         )
-        self._announce_status(request)
+        self.notices.status(request)
         self._run(request, self._send(session, service, request, path, record.mime, self._offer))
         return request
 
@@ -271,7 +271,7 @@ class FileTransfers:
                 "fileSize": request.file_size,
             },
         )
-        self._announce_status(request)
+        self.notices.status(request)
 
         async def post(session: XmppSession, request: FileRequest) -> str:
             self._post_to_conference(session, request, target.room_jid)
@@ -300,25 +300,24 @@ class FileTransfers:
         """Upload, then `deliver` the offer (it returns why the receiver cannot get it, or empty)."""
         try:
             slot = await request_slot(session, service, request.file_name, request.file_size, mime)
-            gate = ProgressGate(self.clock)
             started = self.clock()
             request.sha256 = await upload(
-                self._client(), slot, path, request.file_size, mime, self._progress_cb(request, gate, started)
+                self._client(), slot, path, request.file_size, mime, self.notices.progress_cb(request, started)
             )
             request.url = slot.get_url
             request.processed = request.file_size
-            self._announce_progress(request)
+            self.notices.progress(request)
             bounce = await deliver(session, request)
         except TransferError as exc:
-            self._fail(request, exc.error)
+            self.notices.fail(request, exc.error)
             return
         except OSError as exc:
-            self._fail(request, f"the file could not be read: {exc}")
+            self.notices.fail(request, f"the file could not be read: {exc}")
             return
         if bounce:
-            self._fail(request, bounce)
+            self.notices.fail(request, bounce)
             return
-        self._finish(request, "sent")
+        self.notices.finish(request, "sent")
         if request.conf_id:
             fields = {"name": request.file_name, "id": request.legacy_id, "fileId": request.file_id}
             self.events.publish("fileConferenceSent", {**fields, "confId": request.conf_id})
@@ -468,7 +467,7 @@ class FileTransfers:
         )
         self.book.add(request)
         self.events.publish("receivedFileRequest", request.request_event())
-        self._announce_status(request)
+        self.notices.status(request)
 
     def _incoming(self, key: Any) -> FileRequest:
         request = self.book.get(key)
@@ -491,7 +490,7 @@ class FileTransfers:
         self.events.publish(
             "fileAccepted", {"id": request.legacy_id, "fileRequestId": request.request_id, "confId": request.conf_id}
         )
-        self._announce_status(request)
+        self.notices.status(request)
         self._answer(request, "accepted")
         self._run(request, self._receive(request, limit))
         return request
@@ -511,7 +510,7 @@ class FileTransfers:
             outcome = "rejected"
         else:
             raise FileTransferError(f"file request {request.request_id} has already ended")
-        self._finish(request, outcome)
+        self.notices.finish(request, outcome)
         self.events.publish("incomingFileRequestRejected", request.answered_event())
         self.events.publish(
             "fileRejected", {"id": request.legacy_id, "fileRequestId": request.request_id, "confId": request.conf_id}
@@ -523,10 +522,9 @@ class FileTransfers:
         file_id, temp = self.files.new_upload()
         if request.size_known:
             limit = min(limit, request.file_size)
-        gate = ProgressGate(self.clock)
         try:
             size, digest = await download(
-                self._client(), request.url, temp, limit, self._progress_cb(request, gate, self.clock())
+                self._client(), request.url, temp, limit, self.notices.progress_cb(request, self.clock())
             )
             if request.size_known and size != request.file_size:
                 raise TransferError(f"received {size} bytes; the offer said {request.file_size}")
@@ -536,12 +534,12 @@ class FileTransfers:
             record = self.files.commit(file_id, temp, request.file_name, size, mime)
         except TransferError as exc:
             self.files.abort(temp)
-            self._fail(request, exc.error)
+            self.notices.fail(request, exc.error)
             self._answer(request, "failed", exc.error)
             return
         except OSError as exc:
             self.files.abort(temp)
-            self._fail(request, f"the file could not be written: {exc}")
+            self.notices.fail(request, f"the file could not be written: {exc}")
             self._answer(request, "failed", "the receiver could not store the file")
             return
         except BaseException:
@@ -550,8 +548,8 @@ class FileTransfers:
         request.file_id = record.id
         request.file_size = size
         request.processed = size
-        self._announce_progress(request)
-        self._finish(request, "received")
+        self.notices.progress(request)
+        self.notices.finish(request, "received")
         self._answer(request, "received")
 
     # --- answers between the two sides ---------------------------------------------------
@@ -588,7 +586,7 @@ class FileTransfers:
             if waiter is not None and not waiter.done():
                 waiter.set_result(text)
             elif request.status != FAILED:
-                self._fail(request, text)
+                self.notices.fail(request, text)
             return
         if waiter is not None and not waiter.done():
             waiter.set_result("")
@@ -619,40 +617,7 @@ class FileTransfers:
             return
         request = self.book.get(msg_id[len(OFFER_PREFIX) :])
         if request is not None and request.status != FAILED:
-            self._fail(request, text)
-
-    # --- state changes and their notifications ------------------------------------------
-    def _announce_status(self, request: FileRequest) -> None:
-        self.book.save(request)
-        self.events.publish("fileRequestStatusChanged", request.status_event())
-        self.events.publish("fileStatus", request.legacy_status_event())
-
-    def _finish(self, request: FileRequest, outcome: str) -> None:
-        request.status, request.outcome, request.error = DONE, outcome, ""
-        self._announce_status(request)
-
-    def _fail(self, request: FileRequest, reason: str) -> None:
-        log.info("file request %s failed: %s", request.request_id, reason)
-        request.status, request.outcome, request.error = FAILED, "failed", reason
-        self._announce_status(request)
-
-    def _progress_cb(self, request: FileRequest, gate: ProgressGate, started: float) -> Callable[[int], None]:
-        def progress(done: int) -> None:
-            request.processed = done
-            if gate.due():
-                elapsed = self.clock() - started
-                request.speed = int(done / elapsed) if elapsed > 0 else 0
-                self._announce_progress(request)
-
-        return progress
-
-    def _announce_progress(self, request: FileRequest) -> None:
-        if request.direction == INCOMING:
-            self.events.publish("incomingFileRequestDownloadingProgress", request.progress_event())
-            self.events.publish("fileDownloadingProgress", request.legacy_progress_event())
-        else:
-            self.events.publish("outgoingFileRequestUploadingProgress", request.progress_event())
-            self.events.publish("fileUploadingProgress", request.legacy_progress_event())
+            self.notices.fail(request, text)
 
     # --- lists, history -------------------------------------------------------------------
     def request(self, key: Any) -> FileRequest:
@@ -686,27 +651,3 @@ class FileTransfers:
             fields = {**request.history_entry(), "peerDn": request.peer_dn, "removedFromDisk": True}
             self.book.remove(request)
             self.events.publish("fileDeletedFromFileTransferHistory", fields)
-
-    # --- the file-transfer PIN and the tools switch ---------------------------------------
-    def pin(self) -> str:
-        pin = self.store.get(KV, "pin")
-        if not pin:
-            pin = self.reset_pin(announce=False)
-        return str(pin)
-
-    def reset_pin(self, *, announce: bool = True) -> str:
-        pin = f"{secrets.randbelow(10**6):06d}"
-        self.store.put(KV, "pin", pin)
-        if announce:
-            self.events.publish("fileTransferPinChanged", {})
-        return pin
-
-    def check_pin(self, pin: str) -> bool:
-        return secrets.compare_digest(pin.encode(), self.pin().encode())
-
-    @property
-    def show_tools(self) -> bool:
-        return bool(self.store.get(KV, "showTools", True))
-
-    def set_show_tools(self, show: bool) -> None:
-        self.store.put(KV, "showTools", bool(show))
