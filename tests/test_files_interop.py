@@ -163,6 +163,16 @@ async def test_offers_pointing_elsewhere_are_refused_and_hostile_names_stay_insi
             # a real upload offered under a hostile name
             data = random_bytes(200_000)
             link = await third_party_upload(other, data, "evil.bin")
+            # offers that lie about the bytes behind the link: too short a size, a wrong hash
+            for lie, words in (("short.bin", "allowed"), ("forged.bin", "sha-256 differs")):
+                claimed = data[:-1000] if lie == "short.bin" else random_bytes(len(data))
+                meetroom_offer(other, b.call_id, link, lie, claimed, uuid.uuid4().hex).send()
+                liar = await b.client.wait_event("receivedFileRequest", lambda e, n=lie: e["fileName"] == n, timeout=15)
+                assert (await b.client.call("acceptIncomingFileRequest", fileRequestId=liar["fileRequestId"]))["result"]
+                failed = await wait_status(b.client, liar["fileRequestId"], 0, 3)
+                assert failed["status"] == 0 and words in failed["error"], failed
+            assert (await b.client.call("getFileList"))["fileList"] == []
+            assert list((b.proc.data_dir / "files").glob("*.part")) == []
             marker = f"meetroom-evil-{uuid.uuid4().hex}"
             hostile_id = uuid.uuid4().hex
             for _ in range(2):  # the same offer delivered twice is one request
@@ -181,7 +191,7 @@ async def test_offers_pointing_elsewhere_are_refused_and_hostile_names_stay_insi
         await runner.cleanup()
     assert hits == []  # the room never contacted the addresses it refused
     requests = (await b.client.call("getIncomingFilesRequests"))["incomingFilesRequests"]
-    assert [r["fileName"] for r in requests] == [marker]
+    assert [r["fileName"] for r in requests] == ["short.bin", "forged.bin", marker]
     assert len(b.client.pending_events("receivedFileRequest")) == 0  # the second copy announced nothing
     files_dir = b.proc.data_dir / "files"
     assert all(p.name.isdigit() for p in files_dir.iterdir())
