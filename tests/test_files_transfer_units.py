@@ -140,3 +140,13 @@ def test_every_view_carries_the_fields_the_spec_lists():
         schema({"method": "getFileRequestInfo", "requestId": "", "result": True, **request.info()})
         schema({"method": "getFileInfo", "requestId": "", "result": True, **request.legacy_info()})
     assert schema.problems == []
+
+
+def test_the_dev_servers_upload_service_follows_its_limit(tmp_path):
+    from meetroom.devserver.config import DevServerConfig, render
+
+    default = render(DevServerConfig(tmp_path))
+    assert "http_file_share_size_limit = 104857600" in default
+    assert "network_default_read_size = 262144" in default  # uploads at loopback speed
+    assert "http_file_share_size_limit = 5000" in render(DevServerConfig(tmp_path, upload_limit=5000))
+    assert "http_file_share" not in render(DevServerConfig(tmp_path, upload_limit=0))
