@@ -105,6 +105,9 @@ async def test_refusals_offline_receiver_and_limits(prosody, room_factory, conne
     assert reply["result"] is True, reply
     failed = await wait_status(a.client, reply["sentFileRequestId"], 0, 3)
     assert failed["status"] == 0 and "offline" in failed["error"], failed
+    reply = await a.client.call("sendFile", fileId=file_id, callId="nosuchuser@localhost")
+    failed = await wait_status(a.client, reply["sentFileRequestId"], 0, 3)
+    assert failed["status"] == 0 and "unknown" in failed["error"], failed
 
     for params, words in (
         ({"fileId": 999999, "callId": b.call_id}, "no uploaded file"),
