@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from tests.support.calls import start_rooms
 from tests.support.files import file_sha256, put_file, random_bytes, wait_available, wait_status
 from tests.support.ports import free_port
 from tests.support.prosody import ProsodyServer, new_account, prosody  # noqa: F401
+from tests.support.trueconf_venv import ensure_venv, run_script
 
 NS_FILE = "urn:meetroom:file:0"
 
@@ -197,3 +199,24 @@ async def test_offers_pointing_elsewhere_are_refused_and_hostile_names_stay_insi
     assert all(p.name.isdigit() for p in files_dir.iterdir())
     assert not any(p.name == marker for p in b.proc.data_dir.parent.rglob("*"))
     assert not any(p.name == marker for p in Path("/tmp").glob("*"))
+
+
+async def test_python_trueconf_room_library_sends_and_accepts_a_file(prosody, room_factory, connect, tmp_path):  # noqa: F811
+    await asyncio.to_thread(ensure_venv)
+    a, b = await start_rooms(prosody, room_factory, connect)
+    await wait_available(a.client)
+    data = random_bytes(1_500_000)
+    file_id = await put_file(a, data, "minutes.docx")
+    args = {"sender_port": a.proc.http_port, "receiver_port": b.proc.http_port, "file_id": file_id, "peer": b.call_id}
+    out = await asyncio.to_thread(run_script, "file_flow.py", tmp_path / "client", json.dumps(args))
+    assert out["ready"] and out["received"] and out["sent"], out
+    events = out["events"]
+    assert events["receivedFileRequest"]["fileName"] == "minutes.docx"
+    assert events["receivedFileRequest"]["peerId"] == a.call_id
+    assert events["fileSent"]["fileId"] == file_id and events["fileSent"]["peerId"] == b.call_id
+    assert events["progress"][-1]["processedSize"] == len(data)
+    received_id = events["fileStatus"]["id"]
+    b.client = await connect(b.proc)  # the library's session took the administrator slot
+    info = await b.client.call("getFileInfo", id=received_id)
+    assert info["result"] is True and info["fileName"] == "minutes.docx", (info, events["fileStatus"])
+    assert await file_sha256(b, info["fileId"]) == hashlib.sha256(data).hexdigest()
