@@ -148,5 +148,7 @@ def test_the_dev_servers_upload_service_follows_its_limit(tmp_path):
     default = render(DevServerConfig(tmp_path))
     assert "http_file_share_size_limit = 104857600" in default
     assert "network_default_read_size = 262144" in default  # uploads at loopback speed
+    assert 'http_interfaces = { "127.0.0.1" }' in default  # the upload service listens on loopback only
+    assert 'http_external_url = "http://127.0.0.1:5280/"' in default  # and hands out loopback URLs
     assert "http_file_share_size_limit = 5000" in render(DevServerConfig(tmp_path, upload_limit=5000))
     assert "http_file_share" not in render(DevServerConfig(tmp_path, upload_limit=0))
