@@ -32,14 +32,19 @@ def _manager(context, proc):  # noqa: F811
 
 
 def test_send_accept_and_reject_files_from_the_web_manager(prosody, room_factory, api, context):  # noqa: F811
-    proc_a, _client_a, _id_a = _room(prosody, room_factory, api, "alpha")
+    proc_a, client_a, _id_a = _room(prosody, room_factory, api, "alpha")
     proc_b, client_b, id_b = _room(prosody, room_factory, api, "bravo")
     page_a, page_b = _manager(context, proc_a), _manager(context, proc_b)
     expect(page_a.locator("#ft-availability")).to_have_text("")  # 3: available, no warning
 
+    # from the Call section: B in A's address book, its "Send file" opens Files with B as the receiver
+    assert client_a.call("addToAbook", peerId=id_b)["result"] is True
+    page_a.click("#nav-call")
+    page_a.locator("#abook .row", has_text=id_b.split("@")[0]).get_by_role("button", name="Send file").click()
+    expect(page_a.locator("#sec-files")).to_be_visible()
+    expect(page_a.locator("#ft-peer")).to_have_value(id_b)
     data = os.urandom(150_000)
     page_a.set_input_files("#ft-file", files=[{"name": "agenda.pdf", "mimeType": "application/pdf", "buffer": data}])
-    page_a.fill("#ft-peer", id_b)
     page_a.click("#ft-send")
     waiting = page_b.locator("#ft-incoming li", has_text="agenda.pdf")
     expect(waiting).to_have_attribute("data-status", "1", timeout=15000)
