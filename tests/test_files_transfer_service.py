@@ -6,7 +6,7 @@ are fed to the service's handlers as the session would route them.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -112,8 +112,9 @@ async def test_answers_count_only_from_the_receiver(setup):
 
 async def test_a_flood_of_offers_stops_at_the_waiting_limit(setup):
     transfers, session, events = setup
+    now = int(time.time() * 1000)
     for n in range(MAX_WAITING):
-        transfers.book.add(FileRequest(f"w{n}", n + 1, INCOMING, WAITING, "f", 1, "x@localhost", "x", n, url=f"u{n}"))
+        transfers.book.add(FileRequest(f"w{n}", n + 1, INCOMING, WAITING, "f", 1, "x@localhost", "x", now, url=f"u{n}"))
     offer = fileoffer.Offer("http://127.0.0.1:1/file_share/s/f", "f", 1, "", "offer-9", True)
     await transfers._check_offer(session, JID("eve@localhost/e"), offer)
     assert "receivedFileRequest" not in events.names()
@@ -121,10 +122,18 @@ async def test_a_flood_of_offers_stops_at_the_waiting_limit(setup):
     answer = fileoffer.read_answer(session.sent[-1].xml)
     assert answer is not None and answer.action == "refused" and "too many" in answer.reason
 
+    # offers unanswered for a day expire and make room again
+    for request in transfers.book.all(INCOMING):
+        request.timestamp = 0
+    session.sent.clear()
+    await transfers._check_offer(session, JID("eve@localhost/e"), offer)
+    assert all(r.status == FAILED and "expired" in r.error for r in transfers.book.all(INCOMING)[:MAX_WAITING])
+    answer = fileoffer.read_answer(session.sent[-1].xml)
+    assert answer is not None and "too many" not in answer.reason  # past the limit: on to the URL check
+
 
 async def test_a_file_is_never_sent_without_a_login(setup):
     transfers, _session, _events = setup
     transfers.net.session = None
     with pytest.raises(Exception, match="not logged in"):
         await transfers.send(PEER, 1)
-    await asyncio.sleep(0)

@@ -61,6 +61,7 @@ FORBIDDEN_BY_SERVER, FORBIDDEN_BY_LICENCE, NEEDS_LOGIN, AVAILABLE = 0, 1, 2, 3
 DELIVERY_WAIT = 10.0  # seconds an offer waits for a receipt or a bounce before it counts as sent
 OFFER_PREFIX = "mf-"
 MAX_WAITING = 100  # offers waiting for an answer; past it new ones are refused (a stranger's flood)
+WAITING_TTL_MS = 24 * 3600 * 1000  # an offer unanswered for this long expires
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ class FileTransfers:
 
     async def _check_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer) -> None:
         bare = sender.bare.lower()
+        self._expire_waiting()
         waiting = sum(1 for r in self.book.all(INCOMING) if r.status == WAITING)
         if waiting >= MAX_WAITING:
             log.warning("refused a file offer from %s: %d requests are waiting already", sender, waiting)
@@ -468,6 +470,13 @@ class FileTransfers:
         self.book.add(request)
         self.events.publish("receivedFileRequest", request.request_event())
         self.notices.status(request)
+
+    def _expire_waiting(self) -> None:
+        """Offers left unanswered for a day are failed, so they stop counting against MAX_WAITING."""
+        oldest = _now_ms() - WAITING_TTL_MS
+        for request in self.book.all(INCOMING):
+            if request.status == WAITING and request.timestamp < oldest:
+                self.notices.fail(request, "the offer expired unanswered")
 
     def _incoming(self, key: Any) -> FileRequest:
         request = self.book.get(key)
