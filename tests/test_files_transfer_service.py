@@ -6,6 +6,7 @@ are fed to the service's handlers as the session would route them.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -137,3 +138,26 @@ async def test_a_file_is_never_sent_without_a_login(setup):
     transfers.net.session = None
     with pytest.raises(Exception, match="not logged in"):
         await transfers.send(PEER, 1)
+
+
+async def test_a_file_posted_in_a_conference_becomes_a_request_of_that_conference(setup):
+    transfers, session, events = setup
+    transfers._probe = (session, "http://127.0.0.1:5280/file_share/AbC/probe")  # the server's upload service
+    transfers.net.account_id = "room@localhost"
+    occupants = {"meet@conference.localhost/Carol": ("meet@conference.localhost", "carol@localhost")}
+    occupants["meet@conference.localhost/Me"] = ("meet@conference.localhost", "room@localhost")
+    transfers.conference_sender = occupants.get
+    offer = fileoffer.Offer("http://127.0.0.1:5280/file_share/Zz/plan.pdf", "plan.pdf", 42, "", "o-1", True)
+    for occupant in ("meet@conference.localhost/Me", "meet@conference.localhost/Stranger"):
+        msg = _stanza(occupant, *fileoffer.offer_elements(offer, receipt=False), mtype="groupchat")
+        transfers._on_offer(session, msg)  # own post reflected; an occupant the conference does not know
+    msg = _stanza("meet@conference.localhost/Carol", *fileoffer.offer_elements(offer, receipt=False), mtype="groupchat")
+    transfers._on_offer(session, msg)
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        if "receivedFileRequest" in events.names():
+            break
+    received = [fields for name, fields in events.seen if name == "receivedFileRequest"]
+    assert len(received) == 1
+    assert received[0]["peerId"] == "carol@localhost" and received[0]["confId"] == "meet@conference.localhost"
+    assert session.sent == []  # no receipts or answers into a conference

@@ -42,7 +42,7 @@ class FileRequest:
     peer_full: str = ""  # where answers go (the sender's or receiver's full JID)
     offer_id: str = ""  # incoming: the sender's id of the offer
     size_known: bool = True
-    meetroom: bool = True
+    meetroom: bool = True  # the sender is a meetroom that expects answers (never in a conference)
     outcome: str = ""
     error: str = ""
     processed: int = 0

@@ -113,6 +113,8 @@ class FileTransfers:
         self._http: aiohttp.ClientSession | None = None
         # the current group conference, given by whoever holds conferences (None outside one)
         self.conference: Callable[[], ConferenceTarget | None] = lambda: None
+        # a conference occupant's JID → (confId, the poster's account), given by the same service
+        self.conference_sender: Callable[[str], tuple[str, str] | None] = lambda occupant: None
         net.session_hooks.append(self._attach)
         appstate.on_change(lambda _snapshot: self._session_changed())
 
@@ -391,19 +393,33 @@ class FileTransfers:
         return self.net.session is session
 
     def _on_offer(self, session: XmppSession, msg: Any) -> None:
-        if not self._current(session) or msg["type"] in ("error", "groupchat"):
-            return
-        sender = JID(str(msg["from"]))
-        if str(sender) == session.full_jid:
+        if not self._current(session) or msg["type"] == "error":
             return
         offer = fileoffer.read_offer(msg.xml)
         if offer is None:
+            return
+        if msg["type"] == "groupchat":
+            self._on_conference_offer(session, str(msg["from"]), offer)
+            return
+        sender = JID(str(msg["from"]))
+        if str(sender) == session.full_jid:
             return
         if fileoffer.wants_receipt(msg.xml) and msg["id"]:
             receipt = session.client.make_message(mto=sender)
             receipt.append(fileoffer.receipt_element(msg["id"]))
             session.send(receipt)
         self._background.spawn(self._take_offer(session, sender, offer))
+
+    def _on_conference_offer(self, session: XmppSession, occupant: str, offer: fileoffer.Offer) -> None:
+        """A file posted in a conference's chat: taken when the conference service knows the
+        poster's account (no receipts or answers in a conference)."""
+        found = self.conference_sender(occupant)
+        if found is None:
+            return
+        conf_id, account = found
+        if account.lower() == self.net.account_id:
+            return  # this room's own post, reflected by the conference
+        self._background.spawn(self._take_offer(session, JID(account), offer, conf_id))
 
     async def _service_url(self, session: XmppSession) -> str:
         """A slot URL of this room's own server's upload service: what offers are checked against."""
@@ -420,19 +436,20 @@ class FileTransfers:
             self._probe = (session, url)
             return url
 
-    async def _take_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer) -> None:
+    async def _take_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer, conf_id: str = "") -> None:
         try:
-            await self._check_offer(session, sender, offer)
+            await self._check_offer(session, sender, offer, conf_id)
         except Exception:  # one odd offer must not go unnoticed, nor disturb the others
             log.exception("handling a file offer from %s failed", sender)
 
-    async def _check_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer) -> None:
+    async def _check_offer(self, session: XmppSession, sender: JID, offer: fileoffer.Offer, conf_id: str = "") -> None:
         bare = sender.bare.lower()
+        answers = offer.meetroom and bool(offer.offer_id) and not conf_id
         self._expire_waiting()
         waiting = sum(1 for r in self.book.all(INCOMING) if r.status == WAITING)
         if waiting >= MAX_WAITING:
             log.warning("refused a file offer from %s: %d requests are waiting already", sender, waiting)
-            if offer.meetroom and offer.offer_id:
+            if answers:
                 self._answer_to(session, str(sender), offer.offer_id, "refused", "too many offers wait for an answer")
             return
         if self.book.find_offer(bare, offer.offer_id, offer.url) is not None:
@@ -442,7 +459,7 @@ class FileTransfers:
             reason = "offers are taken only from accounts of this room's server"
         if reason:
             log.warning("refused a file offer from %s: %s", sender, reason)
-            if offer.meetroom and offer.offer_id and self._current(session):
+            if answers and self._current(session):
                 self._answer_to(session, str(sender), offer.offer_id, "refused", reason)
             return
         size = offer.size
@@ -464,8 +481,9 @@ class FileTransfers:
             sha256=offer.sha256,
             peer_full=str(sender),
             offer_id=offer.offer_id,
+            conf_id=conf_id,
             size_known=size is not None,
-            meetroom=offer.meetroom,
+            meetroom=answers,
         )
         self.book.add(request)
         self.events.publish("receivedFileRequest", request.request_event())
