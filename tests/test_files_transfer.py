@@ -157,6 +157,17 @@ async def test_a_restart_mid_transfer_marks_it_failed_once(prosody, room_factory
     assert (await b.client.call("getFileList"))["fileList"] == files_before
     assert list((b.proc.data_dir / "files").glob("*.part")) == []
 
+    # the sender dies mid-upload: after its restart the request is failed, listed once
+    reply = await a.client.call("sendFile", fileId=file_id, callId=b.call_id)
+    assert reply["result"] is True, reply
+    a.proc.proc.kill()
+    a.proc.proc.wait(10)
+    a.proc.start()
+    a.client = await connect(a.proc)
+    outgoing = (await a.client.call("getOutgoingFilesRequests"))["outgoingFilesRequests"]
+    mine = [r for r in outgoing if r["fileRequestId"] == reply["sentFileRequestId"]]
+    assert [r["status"] for r in mine] == [0] and "interrupted" in mine[0]["error"]
+
 
 async def test_file_transfer_pin_and_tools_switch(room_factory, connect):
     room = room_factory(name="pin")
