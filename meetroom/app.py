@@ -54,6 +54,7 @@ from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
 from meetroom.media.uploads import UploadedFiles
 from meetroom.net.addressbook import AddressBook
+from meetroom.net.filetransfer import FileTransfers
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
@@ -158,6 +159,16 @@ class Room:
         self.conferences = ConferenceManager(
             self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
         )
+        self.transfers = FileTransfers(
+            self.net,
+            self.files,
+            self.store,
+            self.appstate,
+            self.bus,
+            lambda: self.http_settings.max_post_bytes,
+            self._delete_received_file,
+        )
+        self.transfers.start()
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.loop_monitor = LoopMonitor()  # event-loop lag; /metrics, /health
@@ -237,6 +248,7 @@ class Room:
             http=self.http_control,
             meeting=self.meeting,
             background=self.background,
+            transfers=self.transfers,
         )
 
     def _metric_facts(self) -> dict[str, str]:
@@ -250,6 +262,10 @@ class Room:
 
     def _file_shown(self, file_id: int) -> bool:
         return file_in_use(self.services, file_id) is not None
+
+    def _delete_received_file(self, file_id: int) -> bool:
+        """clearFileTransfer deletes received files, but never one the room shows."""
+        return not self._file_shown(file_id) and self.uploads.delete(file_id) is not None
 
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""
@@ -323,6 +339,7 @@ class Room:
         await self.meeting.close()
         await self.conferences.close()
         await self.calls.close()
+        await self.transfers.close()
         await self.slides.close()
         await self.net.close()
         for session in list(self.bus.sessions):

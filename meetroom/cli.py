@@ -71,6 +71,13 @@ def _add_dev_server(sub: argparse._SubParsersAction) -> None:
     dev.add_argument("--http-port", type=_port, default=5280, help="HTTP port for file upload (default 5280)")
     dev.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD", help="create an account")
     dev.add_argument("--tls", action="store_true", help="require STARTTLS with a self-signed certificate")
+    dev.add_argument(
+        "--upload-limit",
+        type=int,
+        default=100 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest file the HTTP upload service takes (default 100 MiB; 0: no upload service)",
+    )
 
 
 def _server_address(text: str) -> tuple[str, int]:

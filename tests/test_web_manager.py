@@ -31,7 +31,7 @@ def test_admin_pin_login_settings_and_errors_beside_controls(room_factory, conte
     expect(page.locator("body")).to_have_attribute("data-ready", "admin")
     expect(page.locator("#role-badge")).to_have_text("Administrator")
     expect(page.locator("#nav a")).to_have_text(
-        ["Status", "Call", "Meetings", "Devices", "Screen", "Server & account", "Security"]
+        ["Status", "Call", "Meetings", "Devices", "Screen", "Server & account", "Security", "Files"]
     )
 
     # The page changes a setting; another client (user mode, loopback) sees settingsChanged.
@@ -73,7 +73,7 @@ def test_user_mode_cannot_see_or_reach_admin_sections(room_factory, context, api
     page.goto(manager_url(room, f"/{user_pin}#security"))  # the direct user link, asking for an admin section
     expect(page.locator("body")).to_have_attribute("data-ready", "user")
     expect(page.locator("#role-badge")).to_have_text("User")
-    expect(page.locator("#nav a")).to_have_text(["Status", "Call", "Meetings", "Devices"])
+    expect(page.locator("#nav a")).to_have_text(["Status", "Call", "Meetings", "Devices", "Files"])
     for section in ("security", "screen", "server"):
         assert page.locator(f"#sec-{section}").count() == 0
     expect(page.locator("#sec-denied")).to_be_visible()

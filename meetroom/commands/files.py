@@ -50,3 +50,4 @@ async def delete_file(ctx: Context, msg: dict[str, Any]) -> None:
     if use is not None:
         raise CommandError(f"file {record.id} is in use as {use}; choose another picture first")
     services.uploads.delete(record.id)
+    services.transfers.file_deleted(record.id)

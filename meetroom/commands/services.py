@@ -35,6 +35,7 @@ from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
 from meetroom.media.uploads import UploadedFiles
 from meetroom.net.addressbook import AddressBook
+from meetroom.net.filetransfer import FileTransfers
 from meetroom.net.service import NetworkService
 from meetroom.store.files import FileStore
 
@@ -94,6 +95,7 @@ class RoomServices:
     http: HttpServerControl
     meeting: InMeeting
     background: BackgroundReplacement
+    transfers: FileTransfers
 
 
 Context = CommandContext[RoomServices]

@@ -22,5 +22,6 @@ def run_dev_server(args: argparse.Namespace) -> int:
         http_port=args.http_port,
         users=users,
         tls=args.tls,
+        upload_limit=max(0, args.upload_limit),
     )
     return run(cfg)

@@ -31,6 +31,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from meetroom.core.addresses import is_loopback
+from meetroom.net.fileoffer import NS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -418,6 +419,8 @@ class XmppSession:
     def _chat_from(self, msg: Message, outgoing: bool, default_time: float) -> ChatMessage | None:
         if msg["type"] not in ("chat", "normal") or not msg["body"]:
             return None
+        if msg.xml.find(f"{{{NS_FILE}}}offer") is not None:
+            return None  # another meetroom's file offer: a file request (net/filetransfer.py), not chat
         peer = msg["to"] if outgoing else msg["from"]
         return ChatMessage(
             peer=peer.bare.lower(),

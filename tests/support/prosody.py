@@ -27,6 +27,7 @@ class ProsodyServer:
     domain: str = "localhost"
     users: list[tuple[str, str]] = field(default_factory=list)
     tls: bool = False
+    upload_limit: int | None = None  # --upload-limit (None: the dev server's default)
     c2s_ports: list[int] = field(default_factory=list)
     http_port: int = 0
     proc: subprocess.Popen | None = None
@@ -50,6 +51,8 @@ class ProsodyServer:
             cmd += ["--user", f"{name}:{password}"]
         if self.tls:
             cmd.append("--tls")
+        if self.upload_limit is not None:
+            cmd += ["--upload-limit", str(self.upload_limit)]
         return cmd
 
     @property

@@ -6,13 +6,14 @@ import { Channel, discover, wsUrl } from "../api.js";
 import { h } from "./ui.js";
 import call from "./sections/call.js";
 import devices from "./sections/devices.js";
+import files from "./sections/files.js";
 import meetings from "./sections/meetings.js";
 import screen from "./sections/screen.js";
 import security from "./sections/security.js";
 import server from "./sections/server.js";
 import status from "./sections/status.js";
 
-const SECTIONS = [status, call, meetings, devices, screen, server, security];
+const SECTIONS = [status, call, meetings, devices, screen, server, security, files];
 const RECONNECT_MS = 2000;
 const CAUSES = {
   1: "Another client signed in in this mode, so this page no longer controls the room (one connection per mode).",

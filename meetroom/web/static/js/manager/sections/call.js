@@ -30,6 +30,14 @@ function muteToggle(ctx, label, setter, getter, event) {
   return r;
 }
 
+// The Files section sends it: open it with this contact as the receiver.
+function sendFileTo(peerId) {
+  location.hash = "#files";
+  const peer = document.getElementById("ft-peer");
+  if (peer) peer.value = peerId;
+  document.getElementById("ft-file")?.focus();
+}
+
 export default {
   id: "call",
   title: "Call",
@@ -134,7 +142,8 @@ export default {
           button("Chat", () => {
             this.chatPeer.value = c.peerId;
             this.chatText.focus();
-          })
+          }),
+          button("Send file", () => sendFileTo(c.peerId), { class: "send-file" })
         )
       )
     );
