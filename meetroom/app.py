@@ -54,7 +54,7 @@ from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
 from meetroom.media.uploads import UploadedFiles
 from meetroom.net.addressbook import AddressBook
-from meetroom.net.filetransfer import FileTransfers
+from meetroom.net.filetransfer import ConferenceTarget, FileTransfers
 from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
@@ -168,6 +168,8 @@ class Room:
             lambda: self.http_settings.max_post_bytes,
             self._delete_received_file,
         )
+        self.transfers.conference = self._conference_chat
+        self.transfers.conference_sender = self.conferences.occupant_account
         self.transfers.start()
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
@@ -259,6 +261,10 @@ class Room:
             "product": opts.product,
             "service": service_manager(os.environ),
         }
+
+    def _conference_chat(self) -> ConferenceTarget | None:
+        found = self.conferences.chat_room()
+        return ConferenceTarget(*found) if found is not None else None
 
     def _file_shown(self, file_id: int) -> bool:
         return file_in_use(self.services, file_id) is not None

@@ -28,6 +28,7 @@ CONDITIONAL = re.compile(
 # Conditional fields whose note does not say so in the words above.
 CONDITIONAL_FIELDS = {
     ("setAuthParams", "newPin"),  # only when authType is "pin"
+    ("fileRequestStatusChanged", "peerDisplayName"),  # "same presence rule as peerId" (not for a conference)
 }
 
 

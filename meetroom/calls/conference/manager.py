@@ -232,6 +232,24 @@ class ConferenceManager:
     def last_conf_type(self) -> int:
         return self.machine.last_conf_type
 
+    def chat_room(self) -> tuple[str, str] | None:
+        """(confId, MUC room JID) of the conference this room is in: where files for all are posted."""
+        conf = self.machine.conf
+        if conf is None or conf.phase is not Phase.ACTIVE:
+            return None
+        return conf.conf_id, conf.room
+
+    def occupant_account(self, occupant: str) -> tuple[str, str] | None:
+        """(confId, bare account) of whoever posts as `occupant` (room/nick) in our conference."""
+        conf = self.machine.conf
+        room, _, nick = occupant.partition("/")
+        if conf is None or room.lower() != conf.room.lower():
+            return None
+        participant = conf.by_nick(nick)
+        if participant is None or "/" not in participant.jid or participant.jid.startswith(conf.room + "/"):
+            return None  # a hidden real JID: the poster's account is not known
+        return conf.conf_id, participant.jid.partition("/")[0].lower()
+
     # --- what the API reads -------------------------------------------------------------
     def conferences(self) -> dict[str, Any]:
         return self.machine.conference_view(time.time())
