@@ -400,7 +400,13 @@ def test_the_peer_ends_the_active_call(how):
 def test_lost_media_ends_with_connectivity_error():
     rig = Rig()
     connected_outgoing(rig)
-    out = rig(ev.MediaLost(LEG, "no media from the peer for 3 s"), at=T0 + 15)
+    # the peer's session-terminate may still be on its way: a short grace first
+    assert rig(ev.MediaLost(LEG, "no media from the peer for 3 s"), at=T0 + 15) == [
+        fx.StartTimer(timer("media-lost"), 1.0)
+    ]
+    assert rig(ev.MediaLost(LEG, "peer connection closed")) == []  # the grace runs once
+    assert rig.phase is Phase.ACTIVE
+    out = rig(ev.TimerFired(timer("media-lost")), at=T0 + 16)
     assert out[:3] == [
         fx.SendTerminate(PEER_FULL, SID, Cause.FAILED, "connectivity-error"),
         fx.SendJmi(PEER_FULL, "finish", SID, Cause.FAILED, condition="connectivity-error"),
@@ -408,6 +414,33 @@ def test_lost_media_ends_with_connectivity_error():
     ]
     assert published(out)[-1] == ("conferenceDeleted", {"confId": CONF})
     assert rig(ev.MediaLost(LEG, "peer connection closed")) == []
+
+
+@pytest.mark.parametrize("how", ["terminate", "finish"])
+def test_a_hang_up_right_after_the_media_closed_is_a_hang_up(how):
+    """The peer closes its media a moment before its session-terminate arrives (rule: ~1 s grace)."""
+    rig = Rig()
+    connected_outgoing(rig)
+    rig(ev.MediaLost(LEG, "peer connection closed"), at=T0 + 20)
+    terminate = jingle("session-terminate", reason=Reason("success", Cause.DECLINED))
+    event = terminate if how == "terminate" else jmi("finish")
+    out = rig(event, at=T0 + 20.4)
+    assert not [e for e in out if isinstance(e, fx.SendTerminate | fx.SendJmi)]
+    assert fx.CancelTimer(timer("media-lost")) in out
+    assert ("participantLeftConference", {"peerId": PEER_FULL}) in published(out)
+    (history,) = [e for e in out if isinstance(e, fx.WriteHistory)]
+    assert (history.kind, history.start, history.duration) == (Record.OUTGOING, T0 + 10, pytest.approx(10.4))
+    assert rig.machine.session is None
+    assert rig(ev.TimerFired(timer("media-lost")), at=T0 + 21) == []  # cancelled: nothing more
+
+
+def test_lost_media_while_connecting_gets_the_same_grace():
+    rig = Rig()
+    calling(rig)
+    rig(jmi("proceed"))
+    assert rig(ev.MediaLost(LEG, "peer connection failed")) == [fx.StartTimer(timer("media-lost"), 1.0)]
+    out = rig(ev.TimerFired(timer("media-lost")))
+    assert fx.SendTerminate(PEER_FULL, SID, Cause.FAILED, "connectivity-error") in out
 
 
 def test_losing_the_server_ends_the_call_without_leaving_the_network_state():

@@ -28,6 +28,7 @@ NO_RINGING_SECONDS = 5.0  # a propose no resource rings for means nobody can tak
 INITIATE_TIMEOUT = 10.0  # our proceed → the caller's session-initiate
 CONNECT_TIMEOUT = 10.0  # offer acknowledged / answer made → media connected
 CALLEE_GRACE = 2.0  # the callee rings a little longer than the caller, so the caller's retract wins
+TERMINATE_GRACE = 1.0  # lost media → wait this long for the peer's session-terminate before calling it a loss
 RECENT_SIDS = 64
 
 
@@ -470,10 +471,16 @@ class CallMachine:
                 self._emit(fx.SendMute(leg.peer_full, leg.key, what, True))
 
     def _media_lost(self, lost: ev.MediaLost) -> None:
+        """A peer that hangs up often closes its media a moment before its session-terminate
+        arrives: give the terminate TERMINATE_GRACE before ending the call as a network loss."""
         found = self._current(lost.leg)
-        if found is not None:
-            log.info("call %s: %s", lost.leg.sid, lost.reason)
-            self._end(found[0], local=False, cause=Cause.FAILED, condition="connectivity-error")
+        if found is None:
+            return
+        session, leg = found
+        if TimerKey(leg.key, "media-lost") in session.timers:
+            return
+        log.info("call %s: %s; waiting %g s for a session-terminate", lost.leg.sid, lost.reason, TERMINATE_GRACE)
+        self._timer(session, leg, "media-lost", TERMINATE_GRACE)
 
     def _own_mute(self, change: ev.OwnMute) -> None:
         """Our own mute changes go to the peer as session-info while a call is up."""
@@ -497,6 +504,8 @@ class CallMachine:
             self._end(session, local=True, cause=Cause.FAILED, condition="timeout")
         elif name == "connect":
             self._end(session, local=True, cause=Cause.FAILED, condition="failed-transport")
+        elif name == "media-lost":
+            self._end(session, local=False, cause=Cause.FAILED, condition="connectivity-error")
         elif leg.phase is not Phase.RINGING:
             return
         elif name == "callee-ring":

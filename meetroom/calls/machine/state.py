@@ -29,7 +29,7 @@ class LegKey:
 @dataclass(frozen=True)
 class TimerKey:
     leg: LegKey
-    name: str  # "ring", "nobody-rings", "callee-ring", "initiate", "connect"
+    name: str  # "ring", "nobody-rings", "callee-ring", "initiate", "connect", "media-lost"
 
 
 @dataclass
