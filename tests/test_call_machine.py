@@ -783,6 +783,42 @@ def test_unknown_sessions_and_unsupported_actions():
     ]
 
 
+def test_candidates_trickled_while_ringing_are_kept_for_the_answer():
+    """A Jingle-only caller trickles transport-info while the room still rings: keep them all."""
+    rig = Rig()
+    rig(jingle("session-initiate", payload="offer"))
+    assert rig(jingle("transport-info", payload="cand-1")) == [fx.Ack("iq-transport-info")]
+    assert rig(jingle("transport-info", payload="cand-2")) == [fx.Ack("iq-transport-info")]
+    out = rig(ev.Accept())
+    assert out[-3:] == [
+        fx.MakeAnswer(LEG, PEER_FULL, "offer", False),
+        fx.AddCandidates(LEG, "cand-1"),
+        fx.AddCandidates(LEG, "cand-2"),
+    ]
+    # once the media is open, later ones go straight on
+    later = rig(jingle("transport-info", payload="cand-3"))
+    assert later == [fx.Ack("iq-transport-info"), fx.AddCandidates(LEG, "cand-3")]
+
+
+def test_candidates_before_the_offer_wait_for_it():
+    """After our proceed the caller may trickle before its session-initiate arrives."""
+    rig = Rig()
+    ringing_incoming(rig)
+    rig(ev.Accept())
+    assert rig(jingle("transport-info", payload="early")) == [fx.Ack("iq-transport-info")]
+    out = rig(jingle("session-initiate", payload="offer"))
+    assert out[-2:] == [fx.MakeAnswer(LEG, PEER_FULL, "offer", False), fx.AddCandidates(LEG, "early")]
+
+
+def test_candidates_of_a_declined_call_are_dropped_with_it():
+    rig = Rig()
+    rig(jingle("session-initiate", payload="offer"))
+    rig(jingle("transport-info", payload="cand-1"))
+    out = rig(ev.Reject())
+    assert not [e for e in out if isinstance(e, fx.AddCandidates)]
+    assert rig.machine.session is None
+
+
 def test_session_info_mutes_become_device_status():
     rig = Rig()
     connected_outgoing(rig)

@@ -167,7 +167,7 @@ class CallMachine:
                 fx.SendJmi(leg.peer_full, "proceed", session.sid), fx.SendJmi(self.env.own_bare, "accept", session.sid)
             )
         if leg.offer is not None:
-            self._emit(fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
+            self._open_media(leg, fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
         else:
             self._timer(session, leg, "initiate", INITIATE_TIMEOUT)
 
@@ -343,7 +343,7 @@ class CallMachine:
         self._cancel_timers(session)
         leg.peer_full = sender
         leg.phase = Phase.NEGOTIATING
-        self._emit(fx.MakeOffer(leg.key, sender))
+        self._open_media(leg, fx.MakeOffer(leg.key, sender))
 
     # --- Jingle in ---------------------------------------------------------------------------
     def _jingle(self, iq: ev.JingleIn) -> None:
@@ -371,7 +371,11 @@ class CallMachine:
         elif iq.action == "session-info":
             self._session_info(iq, session, leg)
         elif iq.action == "transport-info":
-            self._emit(fx.Ack(iq.iq), fx.AddCandidates(leg.key, iq.payload))
+            self._emit(fx.Ack(iq.iq))
+            if leg.media_open:
+                self._emit(fx.AddCandidates(leg.key, iq.payload))
+            else:  # ringing, or accepted before the offer came: no peer connection to give them to yet
+                leg.early_candidates.append(iq.payload)
         else:
             self._emit(fx.IqError(iq.iq, "feature-not-implemented", "unsupported-info"))
 
@@ -386,7 +390,7 @@ class CallMachine:
             leg.offer, leg.peer_is_meetroom = iq.payload, iq.meetroom
             if leg.phase is Phase.NEGOTIATING:  # accepted already: the offer was awaited
                 self._cancel_timers(session)
-                self._emit(fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
+                self._open_media(leg, fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
             return
         self._emit(fx.Ack(iq.iq))
         if session is not None or self.env.app_state != AppState.NORMAL:
@@ -420,6 +424,14 @@ class CallMachine:
             )
 
     # --- media and timers -------------------------------------------------------------------
+    def _open_media(self, leg: Leg, make: fx.MakeOffer | fx.MakeAnswer) -> None:
+        """Open the leg's peer connection, then hand it the candidates that trickled in before."""
+        leg.media_open = True
+        self._emit(make)
+        early, leg.early_candidates = leg.early_candidates, []
+        for payload in early:
+            self._emit(fx.AddCandidates(leg.key, payload))
+
     def _local_description(self, done: ev.LocalDescription) -> None:
         found = self._current(done.leg)
         if found is None:
