@@ -283,6 +283,68 @@ def test_with_two_resources_busy_on_one_waits_and_a_decline_stops_the_other():
     ]
 
 
+def calling_directly(rig: Rig) -> list[fx.Effect]:
+    """The driver found that PEER_FULL speaks Jingle RTP but not JMI."""
+    return rig(ev.PlaceCall(PEER, SID, direct=PEER_FULL))
+
+
+def test_a_client_without_jmi_gets_a_session_initiate_at_once():
+    rig = Rig()
+    assert calling_directly(rig) == [
+        fx.Publish("inviteSent", {"confId": CONF, "peerId": PEER, "peerDn": "Peer Room", "confType": 0}),
+        fx.SetAppState(AppState.WAIT),
+        fx.StartTimer(timer("ring"), 40.0),
+        fx.MakeOffer(LEG, PEER_FULL),
+    ]
+    assert rig.phase is Phase.RINGING
+    assert rig(ev.LocalDescription(LEG, "offer")) == [fx.SendDescription(PEER_FULL, LEG, "offer")]
+    assert rig(ev.JingleDelivered(LEG, True)) == []  # acknowledged: it rings there until answered
+    out = rig(jingle("session-accept", payload="answer"))
+    assert out == [
+        fx.Ack("iq-session-accept"),
+        fx.CancelTimer(timer("ring")),
+        fx.StartTimer(timer("connect"), 10.0),
+        fx.ApplyAnswer(LEG, "answer", False),
+    ]
+    assert rig.phase is Phase.NEGOTIATING
+    out = rig(ev.MediaConnected(LEG), at=T0 + 5)
+    assert ("conferenceCreated", conference_created(OWN, PEER_FULL)) in published(out)
+    out = rig(ev.HangUp(), at=T0 + 9)
+    assert out[0] == fx.SendTerminate(PEER_FULL, SID, None, "success")
+    assert not [e for e in out if isinstance(e, fx.SendJmi)]  # no JMI to a client that has none
+
+
+@pytest.mark.parametrize(("reason", "cause"), [(Reason("decline", Cause.DECLINED), 0), (Reason("busy", Cause.BUSY), 2)])
+def test_a_direct_call_declined_by_session_terminate(reason, cause):
+    rig = Rig()
+    calling_directly(rig)
+    rig(ev.LocalDescription(LEG, "offer"))
+    out = rig(jingle("session-terminate", reason=reason))
+    assert out[0] == fx.Ack("iq-session-terminate")
+    assert ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": cause}) in published(out)
+    assert fx.CloseMedia(LEG) in out and not [e for e in out if isinstance(e, fx.SendTerminate | fx.SendJmi)]
+    assert rig.machine.session is None
+
+
+def test_a_direct_call_is_withdrawn_with_session_terminate():
+    rig = Rig()
+    calling_directly(rig)
+    out = rig(ev.HangUp())
+    assert out[0] == fx.SendTerminate(PEER_FULL, SID, None, "cancel")
+    assert fx.CloseMedia(LEG) in out
+    calling_directly(rig)
+    out = rig(ev.TimerFired(timer("ring")))
+    assert out[0] == fx.SendTerminate(PEER_FULL, SID, Cause.NO_ANSWER, "timeout")
+    assert ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": Cause.NO_ANSWER}) in published(out)
+    calling_directly(rig)
+    out = rig(ev.PeerUnavailable(PEER_FULL))
+    assert published(out)[0] == ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": 3})
+    calling_directly(rig)
+    rig(ev.LocalDescription(LEG, "offer"))
+    out = rig(ev.JingleDelivered(LEG, False))  # the client refused the session-initiate
+    assert published(out)[0] == ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": 10})
+
+
 def test_a_bounced_propose_gives_3_or_5():
     for condition, cause in (("service-unavailable", 3), ("item-not-found", 5)):
         rig = Rig()

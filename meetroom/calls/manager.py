@@ -15,7 +15,7 @@ from collections.abc import Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from meetroom.calls import negotiation, views
+from meetroom.calls import negotiation, route, views
 from meetroom.calls.call import Call, Phase
 from meetroom.calls.env import RoomEnv
 from meetroom.calls.errors import CallError
@@ -27,6 +27,7 @@ from meetroom.calls.signalling import Signalling
 from meetroom.calls.timers import KeyedTimers
 from meetroom.core.appstate import AppState
 from meetroom.core.tasks import TaskSet
+from meetroom.net import disco
 from meetroom.net.jingle import jmi, session_terminate
 from meetroom.net.jingle.info import session_info
 
@@ -101,7 +102,28 @@ class CallManager:
             ice_error = ""
         except ValueError as exc:
             ice_error = str(exc)
-        self.feed(ev.PlaceCall(peer, jmi.new_sid(), ice_error))
+        direct = await self._direct_target(peer) if not ice_error else ""
+        self.feed(ev.PlaceCall(peer, jmi.new_sid(), ice_error, direct))
+
+    async def _direct_target(self, peer: str) -> str:
+        """A resource of the callee that speaks Jingle RTP but not JMI (calls/route.py), or ""."""
+        session = self.net.session if self.net.logged_in else None
+        if session is None or self.machine.session is not None:
+            return ""  # the machine refuses this call anyway
+        try:
+            target = self.machine.normalise(peer)
+        except CallError:
+            return ""
+        bare = target.partition("/")[0].lower()
+        if bare == self.env.own_bare:
+            return ""  # another instance of this account: a meetroom room, JMI
+        if "/" in target:
+            resources = [target]
+        else:
+            seen = self.net.presence.get(bare)
+            resources = list(seen.resources) if seen is not None else []
+        found = await asyncio.gather(*(disco.peer_features(session, jid) for jid in resources))
+        return route.direct_target(dict(zip(resources, found, strict=True)))
 
     async def accept(self) -> None:
         self.feed(ev.Accept())

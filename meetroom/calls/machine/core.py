@@ -142,15 +142,21 @@ class CallMachine:
             raise CallError("a room cannot call itself")
         if cmd.ice_error:
             raise CallError(f"iceHostAddresses: {cmd.ice_error}")
-        full = target if "/" in target else ""
-        session = self._new_session(cmd.sid, bare, outgoing=True, owner=env.own_full, target=target, peer_full=full)
+        full = cmd.direct or (target if "/" in target else "")
+        session = self._new_session(
+            cmd.sid, bare, outgoing=True, owner=env.own_full, target=target, peer_full=full, via_jmi=not cmd.direct
+        )
         leg = session.leg
         self.session = session
-        self._emit(fx.SendJmi(target, "propose", cmd.sid))
+        if session.via_jmi:
+            self._emit(fx.SendJmi(target, "propose", cmd.sid))
         self._publish("inviteSent", confId=session.conf_id, peerId=target, peerDn=leg.peer_dn, confType=0)
         self._set_state(AppState.WAIT)
         self._timer(session, leg, "ring", env.ring_timeout)
-        self._timer(session, leg, "nobody-rings", 0.0 if env.known_offline(target) else NO_RINGING_SECONDS)
+        if session.via_jmi:
+            self._timer(session, leg, "nobody-rings", 0.0 if env.known_offline(target) else NO_RINGING_SECONDS)
+        else:  # XEP-0166 without JMI: our offer is the call; the session-accept is the answer
+            self._open_media(leg, fx.MakeOffer(leg.key, full))
 
     def _ringing_incoming(self, what: str) -> tuple[Session, Leg]:
         session = self.session
@@ -186,12 +192,19 @@ class CallMachine:
             self._end(session, local=True)
             return
         if session.outgoing:
-            self._emit(fx.SendJmi(leg.target, "retract", session.sid, condition="cancel"))
+            self._cancel_outgoing(session, leg, None, "cancel")
         else:
             self._decline(session, leg, Cause.DECLINED, "decline")
             self._reject_sent(session.conf_id, leg.peer_bare, leg.peer_dn, Cause.DECLINED)
         self._stop_calling(leg.peer_id, Side.LOCAL)
         self._idle(session)
+
+    def _cancel_outgoing(self, session: Session, leg: Leg, cause: Cause | None, condition: str, text: str = "") -> None:
+        """Withdraw our ringing call: a JMI retract, or session-terminate for a direct Jingle call."""
+        if session.via_jmi:
+            self._emit(fx.SendJmi(leg.target, "retract", session.sid, cause, condition, text))
+        else:
+            self._emit(fx.SendTerminate(leg.peer_full, session.sid, cause, condition))
 
     def _shutdown(self) -> None:
         if self.session is not None:
@@ -358,8 +371,13 @@ class CallMachine:
             else:
                 self._emit(fx.IqError(iq.iq, "item-not-found", "unknown-session"))
             return
-        if iq.action == "session-accept" and session.outgoing and leg.phase is Phase.NEGOTIATING:
+        direct_answer = not session.via_jmi and leg.phase is Phase.RINGING
+        if iq.action == "session-accept" and session.outgoing and (leg.phase is Phase.NEGOTIATING or direct_answer):
             self._emit(fx.Ack(iq.iq))
+            if direct_answer:  # a direct Jingle call was answered: now it connects
+                self._cancel_timers(session)
+                leg.phase = Phase.NEGOTIATING
+                self._timer(session, leg, "connect", CONNECT_TIMEOUT)
             leg.peer_is_meetroom = iq.meetroom
             self._emit(fx.ApplyAnswer(leg.key, iq.payload, leg.peer_is_meetroom))
         elif iq.action == "session-terminate":
@@ -525,8 +543,7 @@ class CallMachine:
             self._stop_calling(leg.peer_bare, Side.LOCAL)
             self._idle(session, Record.MISSED)
         elif name == "ring":
-            retract = fx.SendJmi(leg.target, "retract", session.sid, Cause.NO_ANSWER, "timeout", "no answer")
-            self._emit(retract)
+            self._cancel_outgoing(session, leg, Cause.NO_ANSWER, "timeout", "no answer")
             self._reject_received(leg, Cause.NO_ANSWER)
             self._idle(session)
         elif name == "nobody-rings" and not leg.rang:
@@ -544,6 +561,9 @@ class CallMachine:
         if leg.phase is Phase.RINGING and not session.outgoing:
             self._stop_calling(leg.peer_bare, Side.REMOTE)
             self._idle(session, Record.MISSED)
+        elif leg.phase is Phase.RINGING and not session.via_jmi:  # the resource we called directly left
+            self._reject_received(leg, Cause.UNAVAILABLE)
+            self._idle(session)
         elif leg.phase is not Phase.RINGING:
             self._end(session, local=False, notify=False)
 
