@@ -299,6 +299,9 @@ def test_a_client_without_jmi_gets_a_session_initiate_at_once():
     assert rig.phase is Phase.RINGING
     assert rig(ev.LocalDescription(LEG, "offer")) == [fx.SendDescription(PEER_FULL, LEG, "offer")]
     assert rig(ev.JingleDelivered(LEG, True)) == []  # acknowledged: it rings there until answered
+    ringing = jingle("session-info", infos=(("ringing", ""),), has_children=True)
+    assert rig(ringing) == [fx.Ack("iq-session-info")]
+    assert rig.machine.session.leg.rang == {PEER_FULL}
     out = rig(jingle("session-accept", payload="answer"))
     assert out == [
         fx.Ack("iq-session-accept"),
@@ -809,7 +812,7 @@ def test_tie_break_the_lower_id_wins():
 def test_a_session_initiate_without_propose_rings_and_is_declined_by_terminate():
     rig = Rig()
     out = rig(jingle("session-initiate", payload="offer"))
-    assert out[0] == fx.Ack("iq-session-initiate")
+    assert out[:2] == [fx.Ack("iq-session-initiate"), fx.SendInfo(PEER_FULL, SID, "ringing")]
     assert not [e for e in out if isinstance(e, fx.SendJmi)]
     assert ("inviteReceived", {"confId": CONF, "peerId": PEER, "peerDn": "Peer Room", "type": 0, "confTitle": ""}) in (
         published(out)
@@ -894,6 +897,8 @@ def test_session_info_mutes_become_device_status():
     assert published(out) == [("deviceStatusReceived", {"confId": CONF, "peerId": PEER_FULL, "mic": 2, "video": 2})]
     out = rig(jingle("session-info", infos=(("mute", "1"), ("ringing", "")), has_children=True))
     assert published(out) == [("deviceStatusReceived", {"confId": CONF, "peerId": PEER_FULL, "mic": 2, "video": 1})]
+    for payload in ("ringing", "active", "hold", "unhold"):  # understood, nothing for the API
+        assert rig(jingle("session-info", infos=((payload, ""),), has_children=True)) == [fx.Ack("iq-session-info")]
     assert rig(jingle("session-info")) == [fx.Ack("iq-session-info")]  # a ping
     assert rig(jingle("session-info", has_children=True)) == [
         fx.IqError("iq-session-info", "feature-not-implemented", "unsupported-info", etype="modify")

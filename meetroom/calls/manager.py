@@ -231,6 +231,8 @@ class CallManager:
                     mid = media.mids().get("audio" if effect.what == "mic" else "video", "")
                     payload = "mute" if effect.muted else "unmute"
                     self.signalling.send_jingle_nowait(effect.to, session_info(effect.leg.sid, payload, name=mid))
+            case fx.SendInfo():
+                self.signalling.send_jingle_nowait(effect.to, session_info(effect.sid, effect.payload))
             case fx.SendDescription():
                 self._tasks.spawn(self._send_description(effect))
             case fx.Ack():

@@ -320,6 +320,8 @@ class CallMachine:
         leg = session.leg
         if session.via_jmi:
             self._emit(fx.SendJmi(leg.peer_full, "ringing", session.sid))
+        else:  # a Jingle-only caller hears the ringing through session-info (XEP-0167 §7)
+            self._emit(fx.SendInfo(leg.peer_full, session.sid, "ringing"))
         self._publish(
             "inviteReceived", confId=session.conf_id, peerId=leg.peer_bare, peerDn=leg.peer_dn, type=0, confTitle=""
         )
@@ -424,8 +426,10 @@ class CallMachine:
         kind_of_mid = {mid: kind for kind, mid in self.env.mids(leg.key).items()}
         changed = False
         for payload, name in iq.infos:
+            if payload == "ringing" and session.outgoing:
+                leg.rang.add(iq.sender)
             if payload not in ("mute", "unmute"):
-                continue
+                continue  # ringing, active, hold, unhold: acknowledged; the API has no event for them
             for kind in [kind_of_mid[name]] if name in kind_of_mid else ["audio", "video"]:
                 key = "mic" if kind == "audio" else "video"
                 muted = payload == "mute"
