@@ -3,7 +3,8 @@
 Everything Prosody reads or writes (config, data, pid file, certificates) lives under one
 directory, client and HTTP ports listen on loopback only, and logins work without TLS so that
 tests need no certificates. The modules are the ones meetroom uses: roster, presence, blocking,
-private storage, vCards, message archive, carbons, ping, a MUC service and HTTP file upload.
+private storage, vCards, message archive, carbons, ping, a MUC service, HTTP file upload and
+XMPP over WebSocket (browser clients).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ACCOUNT_MODULES = (
     "lastactivity",
     "version",
     "time",
+    "websocket",  # RFC 7395 at /xmpp-websocket on the HTTP port: browser clients (StanzaJS in tests)
 )
 
 
