@@ -68,6 +68,9 @@ def _add_dev_server(sub: argparse._SubParsersAction) -> None:
     dev.add_argument("--http-port", type=_port, default=5280, help="HTTP port for file upload (default 5280)")
     dev.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD", help="create an account")
     dev.add_argument("--tls", action="store_true", help="require STARTTLS with a self-signed certificate")
+    dev.add_argument(
+        "--ice-service", action="append", default=[], metavar="stun|turn:HOST:PORT", help="XEP-0215 entry, repeatable"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ need_apt=()
 command -v prosody >/dev/null 2>&1 || need_apt+=(prosody)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # StanzaJS interop test (tests/support/stanzajs.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -20,6 +20,7 @@ from meetroom.calls.call import Call, Phase
 from meetroom.calls.env import RoomEnv
 from meetroom.calls.errors import CallError
 from meetroom.calls.history import CallHistory
+from meetroom.calls.iceservers import ExternalIceServers
 from meetroom.calls.machine import CallMachine, LegKey, TimerKey
 from meetroom.calls.machine import effects as fx
 from meetroom.calls.machine import inputs as ev
@@ -78,6 +79,7 @@ class CallManager:
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
+        self.ice_servers = ExternalIceServers(net, settings, self._tasks)  # XEP-0215, off by default
         media.on_mute_change(lambda what, muted: self._feed_quietly(ev.OwnMute(what, muted)))
         appstate.on_change(self._on_appstate)
         settings.on_change(self._on_setting)
@@ -90,7 +92,7 @@ class CallManager:
         from meetroom.media.rtc import IcePolicy, parse_hosts
 
         hosts = tuple(self.ice_hosts) or parse_hosts(str(self.settings.get("iceHostAddresses")))
-        return IcePolicy(hosts=hosts)
+        return IcePolicy(hosts=hosts, ice_servers=self.ice_servers.rtc_servers())
 
     # --- API commands -------------------------------------------------------------------
     def normalise(self, peer: str) -> str:
@@ -103,6 +105,7 @@ class CallManager:
         except ValueError as exc:
             ice_error = str(exc)
         direct = await self._direct_target(peer) if not ice_error else ""
+        await self.ice_servers.refresh_if_stale()
         self.feed(ev.PlaceCall(peer, jmi.new_sid(), ice_error, direct))
 
     async def _direct_target(self, peer: str) -> str:

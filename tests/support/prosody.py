@@ -27,6 +27,7 @@ class ProsodyServer:
     domain: str = "localhost"
     users: list[tuple[str, str]] = field(default_factory=list)
     tls: bool = False
+    ice_services: list[str] = field(default_factory=list)  # "stun:HOST:PORT" (XEP-0215)
     c2s_ports: list[int] = field(default_factory=list)
     http_port: int = 0
     proc: subprocess.Popen | None = None
@@ -50,6 +51,8 @@ class ProsodyServer:
             cmd += ["--user", f"{name}:{password}"]
         if self.tls:
             cmd.append("--tls")
+        for service in self.ice_services:
+            cmd += ["--ice-service", service]
         return cmd
 
     @property
