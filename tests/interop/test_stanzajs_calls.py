@@ -87,9 +87,14 @@ def test_the_room_calls_stanzajs_without_jmi(scene: dict[str, Any]) -> None:
 
 
 def test_the_room_used_what_stanzajs_trickled(scene: dict[str, Any]) -> None:
-    """StanzaJS trickles its candidates right after the session-initiate, while the room rings."""
+    """StanzaJS trickles its candidates right after its session-initiate, while the room rings.
+
+    Only the first call is checked for learnt addresses: when the room calls, StanzaJS's checks
+    may legitimately overtake its own transport-info (aioice then upgrades the learnt candidate).
+    """
+    first_call = scene["room_output_first_call"]["lines"]
+    assert not [line for line in first_call if "peer reflexive" in line], "candidates were learnt, not used"
     output = scene["room_output"]["lines"]
-    assert not [line for line in output if "peer reflexive" in line], "candidates were learnt, not used"
     assert not [line for line in output if "without remote description" in line]
     failures = [line for line in output if "Traceback" in line or line.split(" ", 1)[0] in ("ERROR", "CRITICAL")]
     assert failures == [], output[-30:]

@@ -230,6 +230,7 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
                 terminated_events=(await js.count("terminated")) - terminates_before,
             )
 
+            emit(step="room_output_first_call", lines=[line.rstrip() for line in proc.output])
             # --- 2. the room calls StanzaJS (no JMI there: a direct session-initiate) ------------
             assert (await room.call("call", peerId=js_bare))["result"] is True
             incoming = await js.wait("incoming", timeout=WAIT)
