@@ -11,15 +11,21 @@ network loss, a client without JMI rung with a direct session-initiate).
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from meetroom.net.jingle import jingle_to_sdp, sdp_to_jingle
+from meetroom.net.jingle.ns import JINGLE, q
+from tests.support.browser import browser  # noqa: F401
 from tests.support.netns import BROWSER_ADDRESS, browser_namespace, run_driver
 from tests.support.stanzajs import ensure_bundle
 
 DRIVER_TIMEOUT = 120.0
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+INDEX = "<!doctype html><html><head><script src='bundle.js'></script></head><body></body></html>"
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +110,36 @@ def test_the_harness_is_only_what_we_wrote() -> None:
     """node_modules and the bundle live in the git-ignored cache, never in the repository."""
     source = Path(__file__).parent / "stanzajs"
     assert sorted(p.name for p in source.iterdir()) == ["harness.js", "package-lock.json", "package.json"]
+
+
+def chromium_offer() -> str:
+    """Chromium's own offer (tests/fixtures), with RED `a=fmtp:63 111/111` and DTMF `0-15`."""
+    lines = (FIXTURES / "chromium_offer.sdp").read_text().splitlines()
+    return "\r\n".join(line for line in lines if not line.startswith("#")) + "\r\n"
+
+
+def test_stanzajs_and_the_room_agree_on_bare_token_codec_parameters(browser) -> None:  # noqa: F811
+    """RED's `111/111` goes through StanzaJS's own SDP ↔ Jingle code and ours, both ways, intact."""
+    bundle = ensure_bundle().read_text()
+    page = browser.new_page()
+    try:
+        script = {"body": bundle, "content_type": "text/javascript"}
+        page.route("http://localhost/harness/bundle.js", lambda r: r.fulfill(**script))
+        page.route("http://localhost/harness/", lambda r: r.fulfill(body=INDEX, content_type="text/html"))
+        page.goto("http://localhost/harness/")
+        offer = chromium_offer()
+        assert "a=fmtp:63 111/111\r\n" in offer
+        # the room's Jingle, read by StanzaJS
+        ours = sdp_to_jingle(offer, sid="s1", action="session-initiate", initiator="room@localhost/mr")
+        iq = ET.Element("{jabber:client}iq", {"type": "set", "id": "x"})
+        iq.append(ours)
+        theirs_sdp = page.evaluate("(xml) => window.harness.jingleToSdp(xml)", ET.tostring(iq, encoding="unicode"))
+        assert "a=fmtp:63 111/111\r\n" in theirs_sdp
+        assert "undefined" not in theirs_sdp
+        # StanzaJS's Jingle, read by the room
+        theirs = ET.fromstring(page.evaluate("(sdp) => window.harness.sdpToJingle(sdp)", offer))
+        sdp = jingle_to_sdp(theirs.find(q(JINGLE, "jingle")))
+        assert "a=fmtp:63 111/111\r\n" in sdp
+        assert "111/111=" not in sdp
+    finally:
+        page.close()

@@ -4,6 +4,7 @@
 // MediaSession methods and the jingle:* events); the media is Chromium's own WebRTC with its fake
 // camera and microphone. Everything the test wants to know is recorded in `events`.
 import * as XMPP from 'stanza';
+import { convertIntermediateToRequest, convertRequestToIntermediate } from 'stanza/jingle/sdp/Protocol';
 
 const state = { client: null, session: null, stream: null, events: [], presences: new Set() };
 
@@ -151,6 +152,21 @@ window.harness = {
       }
     });
     return out;
+  },
+
+  // StanzaJS's own translation between SDP and Jingle XML (what its sessions send and read)
+  jingleToSdp(iqXml) {
+    const stanzas = (state.client || XMPP.createClient({})).stanzas;
+    const iq = stanzas.import(XMPP.JXT.parse(iqXml));
+    return XMPP.Jingle.exportToSDP(convertRequestToIntermediate(iq.jingle, 'initiator'));
+  },
+
+  sdpToJingle(sdp) {
+    const stanzas = (state.client || XMPP.createClient({})).stanzas;
+    const jingle = convertIntermediateToRequest(XMPP.Jingle.importFromSDP(sdp), 'initiator', XMPP.Namespaces.NS_JINGLE_ICE_UDP_1);
+    jingle.action = 'session-initiate';
+    jingle.sid = 'stanzajs-sid';
+    return stanzas.export('iq', { type: 'set', id: 'x', jingle }).toString();
   },
 
   events() {
