@@ -72,6 +72,7 @@ def test_stanzajs_calls_the_room(scene: dict[str, Any]) -> None:
     assert call["created"]["peerId"] == js
     check_media(call["flow"], js)
     check_mutes(call["mutes"], "mic", "0")
+    assert call["after_hold"] == {"session": "active", "room": 5}  # hold/active acknowledged, call still up
     # StanzaJS hung up: the room took it as a hang-up, not as a network loss (no terminate back)
     assert call["left"]["peerId"] == js
     assert call["room_terminates_after_hangup"] == []

@@ -208,6 +208,9 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
             progress('await js.wait("connection", state="connected")')
             flow = await media_flow(js, room, proc, js_full)
             mutes = await mute_both_ways(js, room, "audio")
+            await js("holdAndResume")  # session-info <hold/> then <active/>: acknowledged, the call goes on
+            await asyncio.sleep(0.5)
+            held = {"session": await js("sessionState"), "room": (await room.call("getAppState"))["appState"]}
             terminates_before = await js.count("terminated")
             await js("hangUp")
             progress('await js("hangUp")')
@@ -223,6 +226,7 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
                 created=created,
                 flow=flow,
                 mutes=mutes,
+                after_hold=held,
                 left=left,
                 room_terminates_after_hangup=[
                     e for e in after if e["action"] == "session-terminate" and e.get("from") == room_full

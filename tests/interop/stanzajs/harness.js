@@ -120,6 +120,16 @@ window.harness = {
     return name;
   },
 
+  async holdAndResume() {
+    await state.session.hold();
+    await state.session.resume();
+    return state.session.state;
+  },
+
+  sessionState() {
+    return state.session ? state.session.state : '';
+  },
+
   hangUp() {
     state.session.end('success');
   },
