@@ -84,6 +84,7 @@ def test_the_room_calls_stanzajs_without_jmi(scene: dict[str, Any]) -> None:
     room_full = scene["contacts"]["room_full"]
     # StanzaJS has no JMI: the room read its caps and sent the session-initiate at once
     assert call["incoming"]["from"] == room_full
+    assert call["messages"] == []  # and no JMI propose (or any message) before or during the call
     assert call["sent"]["confId"].startswith(call["incoming"]["sid"].replace("-", ""))
     assert call["created"]["conferenceOwner"] == room_full and call["created"]["peerId"] == js
     check_media(call["flow"], js)

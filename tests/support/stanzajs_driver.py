@@ -236,6 +236,7 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
 
             emit(step="room_output_first_call", lines=[line.rstrip() for line in proc.output])
             # --- 2. the room calls StanzaJS (no JMI there: a direct session-initiate) ------------
+            messages_before = await js.count("message")
             assert (await room.call("call", peerId=js_bare))["result"] is True
             incoming = await js.wait("incoming", timeout=WAIT)
             progress('incoming = await js.wait("incoming", timeout=WAIT)')
@@ -256,6 +257,7 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
             emit(
                 step="room_calls_browser",
                 incoming=incoming,
+                messages=(await js.events("message"))[messages_before:],
                 sent=sent,
                 created=created,
                 flow=flow,

@@ -52,6 +52,7 @@ window.harness = {
       client.subscribe(pres.from);
       note('subscribe', { from: pres.from });
     });
+    client.on('message', (msg) => note('message', { from: msg.from, body: msg.body || '' })); // e.g. a JMI propose
     client.on('available', (pres) => state.presences.add(pres.from));
     client.on('unavailable', (pres) => state.presences.delete(pres.from));
     client.on('iq:set:jingle', (iq) => {
