@@ -78,6 +78,9 @@ def _add_dev_server(sub: argparse._SubParsersAction) -> None:
         metavar="BYTES",
         help="largest file the HTTP upload service takes (default 100 MiB; 0: no upload service)",
     )
+    dev.add_argument(
+        "--ice-service", action="append", default=[], metavar="stun|turn:HOST:PORT", help="XEP-0215 entry, repeatable"
+    )
 
 
 def _server_address(text: str) -> tuple[str, int]:

@@ -8,7 +8,7 @@ command -v prosody >/dev/null 2>&1 || need_apt+=(prosody)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)  # tests/test_service.py verifies the unit
-command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # fetches @asyncapi/specs once for tests/test_asyncapi.py
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # @asyncapi/specs (tests/test_asyncapi.py), StanzaJS (tests/support/stanzajs.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

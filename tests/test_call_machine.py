@@ -283,6 +283,71 @@ def test_with_two_resources_busy_on_one_waits_and_a_decline_stops_the_other():
     ]
 
 
+def calling_directly(rig: Rig) -> list[fx.Effect]:
+    """The driver found that PEER_FULL speaks Jingle RTP but not JMI."""
+    return rig(ev.PlaceCall(PEER, SID, direct=PEER_FULL))
+
+
+def test_a_client_without_jmi_gets_a_session_initiate_at_once():
+    rig = Rig()
+    assert calling_directly(rig) == [
+        fx.Publish("inviteSent", {"confId": CONF, "peerId": PEER, "peerDn": "Peer Room", "confType": 0}),
+        fx.SetAppState(AppState.WAIT),
+        fx.StartTimer(timer("ring"), 40.0),
+        fx.MakeOffer(LEG, PEER_FULL),
+    ]
+    assert rig.phase is Phase.RINGING
+    assert rig(ev.LocalDescription(LEG, "offer")) == [fx.SendDescription(PEER_FULL, LEG, "offer")]
+    assert rig(ev.JingleDelivered(LEG, True)) == []  # acknowledged: it rings there until answered
+    ringing = jingle("session-info", infos=(("ringing", ""),), has_children=True)
+    assert rig(ringing) == [fx.Ack("iq-session-info")]
+    assert rig.machine.session.leg.rang == {PEER_FULL}
+    out = rig(jingle("session-accept", payload="answer"))
+    assert out == [
+        fx.Ack("iq-session-accept"),
+        fx.CancelTimer(timer("ring")),
+        fx.StartTimer(timer("connect"), 10.0),
+        fx.ApplyAnswer(LEG, "answer", False),
+    ]
+    assert rig.phase is Phase.NEGOTIATING
+    out = rig(ev.MediaConnected(LEG), at=T0 + 5)
+    assert ("conferenceCreated", conference_created(OWN, PEER_FULL)) in published(out)
+    out = rig(ev.HangUp(), at=T0 + 9)
+    assert out[0] == fx.SendTerminate(PEER_FULL, SID, None, "success")
+    assert not [e for e in out if isinstance(e, fx.SendJmi)]  # no JMI to a client that has none
+
+
+@pytest.mark.parametrize(("reason", "cause"), [(Reason("decline", Cause.DECLINED), 0), (Reason("busy", Cause.BUSY), 2)])
+def test_a_direct_call_declined_by_session_terminate(reason, cause):
+    rig = Rig()
+    calling_directly(rig)
+    rig(ev.LocalDescription(LEG, "offer"))
+    out = rig(jingle("session-terminate", reason=reason))
+    assert out[0] == fx.Ack("iq-session-terminate")
+    assert ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": cause}) in published(out)
+    assert fx.CloseMedia(LEG) in out and not [e for e in out if isinstance(e, fx.SendTerminate | fx.SendJmi)]
+    assert rig.machine.session is None
+
+
+def test_a_direct_call_is_withdrawn_with_session_terminate():
+    rig = Rig()
+    calling_directly(rig)
+    out = rig(ev.HangUp())
+    assert out[0] == fx.SendTerminate(PEER_FULL, SID, None, "cancel")
+    assert fx.CloseMedia(LEG) in out
+    calling_directly(rig)
+    out = rig(ev.TimerFired(timer("ring")))
+    assert out[0] == fx.SendTerminate(PEER_FULL, SID, Cause.NO_ANSWER, "timeout")
+    assert ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": Cause.NO_ANSWER}) in published(out)
+    calling_directly(rig)
+    out = rig(ev.PeerUnavailable(PEER_FULL))
+    assert published(out)[0] == ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": 3})
+    calling_directly(rig)
+    rig(ev.LocalDescription(LEG, "offer"))
+    out = rig(ev.JingleDelivered(LEG, False))  # the client refused the session-initiate
+    assert published(out)[0] == ("rejectReceived", {"peerId": PEER_FULL, "peerDn": "Peer Room", "cause": 10})
+
+
 def test_a_bounced_propose_gives_3_or_5():
     for condition, cause in (("service-unavailable", 3), ("item-not-found", 5)):
         rig = Rig()
@@ -400,7 +465,13 @@ def test_the_peer_ends_the_active_call(how):
 def test_lost_media_ends_with_connectivity_error():
     rig = Rig()
     connected_outgoing(rig)
-    out = rig(ev.MediaLost(LEG, "no media from the peer for 3 s"), at=T0 + 15)
+    # the peer's session-terminate may still be on its way: a short grace first
+    assert rig(ev.MediaLost(LEG, "no media from the peer for 3 s"), at=T0 + 15) == [
+        fx.StartTimer(timer("media-lost"), 1.0)
+    ]
+    assert rig(ev.MediaLost(LEG, "peer connection closed")) == []  # the grace runs once
+    assert rig.phase is Phase.ACTIVE
+    out = rig(ev.TimerFired(timer("media-lost")), at=T0 + 16)
     assert out[:3] == [
         fx.SendTerminate(PEER_FULL, SID, Cause.FAILED, "connectivity-error"),
         fx.SendJmi(PEER_FULL, "finish", SID, Cause.FAILED, condition="connectivity-error"),
@@ -408,6 +479,33 @@ def test_lost_media_ends_with_connectivity_error():
     ]
     assert published(out)[-1] == ("conferenceDeleted", {"confId": CONF})
     assert rig(ev.MediaLost(LEG, "peer connection closed")) == []
+
+
+@pytest.mark.parametrize("how", ["terminate", "finish"])
+def test_a_hang_up_right_after_the_media_closed_is_a_hang_up(how):
+    """The peer closes its media a moment before its session-terminate arrives (rule: ~1 s grace)."""
+    rig = Rig()
+    connected_outgoing(rig)
+    rig(ev.MediaLost(LEG, "peer connection closed"), at=T0 + 20)
+    terminate = jingle("session-terminate", reason=Reason("success", Cause.DECLINED))
+    event = terminate if how == "terminate" else jmi("finish")
+    out = rig(event, at=T0 + 20.4)
+    assert not [e for e in out if isinstance(e, fx.SendTerminate | fx.SendJmi)]
+    assert fx.CancelTimer(timer("media-lost")) in out
+    assert ("participantLeftConference", {"peerId": PEER_FULL}) in published(out)
+    (history,) = [e for e in out if isinstance(e, fx.WriteHistory)]
+    assert (history.kind, history.start, history.duration) == (Record.OUTGOING, T0 + 10, pytest.approx(10.4))
+    assert rig.machine.session is None
+    assert rig(ev.TimerFired(timer("media-lost")), at=T0 + 21) == []  # cancelled: nothing more
+
+
+def test_lost_media_while_connecting_gets_the_same_grace():
+    rig = Rig()
+    calling(rig)
+    rig(jmi("proceed"))
+    assert rig(ev.MediaLost(LEG, "peer connection failed")) == [fx.StartTimer(timer("media-lost"), 1.0)]
+    out = rig(ev.TimerFired(timer("media-lost")))
+    assert fx.SendTerminate(PEER_FULL, SID, Cause.FAILED, "connectivity-error") in out
 
 
 def test_losing_the_server_ends_the_call_without_leaving_the_network_state():
@@ -714,7 +812,7 @@ def test_tie_break_the_lower_id_wins():
 def test_a_session_initiate_without_propose_rings_and_is_declined_by_terminate():
     rig = Rig()
     out = rig(jingle("session-initiate", payload="offer"))
-    assert out[0] == fx.Ack("iq-session-initiate")
+    assert out[:2] == [fx.Ack("iq-session-initiate"), fx.SendInfo(PEER_FULL, SID, "ringing")]
     assert not [e for e in out if isinstance(e, fx.SendJmi)]
     assert ("inviteReceived", {"confId": CONF, "peerId": PEER, "peerDn": "Peer Room", "type": 0, "confTitle": ""}) in (
         published(out)
@@ -750,6 +848,42 @@ def test_unknown_sessions_and_unsupported_actions():
     ]
 
 
+def test_candidates_trickled_while_ringing_are_kept_for_the_answer():
+    """A Jingle-only caller trickles transport-info while the room still rings: keep them all."""
+    rig = Rig()
+    rig(jingle("session-initiate", payload="offer"))
+    assert rig(jingle("transport-info", payload="cand-1")) == [fx.Ack("iq-transport-info")]
+    assert rig(jingle("transport-info", payload="cand-2")) == [fx.Ack("iq-transport-info")]
+    out = rig(ev.Accept())
+    assert out[-3:] == [
+        fx.MakeAnswer(LEG, PEER_FULL, "offer", False),
+        fx.AddCandidates(LEG, "cand-1"),
+        fx.AddCandidates(LEG, "cand-2"),
+    ]
+    # once the media is open, later ones go straight on
+    later = rig(jingle("transport-info", payload="cand-3"))
+    assert later == [fx.Ack("iq-transport-info"), fx.AddCandidates(LEG, "cand-3")]
+
+
+def test_candidates_before_the_offer_wait_for_it():
+    """After our proceed the caller may trickle before its session-initiate arrives."""
+    rig = Rig()
+    ringing_incoming(rig)
+    rig(ev.Accept())
+    assert rig(jingle("transport-info", payload="early")) == [fx.Ack("iq-transport-info")]
+    out = rig(jingle("session-initiate", payload="offer"))
+    assert out[-2:] == [fx.MakeAnswer(LEG, PEER_FULL, "offer", False), fx.AddCandidates(LEG, "early")]
+
+
+def test_candidates_of_a_declined_call_are_dropped_with_it():
+    rig = Rig()
+    rig(jingle("session-initiate", payload="offer"))
+    rig(jingle("transport-info", payload="cand-1"))
+    out = rig(ev.Reject())
+    assert not [e for e in out if isinstance(e, fx.AddCandidates)]
+    assert rig.machine.session is None
+
+
 def test_session_info_mutes_become_device_status():
     rig = Rig()
     connected_outgoing(rig)
@@ -763,6 +897,8 @@ def test_session_info_mutes_become_device_status():
     assert published(out) == [("deviceStatusReceived", {"confId": CONF, "peerId": PEER_FULL, "mic": 2, "video": 2})]
     out = rig(jingle("session-info", infos=(("mute", "1"), ("ringing", "")), has_children=True))
     assert published(out) == [("deviceStatusReceived", {"confId": CONF, "peerId": PEER_FULL, "mic": 2, "video": 1})]
+    for payload in ("ringing", "active", "hold", "unhold"):  # understood, nothing for the API
+        assert rig(jingle("session-info", infos=((payload, ""),), has_children=True)) == [fx.Ack("iq-session-info")]
     assert rig(jingle("session-info")) == [fx.Ack("iq-session-info")]  # a ping
     assert rig(jingle("session-info", has_children=True)) == [
         fx.IqError("iq-session-info", "feature-not-implemented", "unsupported-info", etype="modify")

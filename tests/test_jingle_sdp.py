@@ -156,13 +156,53 @@ def test_chromium_fixture_specifics() -> None:
     for desc in (audio, video):
         assert desc.find(q(HDREXT, "extmap-allow-mixed")) is not None
     red = next(p for p in audio.findall(q(RTP, "payload-type")) if p.get("name") == "red")
-    assert [(p.get("name"), p.get("value")) for p in red.findall(q(RTP, "parameter"))] == [("", "111/111")]
+    assert [(p.get("name"), p.get("value")) for p in red.findall(q(RTP, "parameter"))] == [("111/111", None)]
     assert [p.get("id") for p in video.findall(q(RTP, "payload-type"))] == sdp_text.split("m=video 9 ")[1].split(
         "\r\n"
     )[0].split()[1:]
     back = jingle_to_sdp(jingle)
     assert "a=fmtp:63 111/111" in back
     assert back.count("a=extmap-allow-mixed") == 2
+
+
+def _offer_with_parameters(*parameters: ET.Element) -> ET.Element:
+    """A minimal audio session-initiate whose one payload type carries `parameters`."""
+    jingle = ET.Element(q(JINGLE, "jingle"), {"action": "session-initiate", "sid": "s"})
+    content = ET.SubElement(jingle, q(JINGLE, "content"), {"creator": "initiator", "name": "0"})
+    desc = ET.SubElement(content, q(RTP, "description"), {"media": "audio"})
+    payload = ET.SubElement(desc, q(RTP, "payload-type"), {"id": "63", "name": "red", "clockrate": "48000"})
+    payload.extend(parameters)
+    ET.SubElement(content, q(ICE_UDP, "transport"), {"ufrag": "u", "pwd": "p" * 22})
+    return jingle
+
+
+def test_bare_token_parameter_from_other_clients() -> None:
+    """RED's `111/111` arrives as `<parameter name='111/111'/>` (no value): it is a bare token."""
+    bare = ET.Element(q(RTP, "parameter"), {"name": "111/111"})
+    sdp_text = jingle_to_sdp(_offer_with_parameters(bare))
+    assert "a=fmtp:63 111/111\r\n" in sdp_text
+    assert "111/111=" not in sdp_text
+
+
+def test_bare_token_parameter_mixed_with_named_ones() -> None:
+    named = ET.Element(q(RTP, "parameter"), {"name": "minptime", "value": "10"})
+    bare = ET.Element(q(RTP, "parameter"), {"name": "0-15"})
+    assert "a=fmtp:63 minptime=10;0-15\r\n" in jingle_to_sdp(_offer_with_parameters(named, bare))
+
+
+def test_legacy_empty_name_parameter_still_read() -> None:
+    """Older meetroom rooms wrote `<parameter name='' value='111/111'/>`: still read as the token."""
+    legacy = ET.Element(q(RTP, "parameter"), {"name": "", "value": "111/111"})
+    assert "a=fmtp:63 111/111\r\n" in jingle_to_sdp(_offer_with_parameters(legacy))
+
+
+def test_bare_token_written_as_name_without_value() -> None:
+    """Our own offer writes the bare token as the parameter's name, with no value attribute."""
+    sdp_text = fixture_sdp("chromium_offer.sdp")
+    jingle = sdp_to_jingle(sdp_text, sid="s1")
+    red = next(p for p in jingle.iter(q(RTP, "payload-type")) if p.get("name") == "red")
+    (parameter,) = red.findall(q(RTP, "parameter"))
+    assert parameter.attrib == {"name": "111/111"}
 
 
 # --- round trips ----------------------------------------------------------------------------
@@ -260,7 +300,7 @@ def test_handmade_sdp_maps_each_rule() -> None:
         ("minptime", "10"),
         ("useinbandfec", "1"),
     ]
-    assert [(p.get("name"), p.get("value")) for p in payloads[2].findall(q(RTP, "parameter"))] == [("", "0-15")]
+    assert [(p.get("name"), p.get("value")) for p in payloads[2].findall(q(RTP, "parameter"))] == [("0-15", None)]
     tmmbr = payloads[0].find(q(RTCP_FB, "rtcp-fb"))
     assert (tmmbr.get("type"), tmmbr.get("subtype")) == ("ccm", "tmmbr")
     assert [(p.get("name"), p.get("value")) for p in tmmbr] == [("smaxpr", "120")]

@@ -14,7 +14,9 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import aioice
 import aioice.ice
+import aioice.stun
 import av
 import numpy as np
 import pytest
@@ -224,3 +226,76 @@ def test_policy_validates_hosts_and_filters_remote_candidates() -> None:
     assert parse_hosts("") == ()
     with pytest.raises(ValueError, match=r"'example\.org'"):
         parse_hosts("127.0.0.1,example.org")
+
+
+class RecordingProtocol:
+    """Stands in for aioice's socket protocol: records what would be sent, sends nothing."""
+
+    def __init__(self, local_candidate: Any) -> None:
+        self.local_candidate = local_candidate
+        self.sent: list[tuple[Any, tuple[str, int]]] = []
+
+    def send_stun(self, message: Any, addr: tuple[str, int]) -> None:
+        self.sent.append((message, addr))
+
+
+def ice_connections(pc: RoomPeerConnection) -> list[aioice.Connection]:
+    return [t.receiver.transport.transport.iceGatherer._connection for t in pc.getTransceivers()]
+
+
+def incoming_check(connection: aioice.Connection) -> aioice.stun.Message:
+    """A valid connectivity check for `connection`, as the peer's ICE agent would send it."""
+    request = aioice.stun.Message(aioice.stun.Method.BINDING, aioice.stun.Class.REQUEST)
+    request.attributes["USERNAME"] = f"{connection.local_username}:{connection.remote_username or 'peer'}"
+    request.attributes["PRIORITY"] = 1853824767
+    request.attributes["ICE-CONTROLLED"] = 1
+    request.add_message_integrity(connection.local_password.encode("utf8"))
+    request.add_fingerprint()
+    return aioice.stun.parse_message(bytes(request))
+
+
+async def test_checks_from_addresses_the_policy_refuses_are_not_answered_or_learnt() -> None:
+    """With loopback-only hosts, a check from 192.0.2.2 must not become a peer-reflexive candidate.
+
+    The check is handed to the room's aioice connection directly (nothing leaves the machine);
+    the same check from 127.0.0.2 is answered, so the message itself is valid.
+    """
+    pc = create_peer_connection(policy=IcePolicy(hosts=(LOOPBACK,)))
+    try:
+        pc.addTrack(PatternTrack())
+        await pc.setLocalDescription(await pc.createOffer())
+        (connection,) = ice_connections(pc)
+        protocol = RecordingProtocol(connection.local_candidates[0])
+        connection.request_received(incoming_check(connection), ("192.0.2.2", 40000), protocol)
+        assert protocol.sent == []
+        assert list(connection._early_checks) == [] and connection._remote_candidates == []
+        connection.request_received(incoming_check(connection), ("127.0.0.2", 40000), protocol)
+        assert [addr for _, addr in protocol.sent] == [("127.0.0.2", 40000)]
+        assert len(connection._early_checks) == 1
+    finally:
+        await pc.close()
+
+
+async def test_a_learnt_address_outside_the_policy_never_carries_media() -> None:
+    """The same check after connect() started (aioice would pair it at once): still refused."""
+    policy = IcePolicy(hosts=(LOOPBACK,))
+    caller, callee = create_peer_connection(policy=policy), create_peer_connection(policy=policy)
+    try:
+        caller.addTrack(PatternTrack())
+        await caller.setLocalDescription(await caller.createOffer())
+        await callee.setRemoteDescription(caller.localDescription)
+        await callee.setLocalDescription(await callee.createAnswer())
+        await caller.setRemoteDescription(callee.localDescription)
+        async with asyncio.timeout(10):
+            while caller.connectionState != "connected":
+                await asyncio.sleep(0.05)
+        (connection,) = ice_connections(caller)
+        protocol = RecordingProtocol(connection.local_candidates[0])
+        connection.request_received(incoming_check(connection), ("192.0.2.2", 40000), protocol)
+        assert protocol.sent == []
+        learnt = [c for c in connection._remote_candidates if c.type == "prflx"]
+        assert [c.host for c in learnt if c.host == "192.0.2.2"] == []
+        assert all(pair.remote_addr[0] == LOOPBACK for pair in connection._check_list)
+    finally:
+        await caller.close()
+        await callee.close()

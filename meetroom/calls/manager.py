@@ -15,11 +15,12 @@ from collections.abc import Callable, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from meetroom.calls import negotiation, views
+from meetroom.calls import negotiation, route, views
 from meetroom.calls.call import Call, Phase
 from meetroom.calls.env import RoomEnv
 from meetroom.calls.errors import CallError
 from meetroom.calls.history import CallHistory
+from meetroom.calls.iceservers import ExternalIceServers
 from meetroom.calls.machine import CallMachine, LegKey, TimerKey
 from meetroom.calls.machine import effects as fx
 from meetroom.calls.machine import inputs as ev
@@ -27,6 +28,7 @@ from meetroom.calls.signalling import Signalling
 from meetroom.calls.timers import KeyedTimers
 from meetroom.core.appstate import AppState
 from meetroom.core.tasks import TaskSet
+from meetroom.net import disco
 from meetroom.net.jingle import jmi, session_terminate
 from meetroom.net.jingle.info import session_info
 
@@ -82,6 +84,7 @@ class CallManager:
         self._leg_listeners: list[Callable[[str, bool, bool], None]] = []
         self._joined_legs: set[LegKey] = set()  # legs whose start the listeners heard of
         self._media_openers: list[Callable[[], None]] = []
+        self.ice_servers = ExternalIceServers(net, settings, self._tasks)  # XEP-0215, off by default
         media.on_mute_change(lambda what, muted: self._feed_quietly(ev.OwnMute(what, muted)))
         appstate.on_change(self._on_appstate)
         settings.on_change(self._on_setting)
@@ -109,7 +112,7 @@ class CallManager:
         from meetroom.media.rtc import IcePolicy, parse_hosts
 
         hosts = tuple(self.ice_hosts) or parse_hosts(str(self.settings.get("iceHostAddresses")))
-        return IcePolicy(hosts=hosts)
+        return IcePolicy(hosts=hosts, ice_servers=self.ice_servers.rtc_servers())
 
     # --- API commands -------------------------------------------------------------------
     def normalise(self, peer: str) -> str:
@@ -121,7 +124,29 @@ class CallManager:
             ice_error = ""
         except ValueError as exc:
             ice_error = str(exc)
-        self.feed(ev.PlaceCall(peer, jmi.new_sid(), ice_error))
+        direct = await self._direct_target(peer) if not ice_error else ""
+        await self.ice_servers.refresh_if_stale()
+        self.feed(ev.PlaceCall(peer, jmi.new_sid(), ice_error, direct))
+
+    async def _direct_target(self, peer: str) -> str:
+        """A resource of the callee that speaks Jingle RTP but not JMI (calls/route.py), or ""."""
+        session = self.net.session if self.net.logged_in else None
+        if session is None or self.machine.session is not None:
+            return ""  # the machine refuses this call anyway
+        try:
+            target = self.machine.normalise(peer)
+        except CallError:
+            return ""
+        bare = target.partition("/")[0].lower()
+        if bare == self.env.own_bare:
+            return ""  # another instance of this account: a meetroom room, JMI
+        if "/" in target:
+            resources = [target]
+        else:
+            seen = self.net.presence.get(bare)
+            resources = list(seen.resources) if seen is not None else []
+        found = await asyncio.gather(*(disco.peer_features(session, jid) for jid in resources))
+        return route.direct_target(dict(zip(resources, found, strict=True)))
 
     async def accept(self) -> None:
         self.feed(ev.Accept())
@@ -261,6 +286,8 @@ class CallManager:
                     mid = media.mids().get("audio" if effect.what == "mic" else "video", "")
                     payload = "mute" if effect.muted else "unmute"
                     self.signalling.send_jingle_nowait(effect.to, session_info(effect.leg.sid, payload, name=mid))
+            case fx.SendInfo():
+                self.signalling.send_jingle_nowait(effect.to, session_info(effect.sid, effect.payload))
             case fx.SendDescription():
                 self._tasks.spawn(self._send_description(effect))
             case fx.Ack():

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from aiortc import RTCSessionDescription
+from aiortc import RTCIceCandidate, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetroom.calls.bitrate import BitrateGovernor
@@ -58,6 +58,8 @@ class CallMedia:
         self._tasks: list[asyncio.Task] = []
         self._tracks: list[MediaStreamTrack] = []
         self._closed = False
+        self._remote_described = False
+        self._early_candidates: list[RTCIceCandidate] = []  # trickled before the remote description
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
         with recovering():  # aiortc creates the receivers (and their jitter buffers) here
@@ -76,11 +78,30 @@ class CallMedia:
         with self.governor.scope(), recovering():
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
+        await self._remote_description_set()
         return self.pc.localDescription.sdp
 
     async def accept_answer(self, answer_sdp: str) -> None:
         with self.governor.scope():
             await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+        await self._remote_description_set()
+
+    async def add_remote_candidates(self, candidates: list[RTCIceCandidate]) -> None:
+        """Trickled candidates (transport-info). Before the remote description aiortc has no
+        transport to give them to (mids and BUNDLE are unknown), so they wait for it here."""
+        if not self._remote_described:
+            self._early_candidates.extend(candidates)
+            return
+        first_mid = next(iter(self.mids().values()), None)  # aiortc ignores a bundled secondary mid's
+        for candidate in candidates:
+            candidate.sdpMid = first_mid or candidate.sdpMid
+            with contextlib.suppress(Exception):
+                await self.pc.addIceCandidate(candidate)
+
+    async def _remote_description_set(self) -> None:
+        self._remote_described = True
+        early, self._early_candidates = self._early_candidates, []
+        await self.add_remote_candidates(early)
 
     def set_output_bandwidth(self, kbps: int) -> None:
         """A new outputBandWidth during the call: the encoder rebuilds at the new target on its next frame."""

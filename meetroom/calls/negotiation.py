@@ -6,7 +6,6 @@ used; the driver reports that to the machine as MediaRefused.
 
 from __future__ import annotations
 
-import contextlib
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
@@ -43,12 +42,12 @@ async def apply_answer(media: CallMedia, answer_jingle: ET.Element, meetroom: bo
 
 
 async def add_candidates(media: CallMedia, transport_info: ET.Element) -> None:
-    """Trickled candidates go on the BUNDLE group's first mid: aiortc ignores the others'."""
+    """Trickled candidates the ICE policy allows; the leg's media applies them once it can."""
     from aiortc.sdp import candidate_from_sdp
 
-    first_mid = next(iter(media.mids().values()), None)
+    candidates = []
     for found in remote_candidates(transport_info, media.pc.policy.allows_remote):
         candidate = candidate_from_sdp(found.sdp.partition(":")[2])
-        candidate.sdpMid = first_mid or found.mid
-        with contextlib.suppress(Exception):
-            await media.pc.addIceCandidate(candidate)
+        candidate.sdpMid = found.mid
+        candidates.append(candidate)
+    await media.add_remote_candidates(candidates)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from slixmpp.exceptions import IqError, IqTimeout
 
 from meetroom.calls.machine.inputs import Input, JingleIn, JmiBounced, JmiIn, PeerUnavailable
+from meetroom.calls.route import ROOM_FEATURES
+from meetroom.net import disco
 from meetroom.net.jingle import jmi, read_reason
 from meetroom.net.jingle.info import read_session_info
 from meetroom.net.jingle.ns import JINGLE, q
@@ -84,6 +86,7 @@ class Signalling:
 
     # --- handlers on each session ------------------------------------------------------
     def attach(self, session: XmppSession) -> None:
+        disco.advertise(session, ROOM_FEATURES)
         session.add_handler("meetroom-call-jmi", "{jabber:client}message", lambda m: self._on_message(session, m))
         session.add_handler(
             "meetroom-call-jingle", f"{{jabber:client}}iq/{{{JINGLE}}}jingle", lambda i: self._on_jingle(session, i)

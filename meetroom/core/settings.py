@@ -106,6 +106,7 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("iceHostAddresses", str, "", max_length=1024, admin_only=True),  # ICE hosts for calls when no --ice-host
     Setting("serverCaFile", str, "", max_length=1024, admin_only=True),  # extra CA/certificate trusted for TLS
     Setting("telephoneEvent", bool, True),  # offer RFC 4733 DTMF in calls (else toneDial uses Jingle DTMF)
+    Setting("iceExternalServices", bool, False, admin_only=True),  # calls use the server's STUN/TURN (XEP-0215)
     # bounds on what strangers can make the room store (oldest dropped first) and on idle connections
     Setting("chatHistoryLimit", int, 100_000, minimum=100, maximum=10_000_000, admin_only=True),  # messages kept
     Setting("callHistoryLimit", int, 10_000, minimum=10, maximum=1_000_000, admin_only=True),  # call log entries

@@ -21,21 +21,33 @@ so the gathering tasks aiortc starts inside see the list. Peer connections not m
 factory, and all other aioice users, keep aioice's behaviour. This avoids touching aiortc's
 name-mangled internals or rebuilding aioice's candidate gathering.
 
-Remote candidates are the other way traffic could leave the machine: `IcePolicy.allows_remote`
-is the filter the call code passes to the Jingle→SDP translator, so that with loopback-only
-hosts every connectivity check goes to 127.0.0.0/8, and mDNS names (`*.local`, which aioice
-would resolve by multicast) are refused unless enabled.
+Remote addresses are the other way traffic could leave the machine, and the policy covers all
+of them (`IcePolicy.allows_remote`):
+
+* signalled candidates: the filter the call code passes to the Jingle→SDP translator and applies
+  to trickled ones, so that with loopback-only hosts every connectivity check goes to
+  127.0.0.0/8, and mDNS names (`*.local`, which aioice would resolve by multicast) are refused
+  unless enabled;
+* learnt ones: a connectivity check from an address the policy refuses is dropped unanswered
+  before aioice sees it, so aioice never learns it as a peer-reflexive candidate, never pairs it
+  and never sends media there. Each aioice `Connection` of our peer connections gets this guard
+  on its own `request_received` (the one entry point of incoming checks) before its sockets
+  open; other aioice users are untouched.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+import aioice
 import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+
+log = logging.getLogger(__name__)
 
 _scoped_hosts: ContextVar[tuple[str, ...] | None] = ContextVar("meetroom_ice_hosts", default=None)
 _aioice_original = None
@@ -100,14 +112,44 @@ def parse_hosts(text: str) -> tuple[str, ...]:
     return hosts
 
 
+def guard_incoming_checks(connection: aioice.Connection, allows: Callable[[str], bool]) -> None:
+    """Drop connectivity checks from addresses `allows` refuses, before aioice answers or learns them."""
+    if getattr(connection, "_meetroom_guarded", False):
+        return
+    original = connection.request_received
+
+    def request_received(message: object, addr: tuple[str, int], protocol: object) -> None:
+        if not allows(addr[0]):
+            log.info("ICE: check from %s:%s refused by the address policy", addr[0], addr[1])
+            return
+        original(message, addr, protocol)  # type: ignore[arg-type]
+
+    connection.request_received = request_received  # type: ignore[method-assign]
+    connection._meetroom_guarded = True  # type: ignore[attr-defined]
+
+
 class RoomPeerConnection(RTCPeerConnection):
-    """An aiortc peer connection whose host candidates come from `policy.hosts` (when given)."""
+    """An aiortc peer connection whose host candidates come from `policy.hosts` (when given) and
+    whose ICE answers and learns only the remote addresses the policy allows."""
 
     def __init__(self, policy: IcePolicy) -> None:
         super().__init__(RTCConfiguration(iceServers=list(policy.ice_servers)))
         self.policy = policy
 
+    def ice_connections(self) -> list[aioice.Connection]:
+        """The aioice connection behind each transceiver's ICE transport (aiortc's `_connection`)."""
+        return [t.receiver.transport.transport.iceGatherer._connection for t in self.getTransceivers()]
+
+    def _guard(self) -> None:
+        for connection in self.ice_connections():
+            guard_incoming_checks(connection, self.policy.allows_remote)
+
+    async def setRemoteDescription(self, sessionDescription: RTCSessionDescription) -> None:
+        await super().setRemoteDescription(sessionDescription)
+        self._guard()  # transceivers an offer adds (their sockets open in setLocalDescription)
+
     async def setLocalDescription(self, sessionDescription: RTCSessionDescription | None = None) -> None:
+        self._guard()  # before the sockets open: no check is ever answered unguarded
         if not self.policy.hosts:
             await super().setLocalDescription(sessionDescription)
             return

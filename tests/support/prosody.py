@@ -28,6 +28,7 @@ class ProsodyServer:
     users: list[tuple[str, str]] = field(default_factory=list)
     tls: bool = False
     upload_limit: int | None = None  # --upload-limit (None: the dev server's default)
+    ice_services: list[str] = field(default_factory=list)  # "stun:HOST:PORT" (XEP-0215)
     c2s_ports: list[int] = field(default_factory=list)
     http_port: int = 0
     proc: subprocess.Popen | None = None
@@ -53,6 +54,8 @@ class ProsodyServer:
             cmd.append("--tls")
         if self.upload_limit is not None:
             cmd += ["--upload-limit", str(self.upload_limit)]
+        for service in self.ice_services:
+            cmd += ["--ice-service", service]
         return cmd
 
     @property

@@ -28,6 +28,7 @@ NO_RINGING_SECONDS = 5.0  # a propose no resource rings for means nobody can tak
 INITIATE_TIMEOUT = 10.0  # our proceed → the caller's session-initiate
 CONNECT_TIMEOUT = 10.0  # offer acknowledged / answer made → media connected
 CALLEE_GRACE = 2.0  # the callee rings a little longer than the caller, so the caller's retract wins
+TERMINATE_GRACE = 1.0  # lost media → wait this long for the peer's session-terminate before calling it a loss
 RECENT_SIDS = 64
 
 
@@ -141,15 +142,21 @@ class CallMachine:
             raise CallError("a room cannot call itself")
         if cmd.ice_error:
             raise CallError(f"iceHostAddresses: {cmd.ice_error}")
-        full = target if "/" in target else ""
-        session = self._new_session(cmd.sid, bare, outgoing=True, owner=env.own_full, target=target, peer_full=full)
+        full = cmd.direct or (target if "/" in target else "")
+        session = self._new_session(
+            cmd.sid, bare, outgoing=True, owner=env.own_full, target=target, peer_full=full, via_jmi=not cmd.direct
+        )
         leg = session.leg
         self.session = session
-        self._emit(fx.SendJmi(target, "propose", cmd.sid))
+        if session.via_jmi:
+            self._emit(fx.SendJmi(target, "propose", cmd.sid))
         self._publish("inviteSent", confId=session.conf_id, peerId=target, peerDn=leg.peer_dn, confType=0)
         self._set_state(AppState.WAIT)
         self._timer(session, leg, "ring", env.ring_timeout)
-        self._timer(session, leg, "nobody-rings", 0.0 if env.known_offline(target) else NO_RINGING_SECONDS)
+        if session.via_jmi:
+            self._timer(session, leg, "nobody-rings", 0.0 if env.known_offline(target) else NO_RINGING_SECONDS)
+        else:  # XEP-0166 without JMI: our offer is the call; the session-accept is the answer
+            self._open_media(leg, fx.MakeOffer(leg.key, full))
 
     def _ringing_incoming(self, what: str) -> tuple[Session, Leg]:
         session = self.session
@@ -166,7 +173,7 @@ class CallMachine:
                 fx.SendJmi(leg.peer_full, "proceed", session.sid), fx.SendJmi(self.env.own_bare, "accept", session.sid)
             )
         if leg.offer is not None:
-            self._emit(fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
+            self._open_media(leg, fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
         else:
             self._timer(session, leg, "initiate", INITIATE_TIMEOUT)
 
@@ -185,12 +192,19 @@ class CallMachine:
             self._end(session, local=True)
             return
         if session.outgoing:
-            self._emit(fx.SendJmi(leg.target, "retract", session.sid, condition="cancel"))
+            self._cancel_outgoing(session, leg, None, "cancel")
         else:
             self._decline(session, leg, Cause.DECLINED, "decline")
             self._reject_sent(session.conf_id, leg.peer_bare, leg.peer_dn, Cause.DECLINED)
         self._stop_calling(leg.peer_id, Side.LOCAL)
         self._idle(session)
+
+    def _cancel_outgoing(self, session: Session, leg: Leg, cause: Cause | None, condition: str, text: str = "") -> None:
+        """Withdraw our ringing call: a JMI retract, or session-terminate for a direct Jingle call."""
+        if session.via_jmi:
+            self._emit(fx.SendJmi(leg.target, "retract", session.sid, cause, condition, text))
+        else:
+            self._emit(fx.SendTerminate(leg.peer_full, session.sid, cause, condition))
 
     def _shutdown(self) -> None:
         if self.session is not None:
@@ -306,6 +320,8 @@ class CallMachine:
         leg = session.leg
         if session.via_jmi:
             self._emit(fx.SendJmi(leg.peer_full, "ringing", session.sid))
+        else:  # a Jingle-only caller hears the ringing through session-info (XEP-0167 §7)
+            self._emit(fx.SendInfo(leg.peer_full, session.sid, "ringing"))
         self._publish(
             "inviteReceived", confId=session.conf_id, peerId=leg.peer_bare, peerDn=leg.peer_dn, type=0, confTitle=""
         )
@@ -342,7 +358,7 @@ class CallMachine:
         self._cancel_timers(session)
         leg.peer_full = sender
         leg.phase = Phase.NEGOTIATING
-        self._emit(fx.MakeOffer(leg.key, sender))
+        self._open_media(leg, fx.MakeOffer(leg.key, sender))
 
     # --- Jingle in ---------------------------------------------------------------------------
     def _jingle(self, iq: ev.JingleIn) -> None:
@@ -357,8 +373,13 @@ class CallMachine:
             else:
                 self._emit(fx.IqError(iq.iq, "item-not-found", "unknown-session"))
             return
-        if iq.action == "session-accept" and session.outgoing and leg.phase is Phase.NEGOTIATING:
+        direct_answer = not session.via_jmi and leg.phase is Phase.RINGING
+        if iq.action == "session-accept" and session.outgoing and (leg.phase is Phase.NEGOTIATING or direct_answer):
             self._emit(fx.Ack(iq.iq))
+            if direct_answer:  # a direct Jingle call was answered: now it connects
+                self._cancel_timers(session)
+                leg.phase = Phase.NEGOTIATING
+                self._timer(session, leg, "connect", CONNECT_TIMEOUT)
             leg.peer_is_meetroom = iq.meetroom
             self._emit(fx.ApplyAnswer(leg.key, iq.payload, leg.peer_is_meetroom))
         elif iq.action == "session-terminate":
@@ -370,7 +391,11 @@ class CallMachine:
         elif iq.action == "session-info":
             self._session_info(iq, session, leg)
         elif iq.action == "transport-info":
-            self._emit(fx.Ack(iq.iq), fx.AddCandidates(leg.key, iq.payload))
+            self._emit(fx.Ack(iq.iq))
+            if leg.media_open:
+                self._emit(fx.AddCandidates(leg.key, iq.payload))
+            else:  # ringing, or accepted before the offer came: no peer connection to give them to yet
+                leg.early_candidates.append(iq.payload)
         else:
             self._emit(fx.IqError(iq.iq, "feature-not-implemented", "unsupported-info"))
 
@@ -385,7 +410,7 @@ class CallMachine:
             leg.offer, leg.peer_is_meetroom = iq.payload, iq.meetroom
             if leg.phase is Phase.NEGOTIATING:  # accepted already: the offer was awaited
                 self._cancel_timers(session)
-                self._emit(fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
+                self._open_media(leg, fx.MakeAnswer(leg.key, leg.peer_full, leg.offer, leg.peer_is_meetroom))
             return
         self._emit(fx.Ack(iq.iq))
         if session is not None or self.env.app_state != AppState.NORMAL:
@@ -401,8 +426,10 @@ class CallMachine:
         kind_of_mid = {mid: kind for kind, mid in self.env.mids(leg.key).items()}
         changed = False
         for payload, name in iq.infos:
+            if payload == "ringing" and session.outgoing:
+                leg.rang.add(iq.sender)
             if payload not in ("mute", "unmute"):
-                continue
+                continue  # ringing, active, hold, unhold: acknowledged; the API has no event for them
             for kind in [kind_of_mid[name]] if name in kind_of_mid else ["audio", "video"]:
                 key = "mic" if kind == "audio" else "video"
                 muted = payload == "mute"
@@ -419,6 +446,14 @@ class CallMachine:
             )
 
     # --- media and timers -------------------------------------------------------------------
+    def _open_media(self, leg: Leg, make: fx.MakeOffer | fx.MakeAnswer) -> None:
+        """Open the leg's peer connection, then hand it the candidates that trickled in before."""
+        leg.media_open = True
+        self._emit(make)
+        early, leg.early_candidates = leg.early_candidates, []
+        for payload in early:
+            self._emit(fx.AddCandidates(leg.key, payload))
+
     def _local_description(self, done: ev.LocalDescription) -> None:
         found = self._current(done.leg)
         if found is None:
@@ -470,10 +505,16 @@ class CallMachine:
                 self._emit(fx.SendMute(leg.peer_full, leg.key, what, True))
 
     def _media_lost(self, lost: ev.MediaLost) -> None:
+        """A peer that hangs up often closes its media a moment before its session-terminate
+        arrives: give the terminate TERMINATE_GRACE before ending the call as a network loss."""
         found = self._current(lost.leg)
-        if found is not None:
-            log.info("call %s: %s", lost.leg.sid, lost.reason)
-            self._end(found[0], local=False, cause=Cause.FAILED, condition="connectivity-error")
+        if found is None:
+            return
+        session, leg = found
+        if TimerKey(leg.key, "media-lost") in session.timers:
+            return
+        log.info("call %s: %s; waiting %g s for a session-terminate", lost.leg.sid, lost.reason, TERMINATE_GRACE)
+        self._timer(session, leg, "media-lost", TERMINATE_GRACE)
 
     def _own_mute(self, change: ev.OwnMute) -> None:
         """Our own mute changes go to the peer as session-info while a call is up."""
@@ -497,6 +538,8 @@ class CallMachine:
             self._end(session, local=True, cause=Cause.FAILED, condition="timeout")
         elif name == "connect":
             self._end(session, local=True, cause=Cause.FAILED, condition="failed-transport")
+        elif name == "media-lost":
+            self._end(session, local=False, cause=Cause.FAILED, condition="connectivity-error")
         elif leg.phase is not Phase.RINGING:
             return
         elif name == "callee-ring":
@@ -504,8 +547,7 @@ class CallMachine:
             self._stop_calling(leg.peer_bare, Side.LOCAL)
             self._idle(session, Record.MISSED)
         elif name == "ring":
-            retract = fx.SendJmi(leg.target, "retract", session.sid, Cause.NO_ANSWER, "timeout", "no answer")
-            self._emit(retract)
+            self._cancel_outgoing(session, leg, Cause.NO_ANSWER, "timeout", "no answer")
             self._reject_received(leg, Cause.NO_ANSWER)
             self._idle(session)
         elif name == "nobody-rings" and not leg.rang:
@@ -523,6 +565,9 @@ class CallMachine:
         if leg.phase is Phase.RINGING and not session.outgoing:
             self._stop_calling(leg.peer_bare, Side.REMOTE)
             self._idle(session, Record.MISSED)
+        elif leg.phase is Phase.RINGING and not session.via_jmi:  # the resource we called directly left
+            self._reject_received(leg, Cause.UNAVAILABLE)
+            self._idle(session)
         elif leg.phase is not Phase.RINGING:
             self._end(session, local=False, notify=False)
 

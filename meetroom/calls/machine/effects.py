@@ -45,6 +45,15 @@ class SendMute:
 
 
 @dataclass(frozen=True)
+class SendInfo:
+    """session-info with one payload that names no content (XEP-0167 ringing, active, hold)."""
+
+    to: str
+    sid: str
+    payload: str
+
+
+@dataclass(frozen=True)
 class SendDescription:
     """Our session-initiate / session-accept IQ; the reply comes back as JingleDelivered."""
 
@@ -155,6 +164,7 @@ Effect = (
     SendJmi
     | SendTerminate
     | SendMute
+    | SendInfo
     | SendDescription
     | Ack
     | IqError

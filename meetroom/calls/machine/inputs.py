@@ -20,6 +20,7 @@ class PlaceCall:
     peer: str  # as the client wrote it; the machine normalises it
     sid: str  # a fresh id (jmi.new_sid), chosen by the driver so the machine stays deterministic
     ice_error: str = ""  # the ICE host setting cannot be used: refuse the call with this text
+    direct: str = ""  # a full JID that speaks Jingle RTP but not JMI: send it a session-initiate at once
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class LegKey:
 @dataclass(frozen=True)
 class TimerKey:
     leg: LegKey
-    name: str  # "ring", "nobody-rings", "callee-ring", "initiate", "connect"
+    name: str  # "ring", "nobody-rings", "callee-ring", "initiate", "connect", "media-lost"
 
 
 @dataclass
@@ -45,6 +45,8 @@ class Leg:
     rang: set[str] = field(default_factory=set)  # resources that sent <ringing/>
     rejected: set[str] = field(default_factory=set)
     remote_mutes: dict[str, bool] = field(default_factory=lambda: {"mic": False, "video": False})
+    media_open: bool = False  # MakeOffer / MakeAnswer was emitted: the driver has a peer connection
+    early_candidates: list[Any] = field(default_factory=list)  # transport-info payloads from before that
 
     @property
     def peer_bare(self) -> str:

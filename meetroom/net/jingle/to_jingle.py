@@ -163,14 +163,18 @@ def _by_payload(values: list[str]) -> dict[str, str]:
 
 
 def _fmtp_parameters(text: str) -> list[dict[str, str]]:
-    """`a=fmtp` body → parameter attributes; a bare token (DTMF `0-15`, RED `111/111`) gets name ''."""
+    """`a=fmtp` body → parameter attributes.
+
+    A bare token (DTMF `0-15`, RED `111/111`) becomes a parameter *named* by the token with no
+    value, the form Conversations, Dino and browser Jingle stacks write and read.
+    """
     parameters = []
     for item in text.split(";"):
         item = item.strip()
         if not item:
             continue
         name, sep, value = item.partition("=")
-        parameters.append({"name": name.strip(), "value": value.strip()} if sep else {"name": "", "value": item})
+        parameters.append({"name": name.strip(), "value": value.strip()} if sep else {"name": item})
     return parameters
 
 

@@ -178,9 +178,22 @@ def _payload_lines(payload: ET.Element, add) -> None:
     add(("rtpmap", f"{ident} {name}/{clock}" + (f"/{channels}" if channels and channels != "1" else "")))
     for feedback in payload.findall(q(RTCP_FB, "rtcp-fb")) + payload.findall(q(RTCP_FB, "rtcp-fb-trr-int")):
         add(("rtcp-fb", f"{ident} {_feedback_text(feedback)}"))
-    parameters = [(p.get("name") or "", p.get("value") or "") for p in payload.findall(q(RTP, "parameter"))]
+    parameters = [_fmtp_item(p) for p in payload.findall(q(RTP, "parameter"))]
+    parameters = [item for item in parameters if item]
     if parameters:
-        add(("fmtp", f"{ident} " + ";".join(f"{k}={v}" if k else v for k, v in parameters)))
+        add(("fmtp", f"{ident} " + ";".join(parameters)))
+
+
+def _fmtp_item(parameter: ET.Element) -> str:
+    """One `a=fmtp` item: `name=value`, or the bare token when there is no value.
+
+    The token is the name (`<parameter name='111/111'/>`); older meetroom rooms put it in the
+    value with an empty name, which is still read the same way.
+    """
+    name, value = (parameter.get("name") or "").strip(), (parameter.get("value") or "").strip()
+    if name and value:
+        return f"{name}={value}"
+    return name or value
 
 
 def _feedback_text(feedback: ET.Element) -> str:
