@@ -202,6 +202,24 @@ class FileTransfers:
             )
         return record, path, service
 
+    def _new_outgoing(self, record: FileRecord, peer_id: str = "", peer_dn: str = "", conf_id: str = "") -> FileRequest:
+        """An outgoing request for an uploaded file, kept in the book: to a peer, or to a conference."""
+        request = FileRequest(
+            request_id=str(uuid.uuid4()),
+            legacy_id=self.book.next_legacy_id(),
+            direction=OUTGOING,
+            status=TRANSFERRING,
+            file_name=record.name,
+            file_size=record.size,
+            peer_id=peer_id,
+            peer_dn=peer_dn,
+            timestamp=_now_ms(),
+            file_id=record.id,
+            conf_id=conf_id,
+        )
+        self.book.add(request)
+        return request
+
     async def send(self, peer: str, file_id: int) -> FileRequest:
         """sendFile: checks now, the transfer in the background; the request as created."""
         session = self.net.require_session()
@@ -211,19 +229,7 @@ class FileTransfers:
         record, path, service = await self._sendable(file_id)
         if self._known_offline(bare):
             raise FileTransferError(f"{bare} is offline: the file cannot be offered now")
-        request = FileRequest(
-            request_id=str(uuid.uuid4()),
-            legacy_id=self.book.next_legacy_id(),
-            direction=OUTGOING,
-            status=TRANSFERRING,
-            file_name=record.name,
-            file_size=record.size,
-            peer_id=bare,
-            peer_dn=self.net.peer_dn(bare),
-            timestamp=_now_ms(),
-            file_id=record.id,
-        )
-        self.book.add(request)
+        request = self._new_outgoing(record, peer_id=bare, peer_dn=self.net.peer_dn(bare))
         self.events.publish(
             "outgoingFileRequestSent",
             {
@@ -248,20 +254,7 @@ class FileTransfers:
         if target is None:
             raise FileTransferError("not in a group conference: there is no conference chat to send the file to")
         record, path, service = await self._sendable(file_id)
-        request = FileRequest(
-            request_id=str(uuid.uuid4()),
-            legacy_id=self.book.next_legacy_id(),
-            direction=OUTGOING,
-            status=TRANSFERRING,
-            file_name=record.name,
-            file_size=record.size,
-            peer_id="",
-            peer_dn="",
-            timestamp=_now_ms(),
-            file_id=record.id,
-            conf_id=target.conf_id,
-        )
-        self.book.add(request)
+        request = self._new_outgoing(record, conf_id=target.conf_id)
         self.events.publish(
             "outgoingFileRequestSentToConference",
             {
