@@ -24,6 +24,7 @@ from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
+from meetroom.calls.call import Phase
 from meetroom.calls.manager import CallManager
 from meetroom.commands import build_registry
 from meetroom.commands.files import file_in_use
@@ -43,6 +44,7 @@ from meetroom.httpcontrol import HttpControl
 from meetroom.infowatch import InfoWatch
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
+from meetroom.media.ndi import NdiService
 from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
@@ -142,6 +144,16 @@ class Room:
             self.store,
             options.ice_hosts,
         )
+        self.ndi = NdiService(
+            self.store,
+            self.media,
+            self.bus,
+            room_name=lambda: str(self.settings.get("displayName")),
+            own_call_id=lambda: self.net.account()["peerId"],
+            participants=self.call_participants,
+            layout=self.video_matrix.snapshot,
+            content=self.current_slide,
+        )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.services = self._handler_services()
@@ -206,10 +218,25 @@ class Room:
             containers=self.containers,
             window=self.window,
             http=self.http_control,
+            ndi=self.ndi,
         )
 
     def _file_shown(self, file_id: int) -> bool:
         return file_in_use(self.services, file_id) is not None
+
+    def call_participants(self) -> dict[str, str]:
+        """Everyone else in the call now (InstanceId -> name): the NDI sources of participants."""
+        call = self.calls.call
+        if call is None or call.phase is not Phase.ACTIVE:
+            return {}
+        return {call.peer_id: call.peer_dn}
+
+    def current_slide(self) -> Path | None:
+        """The prepared picture of the slide the running slideshow shows (the content stream)."""
+        show = self.slides.show
+        if not show.started or not show.slides:
+            return None
+        return self.slides.cache_path(show.slides[show.current].file_id)
 
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""
@@ -219,6 +246,7 @@ class Room:
     async def start(self) -> None:
         opts = self.options
         await self.media.start()
+        await self.ndi.start()
         self.slides.start()
         ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
         self.ws_port = ws_sock.getsockname()[1]
@@ -288,6 +316,7 @@ class Room:
         await self.http.stop()
         if self._ws_runner is not None:
             await self._ws_runner.cleanup()
+        await self.ndi.close()
         await self.media.close()
         self.store.close()
 

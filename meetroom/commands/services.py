@@ -27,6 +27,7 @@ from meetroom.core.videomatrix import VideoMatrix
 from meetroom.core.window import Window
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
+from meetroom.media.ndi import NdiService
 from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
@@ -87,6 +88,7 @@ class RoomServices:
     containers: DataContainers
     window: Window
     http: HttpServerControl
+    ndi: NdiService
 
 
 Context = CommandContext[RoomServices]

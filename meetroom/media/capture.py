@@ -61,6 +61,8 @@ class Capture:
         self._keep_until = 0.0
         self.error = ""
         self._retry_at = 0.0
+        # description scheme ("ndi") -> opener(device, width, height) for cameras that are not V4L2
+        self.openers: dict[str, Callable[[Device, int, int], VideoSource]] = {}
 
     # --- demand -----------------------------------------------------------------------
     @property
@@ -174,8 +176,12 @@ class Capture:
         if camera.virtual:
             self.error = ""
             return PatternSource(cfg.width, cfg.height, cfg.name)
+        opener = self.openers.get(camera.description.partition(":")[0])
         try:
-            source = V4L2Source(camera.path, cfg.width, cfg.height, cfg.fps)
+            if opener is not None:
+                source = opener(camera, cfg.width, cfg.height)
+            else:
+                source = V4L2Source(camera.path, cfg.width, cfg.height, cfg.fps)
         except Exception as exc:  # PyAV raises many kinds; any of them means no picture
             return self._unavailable(cfg, f"cannot open {camera.name}: {exc}")
         self.error = ""

@@ -171,11 +171,34 @@ class Media:
         while True:
             await asyncio.sleep(HOTPLUG_SECONDS)
             try:
-                found = await asyncio.to_thread(dev.scan)
+                found = await asyncio.to_thread(self.scan)
             except OSError:
                 continue
             if found != self.devices:
                 self.rescanned(found)
+
+    def add_device_provider(
+        self, scheme: str, provider: Callable[[], list[dev.Device]], opener: Callable[..., Any]
+    ) -> None:
+        """More cameras than the machine's (NDI sources): listed by `provider`, opened by `opener`.
+
+        Their descriptions start with `scheme:`; `opener(device, width, height)` returns the
+        capture source for one (meetroom.media.sources.VideoSource).
+        """
+        self._providers = (*self._providers, provider)
+        self.capture.openers[scheme] = opener
+
+    _providers: tuple[Callable[[], list[dev.Device]], ...] = ()
+
+    def scan(self) -> list[dev.Device]:
+        """The machine's devices, then those of the added providers."""
+        return [*dev.scan(), *(device for provider in self._providers for device in provider())]
+
+    def refresh_devices(self) -> None:
+        """A provider's devices changed: announce the new set now, not at the next hot-plug look."""
+        found = self.scan()
+        if found != self.devices:
+            self.rescanned(found)
 
     def rescanned(self, found: list[dev.Device]) -> None:
         before_camera = self.current("camera")
