@@ -1,0 +1,246 @@
+"""Driver of tests/test_ndi.py, run inside a network namespace of its own (tests/support/netns.py).
+
+It starts Prosody and a room there, logs the room in, and checks NDI both ways with a sender and
+a receiver of the same library the room uses (meetroom.media.ndilib):
+- out: createNDIDevice with the room's own InstanceId, then a test-side NDI receiver takes a
+  frame of that source (saved as out_frame.npy) and measures its sound;
+- in: a test-side NDI sender shows a known picture (saved as in_picture.npy), the room lists it
+  among its video capturers, it is selected as camera, and self view from /frames/ is saved
+  (in_self_view.npy); then the sender goes away and the room drops it.
+Each step's replies and notifications go to stdout, one JSON object per line; the test asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from meetroom.client import RoomClient
+from meetroom.media import ndilib
+from tests.support.media import difference, frames_url, get
+from tests.support.netns import Mdns
+from tests.support.netroom import online
+from tests.support.process import RoomProcess
+from tests.support.prosody import ProsodyServer, new_account
+
+TEST_CAMERA = "meetroom test camera"
+WAIT = 10.0
+
+
+def emit(**record: Any) -> None:
+    print(json.dumps(record), flush=True)
+
+
+def known_picture(width: int = 1280, height: int = 720) -> np.ndarray:
+    """Four coloured quadrants and a grey ramp: nothing like the room's test pattern."""
+    img = np.zeros((height, width, 3), np.uint8)
+    h, w = height // 2, width // 2
+    img[:h, :w] = (220, 40, 40)
+    img[:h, w:] = (40, 200, 60)
+    img[h:, :w] = (40, 60, 220)
+    img[h:, w:] = np.linspace(0, 255, width - w).astype(np.uint8)[None, :, None]
+    return img
+
+
+class Pump(threading.Thread):
+    """A test-side NDI source sending one picture at 30 frames/s until stopped."""
+
+    def __init__(self, name: str, picture: np.ndarray) -> None:
+        super().__init__(daemon=True)
+        self.sender = ndilib.Sender(name)
+        self.picture = picture
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.wait(1 / 30):
+            self.sender.send_video(self.picture, 30)
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(5)
+        self.sender.close()
+
+
+def find_source(finder: ndilib.Finder, suffix: str, timeout: float = WAIT) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name in finder.wait(500):
+            if name.endswith(f"({suffix})"):
+                return name
+    raise TimeoutError(f"no NDI source '{suffix}' within {timeout} s")
+
+
+def sound_level(source: str, seconds: float = 1.5) -> dict[str, float]:
+    """RMS and sample count of the sound an NDI source sends, read with the runtime directly."""
+    ndi = ndilib.load()
+    create = ndi.RecvCreateV3()
+    receiver = ndi.recv_create_v3(create)
+    found = ndi.Source()
+    found.ndi_name = source
+    ndi.recv_connect(receiver, found)
+    chunks: list[np.ndarray] = []
+    rate = 0
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            kind, video, audio, metadata = ndi.recv_capture_v2(receiver, 100)
+            if kind == ndi.FRAME_TYPE_AUDIO:
+                chunks.append(np.array(audio.data, np.float32).reshape(-1))
+                rate = int(audio.sample_rate)
+                ndi.recv_free_audio_v2(receiver, audio)
+            elif kind == ndi.FRAME_TYPE_VIDEO:
+                ndi.recv_free_video_v2(receiver, video)
+            elif kind == ndi.FRAME_TYPE_METADATA:
+                ndi.recv_free_metadata(receiver, metadata)
+    finally:
+        ndi.recv_destroy(receiver)
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
+    return {"rms": rms, "samples": int(samples.size), "rate": rate}
+
+
+async def self_view(port: int, token: str) -> np.ndarray:
+    status, body, _ = await get(frames_url(port, token))
+    assert status == 200, body
+    return np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
+
+
+async def refusals(client: RoomClient) -> dict[str, Any]:
+    """Bad deviceIds once NDI is on: each one refused, nothing created."""
+    out = {}
+    for label, device_id in (("peer_id", "someone"), ("not_in_call", "nobody@localhost"), ("garbage", "a b@/")):
+        out[label] = await client.call("createNDIDevice", deviceId=device_id)
+    out["delete_unknown"] = await client.call("deleteNDIDevice", deviceId="#mixed:0")
+    out["created_after"] = await client.call("getCreatedNDIDevices")
+    return out
+
+
+async def send_out(client: RoomClient, own: str, finder: ndilib.Finder, scratch: Path) -> None:
+    """The room's self view as an NDI source, seen by a test-side receiver."""
+    reply = await client.call("createNDIDevice", deviceId=f"{own}/ndi-test")
+    created = await client.wait_event("NDIDeviceCreated", timeout=WAIT)
+    listed = await client.call("getCreatedNDIDevices")
+    t0 = time.monotonic()
+    source = find_source(finder, created["displayName"])
+    receiver = ndilib.Receiver(source)
+    try:
+        frame = await asyncio.to_thread(receiver.latest_video, WAIT)
+    finally:
+        receiver.close()
+    first_frame_s = time.monotonic() - t0
+    assert frame is not None, "no video from the room's NDI source"
+    np.save(scratch / "out_frame.npy", frame)
+    sound = await asyncio.to_thread(sound_level, source)
+    hardware = await client.call("getHardware")
+    names = [d["name"] for d in hardware["videoCapturers"]]
+    emit(out={"reply": reply, "created": created, "listed": listed, "source": source, "first_frame_s": first_frame_s})
+    emit(out_sound=sound, out_capturers=names)
+
+
+async def receive_in(client: RoomClient, token: str, port: int, scratch: Path) -> None:
+    """A test-side NDI source becomes the room's camera: self view shows its picture."""
+    picture = known_picture()
+    np.save(scratch / "in_picture.npy", picture)
+    client.clear_events()
+    pump = Pump(TEST_CAMERA, picture)
+    pump.start()
+    try:
+        t0 = time.monotonic()
+        seen = await client.wait_event(
+            "hardwareChanged",
+            lambda e: any(d["name"].endswith(f"({TEST_CAMERA})") for d in e["videoCapturers"]),
+            timeout=WAIT,
+        )
+        listed_s = time.monotonic() - t0
+        device = next(d for d in seen["videoCapturers"] if d["name"].endswith(f"({TEST_CAMERA})"))
+        selected = await client.call("setVideoCapturer", name=device["name"], description=device["description"])
+        chosen = await client.call("getHardware")
+        t0 = time.monotonic()
+        frame = await self_view(port, token)
+        while difference(frame, picture) > 12 and time.monotonic() - t0 < WAIT:
+            await asyncio.sleep(0.1)
+            frame = await self_view(port, token)
+        shown_s = time.monotonic() - t0
+        np.save(scratch / "in_self_view.npy", frame)
+        emit(
+            into={
+                "device": device,
+                "listed_s": listed_s,
+                "selected": selected,
+                "current": chosen["currentVideoCapturerDescription"],
+                "shown_s": shown_s,
+            }
+        )
+    finally:
+        pump.stop()
+    gone = await client.wait_event(
+        "hardwareChanged",
+        lambda e: not any(d["name"].endswith(f"({TEST_CAMERA})") for d in e["videoCapturers"]),
+        timeout=WAIT,
+    )
+    emit(gone={"current": gone["currentVideoCapturerDescription"], "capturers": gone["videoCapturers"]})
+
+
+async def drive(scratch: Path) -> None:
+    mdns = Mdns(scratch / "mdns")
+    prosody = ProsodyServer(scratch / "prosody")
+    room = RoomProcess(scratch / "room")
+    started: list[Any] = [mdns]
+    try:
+        for pid in mdns.start():
+            emit(pid=pid)
+        prosody.start()
+        started.append(prosody)
+        assert prosody.proc is not None
+        emit(pid=prosody.proc.pid)
+        room.start()
+        started.append(room)
+        assert room.proc is not None
+        emit(pid=room.proc.pid)
+        client = RoomClient("127.0.0.1", room.http_port)
+        await client.connect()
+        await client.auth()
+        login = await online(client, prosody, *new_account(prosody, "ndiroom"))
+        own = login["peerId"]
+        refused_while_off = await client.call("createNDIDevice", deviceId=own)
+        emit(before={"off": refused_while_off, "state": await client.call("getNDIState")})
+        switched = await client.call("setNDIState", enabled=True)
+        emit(on={"reply": switched, "event": await client.wait_event("NDIStateChanged", timeout=WAIT)})
+        emit(state=await client.call("getNDIState"), refusals=await refusals(client))
+        finder = ndilib.Finder()
+        try:
+            await send_out(client, own, finder, scratch)
+            assert client.http_token is not None
+            await receive_in(client, client.http_token, room.http_port, scratch)
+        finally:
+            finder.close()
+        deleted = await client.call("deleteNDIDevice", deviceId=f"{own}/ndi-test")
+        emit(deleted={"reply": deleted, "event": await client.wait_event("NDIDeviceDeleted", timeout=WAIT)})
+        off = await client.call("setNDIState", enabled=False)
+        emit(off={"reply": off, "event": await client.wait_event("NDIStateChanged", timeout=WAIT)})
+        await client.close()
+        emit(done=True)
+    finally:
+        for thing in reversed(started):
+            thing.stop()
+        emit(room_log=room.text[-4000:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", required=True, help="scratch directory (Prosody, the room, saved frames)")
+    asyncio.run(drive(Path(parser.parse_args().dir)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

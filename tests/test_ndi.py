@@ -1,0 +1,215 @@
+"""NDI in and out, against a real room and a real NDI runtime, and the rules on their own.
+
+Everything that runs NDI runs inside a network namespace of its own with only loopback
+(tests/support/netns.py, root only): tests/support/ndi_driver.py starts avahi, Prosody and the
+room there and checks the pictures both ways with the same library the room uses. The rest needs
+no NDI at all: deviceId rules in-process, and a room whose NDI package cannot be imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from meetroom.media import ndilib
+from meetroom.media.framestore import SELF, FrameStore
+from meetroom.media.ndi import CONTENT, MIXED, NdiError, Target, device_key, resolve, source_name
+from meetroom.media.ndioutputs import MixedFeed, StoreFeed, compose
+from meetroom.media.pattern import BARS, TestPattern
+from tests.support.media import difference
+from tests.support.netns import run_isolated, unavailable
+
+DRIVER_TIMEOUT = 60.0
+NDI_COMMANDS = {
+    "getNDIState": {},
+    "setNDIState": {"enabled": True},
+    "createNDIDevice": {"deviceId": MIXED},
+    "deleteNDIDevice": {"deviceId": MIXED},
+    "getCreatedNDIDevices": {},
+}
+
+
+# --- both ways, inside a namespace ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ndi_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    why = unavailable()
+    if why:
+        pytest.skip(why)
+    if not ndilib.available():
+        pytest.skip("the NDI package is not installed (pip install 'meetroom[ndi]')")
+    scratch = tmp_path_factory.mktemp("ndi")
+    records, err, code = run_isolated("tests.support.ndi_driver", ["--dir", str(scratch)], DRIVER_TIMEOUT)
+    log = next((r["room_log"] for r in records if "room_log" in r), "")
+    assert code == 0, f"{err[-3000:]}\n--- room ---\n{log}"
+    merged: dict[str, Any] = {}
+    for record in records:
+        merged.update({k: v for k, v in record.items() if k != "pid"})
+    return merged, scratch
+
+
+def test_ndi_is_off_until_switched_on_and_says_so(ndi_run):
+    run, _ = ndi_run
+    assert run["before"]["state"]["enabled"] is False
+    off = run["before"]["off"]
+    assert off["result"] is False and "switched off" in off["error"]
+    assert run["on"]["reply"]["result"] is True
+    assert run["on"]["event"]["enabled"] is True
+    assert run["state"]["enabled"] is True
+    assert run["off"]["reply"]["result"] is True and run["off"]["event"]["enabled"] is False
+
+
+def test_bad_device_ids_are_refused_and_nothing_is_created(ndi_run):
+    refusals = ndi_run[0]["refusals"]
+    assert refusals["peer_id"]["result"] is False and "PeerId" in refusals["peer_id"]["error"]
+    assert refusals["not_in_call"]["result"] is False and "not in the current call" in refusals["not_in_call"]["error"]
+    assert refusals["garbage"]["result"] is False and refusals["garbage"]["error"]
+    assert refusals["delete_unknown"]["result"] is False and "no NDI source" in refusals["delete_unknown"]["error"]
+    assert refusals["created_after"]["createdNDIDevices"] == []
+
+
+def test_the_rooms_own_instance_id_publishes_its_self_view_over_ndi(ndi_run):
+    run, scratch = ndi_run
+    out = run["out"]
+    assert out["reply"]["result"] is True
+    created = out["created"]
+    own_call_id = created["deviceId"]
+    assert "/" not in own_call_id and "@" in own_call_id  # the InstanceId became its CallId, as documented
+    assert created["mixedType"] == "single"
+    assert created["displayName"] == f"meetroom {own_call_id}"  # the room's name and the participant's
+    assert out["listed"]["createdNDIDevices"] == [{k: created[k] for k in ("deviceId", "displayName", "mixedType")}]
+    assert out["source"].endswith(f"({created['displayName']})")
+    assert run["deleted"]["reply"]["result"] is True
+    assert run["deleted"]["event"]["deviceId"] == own_call_id
+
+    # the picture a test-side NDI receiver got is the room's test pattern
+    frame = np.load(scratch / "out_frame.npy")
+    assert frame.shape == (720, 1280, 3)
+    expected = TestPattern(1280, 720, "meetroom").render()
+    assert difference(frame, expected) < 12  # the clock and the sweeping bar differ, nothing else
+    edges = np.linspace(0, 1280, len(BARS) + 1).astype(int)
+    for colour, left, right in zip(BARS, edges[:-1], edges[1:], strict=True):
+        patch = frame[100:200, left + 20 : right - 20].reshape(-1, 3).astype(float)
+        assert np.abs(np.median(patch, axis=0) - colour).max() < 16, (colour, np.median(patch, axis=0))
+    # and it carries the room's microphone: the virtual tone, 48 kHz
+    sound = run["out_sound"]
+    assert sound["rate"] == 48000 and sound["samples"] > 24000
+    assert 0.1 < sound["rms"] < 0.25
+    # the room's own NDI source is not offered to it as a camera
+    assert all("ndi" not in name for name in run["out_capturers"]) and len(run["out_capturers"]) == 1
+
+
+def test_an_ndi_source_on_the_network_becomes_the_rooms_camera(ndi_run):
+    run, scratch = ndi_run
+    into = run["into"]
+    device = into["device"]
+    assert device["description"] == f"ndi:{device['name']}" and device["connected"] is True
+    assert into["listed_s"] < 5
+    assert into["selected"]["result"] is True
+    assert into["current"] == device["description"]
+    picture = np.load(scratch / "in_picture.npy")
+    self_view = np.load(scratch / "in_self_view.npy")
+    assert self_view.shape == picture.shape
+    assert difference(self_view, picture) < 12
+    for y, x in ((180, 320), (180, 960), (540, 320)):  # the three flat quadrants, pixel by pixel
+        assert np.abs(self_view[y - 40 : y + 40, x - 40 : x + 40].astype(int) - picture[y, x]).max() < 24
+    # the sender went away: the capturer is gone and the room is back on its test pattern
+    gone = run["gone"]
+    assert gone["current"] == "virtual:test-pattern"
+    assert all(not d["description"].startswith("ndi:") for d in gone["capturers"])
+
+
+# --- without the NDI package ----------------------------------------------------------------------
+async def test_without_the_ndi_package_every_ndi_command_says_it_is_not_installed(
+    room_factory, connect, tmp_path, monkeypatch
+):
+    hidden = tmp_path / "hide-ndi" / "NDIlib"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('no NDI runtime in this test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(hidden.parent))
+    room = room_factory()
+    client = await connect(room)
+    for method, params in NDI_COMMANDS.items():
+        reply = await client.call(method, **params)
+        assert reply["result"] is False, reply
+        assert "NDI is not installed" in reply["error"] and "meetroom[ndi]" in reply["error"]
+    assert (await client.call("getAppState"))["result"] is True  # connection and room stay up
+    assert not client.pending_events("NDIStateChanged")
+
+
+def test_a_room_does_not_import_ndi_until_ndi_is_used():
+    code = "import sys, meetroom.app, meetroom.cli; print('NDIlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- rules, in-process ------------------------------------------------------------------------------
+def test_device_ids_follow_the_documented_forms():
+    assert device_key(MIXED) == Target("mixed", MIXED) and device_key(MIXED).mixed_type == "mixed"
+    assert device_key(CONTENT) == Target("content", CONTENT) and device_key(CONTENT).mixed_type == "single"
+    assert device_key("Bob@Example.org") == Target("peer", "bob@example.org")
+    assert device_key("bob@example.org/desk-7") == Target("peer", "bob@example.org")  # InstanceId -> CallId
+    for bad in ("bob", "", "@example.org", "bob@", "bob@example.org/"):
+        with pytest.raises(NdiError):
+            device_key(bad)
+    with pytest.raises(NdiError, match="PeerId"):
+        device_key("bob")
+
+
+def test_own_ids_are_self_view_and_others_must_be_in_the_call():
+    participants = {"bob@example.org/desk-7": "Bob"}
+    own = Target("self", "room@example.org")
+    assert resolve("room@example.org/meetroom-1", "room@example.org", participants) == own
+    assert resolve("room@example.org", "room@example.org", {}) == Target("self", "room@example.org")
+    assert resolve("bob@example.org", "room@example.org", participants) == Target("peer", "bob@example.org")
+    assert resolve("bob@example.org/other", "room@example.org", participants).key == "bob@example.org"
+    with pytest.raises(NdiError, match="not in the current call"):
+        resolve("carol@example.org", "room@example.org", participants)
+    with pytest.raises(NdiError, match="not in the current call"):
+        resolve("room@example.org", "", {})  # not logged in: no own CallId to recognise
+
+
+def test_source_names_are_what_ndi_publishes():
+    assert source_name("meetroom", "bob@example.org") == "meetroom bob@example.org"
+    assert source_name("Room 1", MIXED) == "Room 1 #mixed 0"  # NDI turns ':' into a space itself
+    assert source_name("a/b\\c", 'x*y?"z<>|') == "a b c x y z"
+
+
+def test_the_mixed_picture_follows_the_layout():
+    red = np.zeros((90, 160, 3), np.uint8)
+    red[:] = (200, 0, 0)
+    layout = {
+        "mainWindowWidth": 1920,
+        "mainWindowHeight": 1080,
+        "participants": [
+            {"peerId": SELF, "peerDn": "me", "left": 0, "top": 0, "width": 960, "height": 1080},
+            {"peerId": "bob@x/1", "peerDn": "Bob", "left": 960, "top": 0, "width": 960, "height": 1080},
+        ],
+    }
+    picture = compose(layout, [(layout["participants"][0], (red, 1)), (layout["participants"][1], None)], (1280, 720))
+    assert picture.shape == (720, 1280, 3)
+    assert np.abs(picture[:, :640].reshape(-1, 3).mean(axis=0) - (200, 0, 0)).max() < 2  # self view, scaled
+    right = picture[:, 640:]
+    assert right.mean() < 60 and right.std() > 5  # Bob has no video yet: the dark placeholder with his name
+
+
+async def test_feeds_send_each_new_frame_once_and_follow_the_layout():
+    frames = FrameStore()
+    frames.bind_loop(asyncio.get_running_loop())
+    feed = StoreFeed(frames, lambda: "bob@x/1", lambda: 30)
+    frame = np.zeros((4, 4, 3), np.uint8)
+    frames.put("bob@x/1", frame)
+    assert await feed.next() is frame
+    waiting = asyncio.ensure_future(feed.next())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # nothing new: nothing to send
+    frames.put("bob@x/1", frame + 1)
+    assert (await asyncio.wait_for(waiting, 2))[0, 0, 0] == 1
+    layout = {"mainWindowWidth": 4, "mainWindowHeight": 4, "participants": []}
+    mixed = await MixedFeed(frames, lambda: layout, (32, 18)).next()
+    assert mixed.shape == (18, 32, 3) and not mixed.any()
