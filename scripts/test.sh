@@ -7,11 +7,19 @@ need_apt=()
 command -v prosody >/dev/null 2>&1 || need_apt+=(prosody)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus-daemon)  # NDI tests: a bus of their own in their namespace
+command -v avahi-daemon >/dev/null 2>&1 || need_apt+=(avahi-daemon)  # the NDI runtime's mDNS (tests/support/netns.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # no service may start in the machine's own namespace (avahi would announce on the LAN)
+    no_start=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && no_start=1
+    fi
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    if [ -n "$no_start" ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     echo "missing Debian packages: ${need_apt[*]} (run: sudo apt-get install ${need_apt[*]})" >&2
   fi
