@@ -44,11 +44,11 @@ def ndi_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], P
     if not ndilib.available():
         pytest.skip("the NDI package is not installed (pip install 'meetroom[ndi]')")
     scratch = tmp_path_factory.mktemp("ndi")
-    records, err, code = run_isolated("tests.support.ndi_driver", ["--dir", str(scratch)], DRIVER_TIMEOUT)
-    log = next((r["room_log"] for r in records if "room_log" in r), "")
-    assert code == 0, f"{err[-3000:]}\n--- room ---\n{log}"
+    run = run_isolated("tests.support.ndi_driver", ["--dir", str(scratch)], DRIVER_TIMEOUT)
+    log = next((r["room_log"] for r in run.records if "room_log" in r), "")
+    assert run.code == 0, f"{run.stderr[-3000:]}\n--- room ---\n{log}"
     merged: dict[str, Any] = {}
-    for record in records:
+    for record in run.records:
         merged.update({k: v for k, v in record.items() if k != "pid"})
     return merged, scratch
 

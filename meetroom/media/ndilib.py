@@ -3,7 +3,7 @@
 The package is optional (`pip install 'meetroom[ndi]'`) and heavy, so it is imported the first
 time NDI is used, never at start: a room without NDI neither loads it nor sends a single NDI
 packet. Everything here blocks (the runtime releases the GIL while it waits); callers run it in
-threads. Frames in and out are RGB numpy arrays, samples are float32 in -1..1.
+threads. Frames go out as RGBX and come in as RGB numpy arrays; samples are float32 in -1..1.
 """
 
 from __future__ import annotations
@@ -82,7 +82,6 @@ class Sender:
         self._video = ndi.VideoFrameV2()
         self._video.FourCC = ndi.FOURCC_VIDEO_TYPE_RGBX
         self._audio = ndi.AudioFrameV2()
-        self._rgbx: np.ndarray | None = None
         self._lock = threading.Lock()
         self.frames = 0
 
@@ -95,15 +94,12 @@ class Sender:
             source = self._ndi.send_get_source_name(self._instance)
             return str(source.ndi_name) if source is not None else ""
 
-    def send_video(self, rgb: np.ndarray, fps: int) -> None:
-        height, width = rgb.shape[:2]
-        if self._rgbx is None or self._rgbx.shape[:2] != (height, width):
-            self._rgbx = np.full((height, width, 4), 255, np.uint8)
-        self._rgbx[:, :, :3] = rgb
+    def send_video(self, rgbx: np.ndarray, fps: int) -> None:
+        """`rgbx`: uint8, shape (height, width, 4), the fourth byte ignored (see ndioutputs.to_rgbx)."""
         with self._lock:
             if self._instance is None:
                 return
-            self._video.data = self._rgbx
+            self._video.data = np.ascontiguousarray(rgbx)
             self._video.FourCC = self._ndi.FOURCC_VIDEO_TYPE_RGBX
             self._video.frame_rate_N = max(1, fps) * 1000
             self._video.frame_rate_D = 1000

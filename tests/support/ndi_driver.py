@@ -27,6 +27,7 @@ from PIL import Image
 
 from meetroom.client import RoomClient
 from meetroom.media import ndilib
+from meetroom.media.ndioutputs import to_rgbx
 from tests.support.media import difference, frames_url, get
 from tests.support.netns import Mdns
 from tests.support.netroom import online
@@ -58,7 +59,7 @@ class Pump(threading.Thread):
     def __init__(self, name: str, picture: np.ndarray) -> None:
         super().__init__(daemon=True)
         self.sender = ndilib.Sender(name)
-        self.picture = picture
+        self.picture = to_rgbx(picture)
         self.halt = threading.Event()
 
     def run(self) -> None:

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,16 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def run_isolated(module: str, args: list[str], timeout: float) -> tuple[list[dict[str, Any]], str, int]:
-    """Run `python -m module args` in a fresh namespace; (JSON records, stderr, exit code)."""
+@dataclass
+class Run:
+    records: list[dict[str, Any]]  # the JSON lines of stdout
+    stdout: str
+    stderr: str
+    code: int
+
+
+def run_isolated(module: str, args: list[str], timeout: float) -> Run:
+    """Run `python -m module args` in a fresh namespace, wait for it, and kill what it reported."""
     inner = shlex.join([sys.executable, "-m", module, *args])
     private = " && ".join(f"mkdir -p {d} && mount -t tmpfs tmpfs {d}" for d in PRIVATE_DIRS)
     # unshare execs sh, which execs the driver: the pid we get is the driver's
@@ -126,4 +135,4 @@ def run_isolated(module: str, args: list[str], timeout: float) -> tuple[list[dic
     records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     for pid in [r["pid"] for r in records if "pid" in r]:
         _kill(pid)
-    return records, err, proc.returncode
+    return Run(records, out, err, proc.returncode)
