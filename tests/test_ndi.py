@@ -9,6 +9,7 @@ no NDI at all: deviceId rules in-process, and a room whose NDI package cannot be
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from meetroom.media import ndilib
 from meetroom.media.framestore import SELF, FrameStore
@@ -36,21 +38,33 @@ NDI_COMMANDS = {
 
 
 # --- both ways, inside a namespace ------------------------------------------------------------
-@pytest.fixture(scope="module")
-def ndi_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+def _drive(tmp_path_factory: pytest.TempPathFactory, scenario: str) -> tuple[dict[str, Any], Path]:
+    """Run one scenario of tests/support/ndi_driver.py in a namespace; its records, merged, and its files."""
     why = unavailable()
     if why:
         pytest.skip(why)
     if not ndilib.available():
         pytest.skip("the NDI package is not installed (pip install 'meetroom[ndi]')")
-    scratch = tmp_path_factory.mktemp("ndi")
-    run = run_isolated("tests.support.ndi_driver", ["--dir", str(scratch)], DRIVER_TIMEOUT)
-    log = next((r["room_log"] for r in run.records if "room_log" in r), "")
-    assert run.code == 0, f"{run.stderr[-3000:]}\n--- room ---\n{log}"
+    scratch = tmp_path_factory.mktemp(f"ndi-{scenario}")
+    args = ["--dir", str(scratch), "--scenario", scenario]
+    run = run_isolated("tests.support.ndi_driver", args, DRIVER_TIMEOUT)
+    logs = [json.dumps(r["room_log"])[-3000:] for r in run.records if "room_log" in r]
+    assert run.code == 0, f"{run.stderr[-3000:]}\n--- rooms ---\n" + "\n".join(logs)
     merged: dict[str, Any] = {}
     for record in run.records:
-        merged.update({k: v for k, v in record.items() if k != "pid"})
+        merged.update({k: v for k, v in record.items() if k not in ("pid", "room_log")})
+    assert merged.get("done") is True
     return merged, scratch
+
+
+@pytest.fixture(scope="module")
+def ndi_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    return _drive(tmp_path_factory, "self")
+
+
+@pytest.fixture(scope="module")
+def ndi_call(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    return _drive(tmp_path_factory, "call")
 
 
 def test_ndi_is_off_until_switched_on_and_says_so(ndi_run):
@@ -122,6 +136,45 @@ def test_an_ndi_source_on_the_network_becomes_the_rooms_camera(ndi_run):
     gone = run["gone"]
     assert gone["current"] == "virtual:test-pattern"
     assert all(not d["description"].startswith("ndi:") for d in gone["capturers"])
+
+
+def test_a_participant_and_the_layout_are_published_while_in_a_call(ndi_call):
+    run, scratch = ndi_call
+    made = run["call"]
+    b_id = made["b_id"]
+    assert made["peer"]["result"] is True
+    assert made["peer_event"]["deviceId"] == b_id  # created by InstanceId, named by CallId
+    assert made["peer_event"]["displayName"] == f"meetroom {b_id}" and made["peer_event"]["mixedType"] == "single"
+    assert made["again"]["result"] is False and "exists already" in made["again"]["error"]
+    assert made["mixed"]["result"] is True
+    assert made["mixed_event"]["deviceId"] == MIXED and made["mixed_event"]["mixedType"] == "mixed"
+    assert [d["deviceId"] for d in made["listed"]["createdNDIDevices"]] == [b_id, MIXED]
+
+    # B's camera is a test-side NDI source; A's NDI source of B shows that picture, decoded from the call
+    picture = np.load(scratch / "call_picture.npy")
+    peer = np.load(scratch / "call_peer.npy")
+    assert peer.shape == (720, 1280, 3)
+    assert difference(peer, picture) < 15
+    # and carries B's sound (B's virtual microphone, a tone, through Opus)
+    sound = made["peer_sound"]
+    assert sound["samples"] > 24000 and 0.05 < sound["rms"] < 0.4
+
+    # #mixed:0 is the layout as the screen shows it: each slot's picture in its rectangle
+    mixed = np.load(scratch / "call_mixed.npy")
+    matrix = made["matrix"]
+    sx, sy = 1280 / matrix["mainWindowWidth"], 720 / matrix["mainWindowHeight"]
+    expected = {"#self:0": TestPattern(1280, 720, "meetroom").render(), made["b_instance"]: picture}
+    assert {slot["peerId"] for slot in matrix["participants"]} == set(expected)
+    for slot in matrix["participants"]:
+        left, top = round(slot["left"] * sx), round(slot["top"] * sy)
+        width, height = round(slot["width"] * sx), round(slot["height"] * sy)
+        tile = mixed[top : top + height, left : left + width]
+        wanted = np.asarray(Image.fromarray(expected[slot["peerId"]]).resize((width, height)))
+        assert difference(tile, wanted) < 15, slot
+
+    # B hung up: A's source of B went with B (the layout's stays)
+    assert run["left"]["event"]["deviceId"] == b_id
+    assert [d["deviceId"] for d in run["left"]["listed"]["createdNDIDevices"]] == [MIXED]
 
 
 # --- without the NDI package ----------------------------------------------------------------------

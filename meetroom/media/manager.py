@@ -365,6 +365,17 @@ class Media:
     def show_picture(self, path: Path | None) -> None:
         self.config.picture = path
 
+    _hearing: tuple[Callable[[str, Any], None], ...] = ()
+
+    def on_heard(self, listener: Callable[[str, Any], None]) -> None:
+        """Call `listener(peer_id, audio_frame)` for every decoded frame of a participant's sound (NDI)."""
+        self._hearing = (*self._hearing, listener)
+
+    def heard(self, peer_id: str, frame: Any) -> None:
+        """A call decoded 20 ms of a participant's sound (an av.AudioFrame)."""
+        for listener in self._hearing:
+            listener(peer_id, frame)
+
     def forget_peer_frames(self, peer_id: str) -> None:
         """A participant left: its last picture must not stay behind /frames/."""
         self.frames.remove(peer_id)

@@ -27,7 +27,15 @@ from meetroom.media.errors import MediaError
 from meetroom.media.framestore import SELF
 from meetroom.media.manager import Media
 from meetroom.media.ndicamera import SCHEME, Discovery, NdiCamera, device_for
-from meetroom.media.ndioutputs import MicrophoneFeed, MixedFeed, Output, StillFeed, StoreFeed, VideoFeed
+from meetroom.media.ndioutputs import (
+    HeardFeed,
+    MicrophoneFeed,
+    MixedFeed,
+    Output,
+    StillFeed,
+    StoreFeed,
+    VideoFeed,
+)
 from meetroom.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -101,6 +109,13 @@ def resolve(device_id: str, own_call_id: str, participants: dict[str, str]) -> T
     raise NdiError(f"'{target.key}' is not in the current call: there is no video of it to publish")
 
 
+def _call_id_of(peer_id: str) -> str:
+    try:
+        return ids.parse(peer_id).call_id
+    except ids.IdError:
+        return ""
+
+
 class NdiService:
     def __init__(
         self,
@@ -130,7 +145,9 @@ class NdiService:
         self.discovery = Discovery(self._sources_changed, extra_ips)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: asyncio.Task | None = None
+        self._hearing: dict[str, HeardFeed] = {}  # device id -> the sound feed of its participants
         media.add_device_provider(SCHEME, self._cameras, self._open_camera)
+        media.on_heard(self._heard)
 
     # --- availability -------------------------------------------------------------------
     @staticmethod
@@ -205,6 +222,10 @@ class NdiService:
         output = Output(target.key, source_name(self.room_name(), target.key), target.mixed_type, self._feed(target))
         if target.kind == "self":
             output.sound = MicrophoneFeed(self.media.microphone_reader(), lambda: self.media.mutes["mic"])
+        elif target.kind in ("peer", "mixed"):  # a participant's own sound; the layout carries everyone's
+            key = target.key
+            heard = HeardFeed(lambda peer: target.kind == "mixed" or _call_id_of(peer) == key)
+            output.sound = heard
         if target.kind in ("self", "mixed"):  # self view is captured only while someone holds it
             self.media.capture.acquire()
             output.on_close = self.media.capture.release
@@ -215,6 +236,8 @@ class NdiService:
             raise
         self.outputs[target.key] = output
         self.kinds[target.key] = target.kind
+        if isinstance(output.sound, HeardFeed):
+            self._hearing[target.key] = output.sound
         self.events.publish("NDIDeviceCreated", output.entry())
         self.media.refresh_devices()  # our own sources are not cameras for us
         return output.entry()
@@ -230,6 +253,7 @@ class NdiService:
     async def _remove(self, key: str) -> None:
         output = self.outputs.pop(key)
         self.kinds.pop(key, None)
+        self._hearing.pop(key, None)
         await output.close()
         self.events.publish("NDIDeviceDeleted", output.entry())
 
@@ -242,6 +266,10 @@ class NdiService:
         if target.kind == "content":
             return StillFeed(self._content_picture)
         return MixedFeed(frames, self.layout)
+
+    def _heard(self, peer_id: str, frame: Any) -> None:
+        for feed in self._hearing.values():
+            feed.push(peer_id, frame)
 
     def _instance_of(self, call_id: str) -> str | None:
         """The frame store key (InstanceId) of a participant now in the call."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from typing import Any, Protocol
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from PIL import Image
 
 from meetroom.media import images, ndilib
-from meetroom.media.framestore import Frame, FrameStore, to_rgb
+from meetroom.media.framestore import Frame, FrameStore
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +128,14 @@ def compose(snapshot: dict[str, Any], tiles: list[tuple[dict[str, Any], Any]], s
         if latest is None:
             tile = images.placeholder(w, h, str(slot.get("peerDn", "")), "No video")
         else:
-            tile = np.asarray(Image.fromarray(to_rgb(latest[0])).resize((w, h), Image.Resampling.BILINEAR))
+            tile = np.asarray(Image.fromarray(pixels(latest[0])).resize((w, h), Image.Resampling.BILINEAR))
         canvas[top : top + h, left : left + w] = tile
     return canvas
 
 
 class SoundFeed(Protocol):
-    async def next(self) -> np.ndarray:
-        """The next 20 ms of mono samples, float32 in -1..1."""
+    async def next(self) -> tuple[np.ndarray, int]:
+        """The next chunk of sound: float32 samples in -1..1, shape (channels, n), and their rate."""
         ...
 
     def close(self) -> None: ...
@@ -149,16 +151,44 @@ class MicrophoneFeed:
         self.muted = muted
         self._next = time.monotonic()
 
-    async def next(self) -> np.ndarray:
+    async def next(self) -> tuple[np.ndarray, int]:
         self._next = max(self._next + AUDIO_CHUNK / AUDIO_RATE, time.monotonic() - 0.1)
         await asyncio.sleep(max(0.0, self._next - time.monotonic()))
         samples = await self._read()
         if self.muted():
-            return np.zeros(AUDIO_CHUNK, np.float32)
-        return samples.astype(np.float32) / 32768.0
+            return np.zeros((1, AUDIO_CHUNK), np.float32), AUDIO_RATE
+        return (samples.astype(np.float32) / 32768.0).reshape(1, -1), AUDIO_RATE
 
     def close(self) -> None:
         self._close()
+
+
+class HeardFeed:
+    """Participants' sound as the calls decode it (Media.on_heard); `wanted(peer_id)` picks whose."""
+
+    QUEUE = 25  # half a second: a receiver that stalls loses old sound, not the room's memory
+
+    def __init__(self, wanted: Callable[[str], bool]) -> None:
+        self.wanted = wanted
+        self._queue: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue(self.QUEUE)
+
+    def push(self, peer_id: str, frame: av.AudioFrame) -> None:
+        """On the event loop, for every decoded frame of every participant."""
+        if not self.wanted(peer_id) or self._queue.full():
+            return
+        samples = frame.to_ndarray()
+        channels = len(frame.layout.channels)
+        if samples.dtype == np.int16:
+            samples = samples.astype(np.float32) / 32768.0
+        if not frame.format.is_planar:  # packed: one row of interleaved samples
+            samples = samples.reshape(-1, channels).T
+        self._queue.put_nowait((np.ascontiguousarray(samples, dtype=np.float32), frame.sample_rate))
+
+    async def next(self) -> tuple[np.ndarray, int]:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -187,18 +217,19 @@ class Output:
     async def _pump_video(self, sender: ndilib.Sender) -> None:
         feed = self.video
         while True:
-            frame = await feed.next()
-            if frame is not None:
-                try:
+            try:
+                frame = await feed.next()
+                if frame is not None:
                     await asyncio.to_thread(_send_video, sender, frame, feed.fps)
-                except Exception:  # one bad frame must not end the source
-                    log.exception("NDI source %s could not send a frame", self.display_name)
+            except Exception:  # one bad frame must not end the source
+                log.exception("NDI source %s could not send a frame", self.display_name)
+                await asyncio.sleep(1 / STILL_FPS)
 
     async def _pump_sound(self, sender: ndilib.Sender) -> None:
         assert self.sound is not None
         while True:
-            samples = await self.sound.next()
-            await asyncio.to_thread(sender.send_audio, samples.reshape(1, -1), AUDIO_RATE)
+            samples, rate = await self.sound.next()
+            await asyncio.to_thread(sender.send_audio, samples, rate)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -215,11 +246,28 @@ class Output:
         self.on_close()
 
 
+_converters = threading.local()
+
+
+def pixels(frame: Frame, fmt: str = "rgb24") -> np.ndarray:
+    """A frame's pixels in `fmt` ("rgb24" or "rgba"), converted with this thread's own swscale context.
+
+    A decoded frame keeps one converter of its own, which is not safe to share: /frames/, the
+    mixed picture and a participant's source convert the same frame at once, from different threads.
+    """
+    if not isinstance(frame, av.VideoFrame):
+        if fmt == "rgb24":
+            return frame
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+    converter = getattr(_converters, "reformatter", None)
+    if converter is None:
+        converter = _converters.reformatter = VideoReformatter()
+    return converter.reformat(frame, format=fmt).to_ndarray()
+
+
 def to_rgbx(frame: Frame) -> np.ndarray:
     """What the NDI sender takes; swscale converts five times faster than numpy's strided copy."""
-    if not isinstance(frame, av.VideoFrame):
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-    return frame.to_ndarray(format="rgba")
+    return pixels(frame, "rgba")
 
 
 def _send_video(sender: ndilib.Sender, frame: Frame, fps: int) -> None:

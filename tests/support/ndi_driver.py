@@ -1,12 +1,15 @@
 """Driver of tests/test_ndi.py, run inside a network namespace of its own (tests/support/netns.py).
 
-It starts Prosody and a room there, logs the room in, and checks NDI both ways with a sender and
-a receiver of the same library the room uses (meetroom.media.ndilib):
+It starts avahi, Prosody and rooms there, logs them in, and checks NDI both ways with a sender
+and a receiver of the same library the room uses (meetroom.media.ndilib). Scenario `self`:
 - out: createNDIDevice with the room's own InstanceId, then a test-side NDI receiver takes a
   frame of that source (saved as out_frame.npy) and measures its sound;
 - in: a test-side NDI sender shows a known picture (saved as in_picture.npy), the room lists it
   among its video capturers, it is selected as camera, and self view from /frames/ is saved
   (in_self_view.npy); then the sender goes away and the room drops it.
+Scenario `call`: room B's camera is a test-side NDI source; A calls B and publishes B (by its
+InstanceId) and #mixed:0; a receiver saves both pictures and B's sound level; B hangs up and
+A's source of B goes with it.
 Each step's replies and notifications go to stdout, one JSON object per line; the test asserts.
 """
 
@@ -192,27 +195,58 @@ async def receive_in(client: RoomClient, token: str, port: int, scratch: Path) -
     emit(gone={"current": gone["currentVideoCapturerDescription"], "capturers": gone["videoCapturers"]})
 
 
-async def drive(scratch: Path) -> None:
-    mdns = Mdns(scratch / "mdns")
-    prosody = ProsodyServer(scratch / "prosody")
-    room = RoomProcess(scratch / "room")
-    started: list[Any] = [mdns]
-    try:
+class Stack:
+    """avahi + D-Bus, Prosody and rooms inside the namespace; stopped in reverse order."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self.started: list[Any] = []
+        self.rooms: list[RoomProcess] = []
+        self.clients: list[RoomClient] = []
+        self.prosody = ProsodyServer(scratch / "prosody")
+
+    async def start(self, rooms: int) -> list[tuple[RoomClient, str]]:
+        """Start everything; returns (client, own CallId) of each room, logged in."""
+        mdns = Mdns(self.scratch / "mdns")
+        self.started.append(mdns)
         for pid in mdns.start():
             emit(pid=pid)
-        prosody.start()
-        started.append(prosody)
-        assert prosody.proc is not None
-        emit(pid=prosody.proc.pid)
-        room.start()
-        started.append(room)
-        assert room.proc is not None
-        emit(pid=room.proc.pid)
-        client = RoomClient("127.0.0.1", room.http_port)
-        await client.connect()
-        await client.auth()
-        login = await online(client, prosody, *new_account(prosody, "ndiroom"))
-        own = login["peerId"]
+        self.prosody.start()
+        self.started.append(self.prosody)
+        assert self.prosody.proc is not None
+        emit(pid=self.prosody.proc.pid)
+        out = []
+        for index in range(rooms):
+            room = RoomProcess(self.scratch / f"room{index}", ["--ice-host", "127.0.0.1"])
+            room.start()
+            self.started.append(room)
+            self.rooms.append(room)
+            assert room.proc is not None
+            emit(pid=room.proc.pid)
+            client = RoomClient("127.0.0.1", room.http_port)
+            await client.connect()
+            await client.auth()
+            self.clients.append(client)
+            login = await online(client, self.prosody, *new_account(self.prosody, f"ndiroom{index}"))
+            out.append((client, login["peerId"]))
+        return out
+
+    async def stop(self) -> None:
+        for client in self.clients:
+            await client.close()
+        for thing in reversed(self.started):
+            thing.stop()
+        for index, room in enumerate(self.rooms):
+            lines = [line for line in room.output if "aioice" not in line and "outgoing bitrate" not in line]
+            emit(room_log={index: "".join(lines)[-6000:]})
+
+
+async def drive_self(scratch: Path) -> None:
+    """NDI out of the room's self view, NDI in as its camera, and the refusals."""
+    stack = Stack(scratch)
+    try:
+        ((client, own),) = await stack.start(1)
+        room = stack.rooms[0]
         refused_while_off = await client.call("createNDIDevice", deviceId=own)
         emit(before={"off": refused_while_off, "state": await client.call("getNDIState")})
         switched = await client.call("setNDIState", enabled=True)
@@ -229,18 +263,85 @@ async def drive(scratch: Path) -> None:
         emit(deleted={"reply": deleted, "event": await client.wait_event("NDIDeviceDeleted", timeout=WAIT)})
         off = await client.call("setNDIState", enabled=False)
         emit(off={"reply": off, "event": await client.wait_event("NDIStateChanged", timeout=WAIT)})
-        await client.close()
         emit(done=True)
     finally:
-        for thing in reversed(started):
-            thing.stop()
-        emit(room_log=room.text[-4000:])
+        await stack.stop()
+
+
+async def latest_from(finder: ndilib.Finder, display_name: str, settle: float = 1.0) -> tuple[str, np.ndarray]:
+    """A frame of the room's source `display_name`, taken `settle` s after the first one."""
+    source = await asyncio.to_thread(find_source, finder, display_name)
+    receiver = ndilib.Receiver(source)
+    try:
+        frame = await asyncio.to_thread(receiver.latest_video, WAIT)
+        await asyncio.sleep(settle)
+        frame = await asyncio.to_thread(receiver.latest_video, WAIT)
+    finally:
+        receiver.close()
+    assert frame is not None, f"no video from {source}"
+    return source, frame
+
+
+async def drive_call(scratch: Path) -> None:
+    """Room A publishes its call partner B (whose camera is a test-side NDI source) and the layout."""
+    stack = Stack(scratch)
+    pump: Pump | None = None
+    try:
+        (a, _), (b, b_id) = await stack.start(2)
+        for client in (a, b):
+            assert (await client.call("setNDIState", enabled=True))["result"] is True
+        picture = known_picture()
+        np.save(scratch / "call_picture.npy", picture)
+        pump = Pump(TEST_CAMERA, picture)
+        pump.start()
+        seen = await b.wait_event(
+            "hardwareChanged",
+            lambda e: any(d["name"].endswith(f"({TEST_CAMERA})") for d in e["videoCapturers"]),
+            timeout=WAIT,
+        )
+        camera = next(d for d in seen["videoCapturers"] if d["name"].endswith(f"({TEST_CAMERA})"))
+        assert (await b.call("setVideoCapturer", name=camera["name"], description=camera["description"]))["result"]
+        assert (await a.call("call", peerId=b_id))["result"] is True
+        await b.wait_event("inviteReceived", timeout=WAIT)
+        assert (await b.call("accept"))["result"] is True
+        await a.wait_event("conferenceCreated", timeout=15)
+        participants = (await a.call("getConferenceParticipants"))["participants"]
+        b_instance = next(p["peerId"] for p in participants if p["peerId"].startswith(b_id))
+        a.clear_events()
+        made = {"peer": await a.call("createNDIDevice", deviceId=b_instance)}
+        made["peer_event"] = await a.wait_event("NDIDeviceCreated", timeout=WAIT)
+        made["again"] = await a.call("createNDIDevice", deviceId=b_id)
+        made["mixed"] = await a.call("createNDIDevice", deviceId="#mixed:0")
+        made["mixed_event"] = await a.wait_event("NDIDeviceCreated", timeout=WAIT)
+        made["listed"] = await a.call("getCreatedNDIDevices")
+        made["matrix"] = await a.call("getVideoMatrix")
+        made["b_instance"], made["b_id"] = b_instance, b_id
+        finder = ndilib.Finder()
+        try:
+            source, frame = await latest_from(finder, made["peer_event"]["displayName"], settle=2.0)
+            np.save(scratch / "call_peer.npy", frame)
+            made["peer_sound"] = await asyncio.to_thread(sound_level, source)
+            _, mixed = await latest_from(finder, made["mixed_event"]["displayName"])
+            np.save(scratch / "call_mixed.npy", mixed)
+        finally:
+            finder.close()
+        emit(call=made)
+        assert (await b.call("hangUp"))["result"] is True
+        left = await a.wait_event("NDIDeviceDeleted", timeout=WAIT)
+        emit(left={"event": left, "listed": await a.call("getCreatedNDIDevices")})
+        emit(done=True)
+    finally:
+        if pump is not None:
+            pump.stop()
+        await stack.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help="scratch directory (Prosody, the room, saved frames)")
-    asyncio.run(drive(Path(parser.parse_args().dir)))
+    parser.add_argument("--scenario", choices=("self", "call"), default="self")
+    args = parser.parse_args()
+    asyncio.run((drive_self if args.scenario == "self" else drive_call)(Path(args.dir)))
 
 
 if __name__ == "__main__":
