@@ -7,7 +7,7 @@ need_apt=()
 command -v prosody >/dev/null 2>&1 || need_apt+=(prosody)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
-command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus-daemon)  # NDI tests: a bus of their own in their namespace
+command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)  # NDI tests: a bus of their own in their namespace
 command -v avahi-daemon >/dev/null 2>&1 || need_apt+=(avahi-daemon)  # the NDI runtime's mDNS (tests/support/netns.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

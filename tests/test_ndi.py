@@ -9,6 +9,7 @@ no NDI at all: deviceId rules in-process, and a room whose NDI package cannot be
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import subprocess
 import sys
@@ -19,7 +20,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from meetroom.media import ndilib
 from meetroom.media.framestore import SELF, FrameStore
 from meetroom.media.ndi import CONTENT, MIXED, NdiError, Target, device_key, resolve, source_name
 from meetroom.media.ndioutputs import MixedFeed, StoreFeed, compose
@@ -43,7 +43,7 @@ def _drive(tmp_path_factory: pytest.TempPathFactory, scenario: str) -> tuple[dic
     why = unavailable()
     if why:
         pytest.skip(why)
-    if not ndilib.available():
+    if importlib.util.find_spec("NDIlib") is None:  # looked up, not loaded: no NDI outside the namespace
         pytest.skip("the NDI package is not installed (pip install 'meetroom[ndi]')")
     scratch = tmp_path_factory.mktemp(f"ndi-{scenario}")
     args = ["--dir", str(scratch), "--scenario", scenario]
@@ -175,6 +175,9 @@ def test_a_participant_and_the_layout_are_published_while_in_a_call(ndi_call):
     # B hung up: A's source of B went with B (the layout's stays)
     assert run["left"]["event"]["deviceId"] == b_id
     assert [d["deviceId"] for d in run["left"]["listed"]["createdNDIDevices"]] == [MIXED]
+    # switching NDI off removes what is left, announced
+    assert run["off"]["reply"]["result"] is True and run["off"]["removed"]["deviceId"] == MIXED
+    assert run["off"]["listed"]["createdNDIDevices"] == []
 
 
 # --- without the NDI package ----------------------------------------------------------------------

@@ -301,7 +301,8 @@ class NdiService:
         """The NDI sources on the network as video capturers, without the room's own outputs."""
         if not self.enabled:
             return []
-        own = {output.sender.source_name for output in self.outputs.values() if output.sender is not None}
+        outputs = list(self.outputs.values())  # the hot-plug scan runs this in a worker thread
+        own = {output.sender.source_name for output in outputs if output.sender is not None}
         return [device_for(name) for name in self.discovery.names if name not in own]
 
     def _open_camera(self, device: Any, width: int, height: int) -> NdiCamera:

@@ -84,15 +84,8 @@ class Sender:
         self._audio = ndi.AudioFrameV2()
         self._lock = threading.Lock()
         self.frames = 0
-
-    @property
-    def source_name(self) -> str:
-        """The full name receivers see: 'HOST (name)'."""
-        with self._lock:
-            if self._instance is None:
-                return ""
-            source = self._ndi.send_get_source_name(self._instance)
-            return str(source.ndi_name) if source is not None else ""
+        source = ndi.send_get_source_name(self._instance)
+        self.source_name = str(source.ndi_name) if source is not None else name  # 'HOST (name)', as receivers see it
 
     def send_video(self, rgbx: np.ndarray, fps: int) -> None:
         """`rgbx`: uint8, shape (height, width, 4), the fourth byte ignored (see ndioutputs.to_rgbx)."""

@@ -329,6 +329,9 @@ async def drive_call(scratch: Path) -> None:
         assert (await b.call("hangUp"))["result"] is True
         left = await a.wait_event("NDIDeviceDeleted", timeout=WAIT)
         emit(left={"event": left, "listed": await a.call("getCreatedNDIDevices")})
+        off = await a.call("setNDIState", enabled=False)  # takes the remaining sources along
+        removed = await a.wait_event("NDIDeviceDeleted", timeout=WAIT)
+        emit(off={"reply": off, "removed": removed, "listed": await a.call("getCreatedNDIDevices")})
         emit(done=True)
     finally:
         if pump is not None:
