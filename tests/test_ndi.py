@@ -204,6 +204,14 @@ def test_a_room_does_not_import_ndi_until_ndi_is_used():
     assert out.stdout.strip() == "False"
 
 
+async def test_a_running_room_with_ndi_off_has_not_loaded_the_ndi_runtime(room, connect):
+    client = await connect(room)
+    assert (await client.call("getHardware"))["result"] is True
+    assert room.proc is not None
+    maps = Path(f"/proc/{room.proc.pid}/maps").read_text()
+    assert "libndi" not in maps and "NDIlib" not in maps
+
+
 # --- rules, in-process ------------------------------------------------------------------------------
 def test_device_ids_follow_the_documented_forms():
     assert device_key(MIXED) == Target("mixed", MIXED) and device_key(MIXED).mixed_type == "mixed"

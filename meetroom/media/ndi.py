@@ -23,6 +23,7 @@ import numpy as np
 from meetroom import ids
 from meetroom.core.events import Events
 from meetroom.media import images, ndilib
+from meetroom.media.devices import Device
 from meetroom.media.errors import MediaError
 from meetroom.media.framestore import SELF
 from meetroom.media.manager import Media
@@ -297,7 +298,7 @@ class NdiService:
                     await self._remove(key)
 
     # --- NDI in -------------------------------------------------------------------------
-    def _cameras(self) -> list:
+    def _cameras(self) -> list[Device]:
         """The NDI sources on the network as video capturers, without the room's own outputs."""
         if not self.enabled:
             return []
@@ -305,7 +306,7 @@ class NdiService:
         own = {output.sender.source_name for output in outputs if output.sender is not None}
         return [device_for(name) for name in self.discovery.names if name not in own]
 
-    def _open_camera(self, device: Any, width: int, height: int) -> NdiCamera:
+    def _open_camera(self, device: Device, width: int, height: int) -> NdiCamera:
         return NdiCamera(device.path, width, height)
 
     def _sources_changed(self, names: list[str]) -> None:
