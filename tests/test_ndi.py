@@ -54,6 +54,7 @@ def _drive(tmp_path_factory: pytest.TempPathFactory, scenario: str) -> tuple[dic
     for record in run.records:
         merged.update({k: v for k, v in record.items() if k not in ("pid", "room_log")})
     assert merged.get("done") is True
+    assert merged["schema"]["seen"] > 20 and merged["schema"]["problems"] == []  # every field the spec lists
     return merged, scratch
 
 

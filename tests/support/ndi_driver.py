@@ -36,6 +36,7 @@ from tests.support.netns import Mdns
 from tests.support.netroom import online
 from tests.support.process import RoomProcess
 from tests.support.prosody import ProsodyServer, new_account
+from tests.support.schema import SchemaRecorder
 
 TEST_CAMERA = "meetroom test camera"
 WAIT = 10.0
@@ -204,6 +205,7 @@ class Stack:
         self.rooms: list[RoomProcess] = []
         self.clients: list[RoomClient] = []
         self.prosody = ProsodyServer(scratch / "prosody")
+        self.schema = SchemaRecorder()  # every reply and notification against the spec's fields
 
     async def start(self, rooms: int) -> list[tuple[RoomClient, str]]:
         """Start everything; returns (client, own CallId) of each room, logged in."""
@@ -223,7 +225,7 @@ class Stack:
             self.rooms.append(room)
             assert room.proc is not None
             emit(pid=room.proc.pid)
-            client = RoomClient("127.0.0.1", room.http_port)
+            client = RoomClient("127.0.0.1", room.http_port, on_message=self.schema)
             await client.connect()
             await client.auth()
             self.clients.append(client)
@@ -232,6 +234,7 @@ class Stack:
         return out
 
     async def stop(self) -> None:
+        emit(schema={"seen": self.schema.seen, "problems": self.schema.problems})
         for client in self.clients:
             await client.close()
         for thing in reversed(self.started):
