@@ -147,6 +147,9 @@ class NdiService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: asyncio.Task | None = None
         self._hearing: dict[str, HeardFeed] = {}  # device id -> the sound feed of its participants
+        # every source this room published: never its own camera, not even while the network
+        # still lists one just deleted
+        self._own_names: set[str] = set()
         media.add_device_provider(SCHEME, self._cameras, self._open_camera)
         media.on_heard(self._heard)
 
@@ -237,6 +240,8 @@ class NdiService:
             raise
         self.outputs[target.key] = output
         self.kinds[target.key] = target.kind
+        if output.sender is not None:
+            self._own_names.add(output.sender.source_name)
         if isinstance(output.sound, HeardFeed):
             self._hearing[target.key] = output.sound
         self.events.publish("NDIDeviceCreated", output.entry())
@@ -302,8 +307,7 @@ class NdiService:
         """The NDI sources on the network as video capturers, without the room's own outputs."""
         if not self.enabled:
             return []
-        outputs = list(self.outputs.values())  # the hot-plug scan runs this in a worker thread
-        own = {output.sender.source_name for output in outputs if output.sender is not None}
+        own = set(self._own_names)  # the hot-plug scan runs this in a worker thread
         return [device_for(name) for name in self.discovery.names if name not in own]
 
     def _open_camera(self, device: Device, width: int, height: int) -> NdiCamera:

@@ -31,7 +31,7 @@ from PIL import Image
 from meetroom.client import RoomClient
 from meetroom.media import ndilib
 from meetroom.media.ndioutputs import to_rgbx
-from tests.support.media import difference, frames_url, get
+from tests.support.media import difference, frames_url, get, png_bytes, upload
 from tests.support.netns import Mdns
 from tests.support.netroom import online
 from tests.support.process import RoomProcess
@@ -39,6 +39,8 @@ from tests.support.prosody import ProsodyServer, new_account
 from tests.support.schema import SchemaRecorder
 
 TEST_CAMERA = "meetroom test camera"
+CONTENT = "#contentSharing:slideShowOrDs:1"
+SLIDE_COLOUR = (230, 120, 20)
 WAIT = 10.0
 
 
@@ -244,6 +246,31 @@ class Stack:
             emit(room_log={index: "".join(lines)[-6000:]})
 
 
+async def content(client: RoomClient, port: int, finder: ndilib.Finder) -> None:
+    """The content stream: a placeholder until a slideshow runs, then the current slide."""
+    reply = await client.call("createNDIDevice", deviceId=CONTENT)
+    created = await client.wait_event("NDIDeviceCreated", lambda e: e["deviceId"] == CONTENT, timeout=WAIT)
+    _, before = await latest_from(finder, created["displayName"], settle=0.0)
+    assert client.http_token is not None
+    status, _, headers = await upload(port, client.http_token, png_bytes(320, 180, colour=SLIDE_COLOUR), "slide.png")
+    assert status == 200
+    assert (await client.call("addSlide", fileId=int(headers["FileId"])))["result"] is True
+    assert (await client.call("startSlideShow"))["result"] is True
+    await client.wait_event("slideUploaded", timeout=WAIT)  # the slide is prepared
+    _, during = await latest_from(finder, created["displayName"], settle=0.5)
+    assert (await client.call("stopSlideShow"))["result"] is True
+    deleted = await client.call("deleteNDIDevice", deviceId=CONTENT)
+    emit(
+        content={
+            "reply": reply,
+            "created": created,
+            "before": [float(v) for v in before.reshape(-1, 3).mean(axis=0)],
+            "during": [float(v) for v in during[100:620, 100:1180].reshape(-1, 3).mean(axis=0)],
+            "deleted": deleted,
+        }
+    )
+
+
 async def drive_self(scratch: Path) -> None:
     """NDI out of the room's self view, NDI in as its camera, and the refusals."""
     stack = Stack(scratch)
@@ -258,6 +285,7 @@ async def drive_self(scratch: Path) -> None:
         finder = ndilib.Finder()
         try:
             await send_out(client, own, finder, scratch)
+            await content(client, room.http_port, finder)
             assert client.http_token is not None
             await receive_in(client, client.http_token, room.http_port, scratch)
         finally:
