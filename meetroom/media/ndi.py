@@ -143,6 +143,7 @@ class NdiService:
         self.enabled = bool(store.get(NS, "enabled", False))
         self.outputs: dict[str, Output] = {}
         self.kinds: dict[str, str] = {}  # device id -> what it shows (Target.kind)
+        self._starting: set[str] = set()  # device ids whose source is being created
         self.discovery = Discovery(self._sources_changed, extra_ips)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watcher: asyncio.Task | None = None
@@ -221,23 +222,19 @@ class NdiService:
         """createNDIDevice: a new NDI source for a participant, the content stream or the layout."""
         self.require_enabled()
         target = resolve(device_id, self.own_call_id(), self.participants())
-        if target.key in self.outputs:
+        if target.key in self.outputs or target.key in self._starting:
             raise NdiError(f"an NDI source for '{target.key}' exists already")
-        output = Output(target.key, source_name(self.room_name(), target.key), target.mixed_type, self._feed(target))
-        if target.kind == "self":
-            output.sound = MicrophoneFeed(self.media.microphone_reader(), lambda: self.media.mutes["mic"])
-        elif target.kind in ("peer", "mixed"):  # a participant's own sound; the layout carries everyone's
-            key = target.key
-            heard = HeardFeed(lambda peer: target.kind == "mixed" or _call_id_of(peer) == key)
-            output.sound = heard
-        if target.kind in ("self", "mixed"):  # self view is captured only while someone holds it
-            self.media.capture.acquire()
-            output.on_close = self.media.capture.release
+        output = self._build(target)
+        self._starting.add(target.key)
         try:
-            output.start()
+            await output.start()
+            if not self.enabled:
+                raise NdiError("NDI was switched off while the source was being created")
         except Exception:
             await output.close()
             raise
+        finally:
+            self._starting.discard(target.key)
         self.outputs[target.key] = output
         self.kinds[target.key] = target.kind
         if output.sender is not None:
@@ -247,6 +244,20 @@ class NdiService:
         self.events.publish("NDIDeviceCreated", output.entry())
         self.media.refresh_devices()  # our own sources are not cameras for us
         return output.entry()
+
+    def _build(self, target: Target) -> Output:
+        """The source's pictures and sound; self view is captured only while someone holds it."""
+        output = Output(target.key, source_name(self.room_name(), target.key), target.mixed_type, self._feed(target))
+        if target.kind == "self":
+            output.sound = MicrophoneFeed(self.media.microphone_reader(), lambda: self.media.mutes["mic"])
+        elif target.kind == "peer":
+            output.sound = HeardFeed(lambda peer: _call_id_of(peer) == target.key)
+        elif target.kind == "mixed":  # the layout carries everyone's sound
+            output.sound = HeardFeed(lambda peer: True)
+        if target.kind in ("self", "mixed"):
+            self.media.capture.acquire()
+            output.on_close = self.media.capture.release
+        return output
 
     async def delete(self, device_id: str) -> None:
         """deleteNDIDevice."""

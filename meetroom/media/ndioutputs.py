@@ -208,8 +208,8 @@ class Output:
         """The fields of NDIDeviceCreated / NDIDeviceDeleted and of getCreatedNDIDevices."""
         return {"deviceId": self.device_id, "displayName": self.display_name, "mixedType": self.mixed_type}
 
-    def start(self) -> None:
-        self.sender = ndilib.Sender(self.display_name)
+    async def start(self) -> None:
+        self.sender = await asyncio.to_thread(ndilib.Sender, self.display_name)  # it registers with avahi
         self._tasks.append(asyncio.create_task(self._pump_video(self.sender), name=f"ndi-video {self.device_id}"))
         if self.sound is not None:
             self._tasks.append(asyncio.create_task(self._pump_sound(self.sender), name=f"ndi-sound {self.device_id}"))
