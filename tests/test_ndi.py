@@ -177,9 +177,13 @@ def test_a_participant_and_the_layout_are_published_while_in_a_call(ndi_call):
     for slot in matrix["participants"]:
         left, top = round(slot["left"] * sx), round(slot["top"] * sy)
         width, height = round(slot["width"] * sx), round(slot["height"] * sy)
-        tile = mixed[top : top + height, left : left + width]
-        wanted = np.asarray(Image.fromarray(expected[slot["peerId"]]).resize((width, height)))
+        inner = round(width * 9 / 16)  # a 16:9 picture letterboxed into a taller rectangle
+        margin = (height - inner) // 2
+        assert margin > 20, slot
+        tile = mixed[top + margin : top + margin + inner, left : left + width]
+        wanted = np.asarray(Image.fromarray(expected[slot["peerId"]]).resize((width, inner)))
         assert difference(tile, wanted) < 15, slot
+        assert mixed[top : top + margin - 2, left : left + width].max() < 20  # black bars above and below
 
     # B hung up: A's source of B went with B (the layout's stays)
     assert run["left"]["event"]["deviceId"] == b_id
@@ -266,7 +270,9 @@ def test_the_mixed_picture_follows_the_layout():
     }
     picture = compose(layout, [(layout["participants"][0], (red, 1)), (layout["participants"][1], None)], (1280, 720))
     assert picture.shape == (720, 1280, 3)
-    assert np.abs(picture[:, :640].reshape(-1, 3).mean(axis=0) - (200, 0, 0)).max() < 2  # self view, scaled
+    # self view letterboxed into its 640x720 rectangle, as the screen draws it: 640x360 in the middle
+    assert np.abs(picture[182:538, 2:638].reshape(-1, 3).mean(axis=0) - (200, 0, 0)).max() < 2
+    assert not picture[:178, :640].any() and not picture[542:, :640].any()
     right = picture[:, 640:]
     assert right.mean() < 60 and right.std() > 5  # Bob has no video yet: the dark placeholder with his name
 

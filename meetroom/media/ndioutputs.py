@@ -114,7 +114,7 @@ class MixedFeed:
 
 
 def compose(snapshot: dict[str, Any], tiles: list[tuple[dict[str, Any], Any]], size: tuple[int, int]) -> np.ndarray:
-    """Paint each slot's frame (or a placeholder with its name) into its rectangle, scaled to `size`."""
+    """Paint each slot's frame (or a placeholder with its name) into its rectangle, all scaled to `size`."""
     width, height = size
     canvas = np.zeros((height, width, 3), np.uint8)
     sx = width / max(1, int(snapshot.get("mainWindowWidth") or width))
@@ -126,10 +126,14 @@ def compose(snapshot: dict[str, Any], tiles: list[tuple[dict[str, Any], Any]], s
         if w <= 0 or h <= 0:
             continue
         if latest is None:
-            tile = images.placeholder(w, h, str(slot.get("peerDn", "")), "No video")
-        else:
-            tile = np.asarray(Image.fromarray(pixels(latest[0])).resize((w, h), Image.Resampling.BILINEAR))
-        canvas[top : top + h, left : left + w] = tile
+            canvas[top : top + h, left : left + w] = images.placeholder(w, h, str(slot.get("peerDn", "")), "No video")
+            continue
+        picture = pixels(latest[0])
+        scale = min(w / picture.shape[1], h / picture.shape[0])  # letterboxed, as the screen draws a slot
+        pw, ph = max(1, round(picture.shape[1] * scale)), max(1, round(picture.shape[0] * scale))
+        x, y = left + (w - pw) // 2, top + (h - ph) // 2
+        scaled = Image.fromarray(picture).resize((pw, ph), Image.Resampling.BILINEAR)
+        canvas[y : y + ph, x : x + pw] = np.asarray(scaled)
     return canvas
 
 
