@@ -250,6 +250,8 @@ async def room_figures(scratch: Path, seconds: float) -> dict[str, object]:
         }
     finally:
         room.stop()
+        if room.proc is not None:
+            print(f'{{"stopped": {room.proc.pid}}}', flush=True)
 
 
 def direct_latency(source: NumberedSource, name: str, seconds: float) -> list[float]:
@@ -297,6 +299,8 @@ def inside(seconds: float) -> None:
         print(f"  of which one /frames/ request takes: {summary(room['fetches'])}")  # type: ignore[arg-type]
     finally:
         mdns.stop()
+        for proc in mdns.procs:
+            print(f'{{"stopped": {proc.pid}}}', flush=True)
 
 
 def main() -> None:

@@ -76,6 +76,9 @@ def test_ndi_is_off_until_switched_on_and_says_so(ndi_run):
     assert run["on"]["reply"]["result"] is True
     assert run["on"]["event"]["enabled"] is True
     assert run["state"]["enabled"] is True
+    # the choice is kept: after a restart NDI is on and the sources on the network are cameras at once
+    assert run["restart"]["state"]["enabled"] is True
+    assert any(name.endswith("(meetroom test camera)") for name in run["restart"]["capturers"])
     assert run["off"]["reply"]["result"] is True and run["off"]["event"]["enabled"] is False
 
 

@@ -241,6 +241,10 @@ class Stack:
             await client.close()
         for thing in reversed(self.started):
             thing.stop()
+            procs = thing.procs if isinstance(thing, Mdns) else [thing.proc]
+            for proc in procs:
+                if proc is not None and proc.poll() is not None:
+                    emit(stopped=proc.pid)
         for index, room in enumerate(self.rooms):
             lines = [line for line in room.output if "aioice" not in line and "outgoing bitrate" not in line]
             emit(room_log={index: "".join(lines)[-6000:]})
@@ -271,6 +275,36 @@ async def content(client: RoomClient, port: int, finder: ndilib.Finder) -> None:
     )
 
 
+async def restarted(stack: Stack, client: RoomClient) -> RoomClient:
+    """Restart the room: NDI stays on, and a source on the network is a camera again at once."""
+    room = stack.rooms[0]
+    await client.close()
+    stack.clients.remove(client)
+    assert room.proc is not None
+    room.stop()
+    emit(stopped=room.proc.pid)
+    room.start()
+    assert room.proc is not None
+    emit(pid=room.proc.pid)
+    client = RoomClient("127.0.0.1", room.http_port, on_message=stack.schema)
+    stack.clients.append(client)
+    await client.connect()
+    await client.auth()
+    state = await client.call("getNDIState")
+    pump = Pump(TEST_CAMERA, known_picture())
+    pump.start()
+    try:
+        deadline = time.monotonic() + WAIT
+        names: list[str] = []
+        while time.monotonic() < deadline and not any(n.endswith(f"({TEST_CAMERA})") for n in names):
+            await asyncio.sleep(0.2)
+            names = [d["name"] for d in (await client.call("getHardware"))["videoCapturers"]]
+    finally:
+        pump.stop()
+    emit(restart={"state": state, "capturers": names})
+    return client
+
+
 async def drive_self(scratch: Path) -> None:
     """NDI out of the room's self view, NDI in as its camera, and the refusals."""
     stack = Stack(scratch)
@@ -292,6 +326,7 @@ async def drive_self(scratch: Path) -> None:
             finder.close()
         deleted = await client.call("deleteNDIDevice", deviceId=f"{own}/ndi-test")
         emit(deleted={"reply": deleted, "event": await client.wait_event("NDIDeviceDeleted", timeout=WAIT)})
+        client = await restarted(stack, client)
         off = await client.call("setNDIState", enabled=False)
         emit(off={"reply": off, "event": await client.wait_event("NDIStateChanged", timeout=WAIT)})
         emit(done=True)

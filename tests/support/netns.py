@@ -5,7 +5,8 @@ touches NDI runs in such a namespace (`unshare --net --mount`, root only): no pa
 leave. On Linux the NDI runtime does mDNS through avahi-daemon over D-Bus; `Mdns` runs both
 daemons inside the namespace, on its loopback only.
 The namespace ends with its last process. A driver prints one JSON object per line; `{"pid": n}`
-records name the processes it starts, so that they are killed by pid even if the driver dies.
+records name the processes it starts, so that they are killed by pid even if the driver dies
+(`{"stopped": n}` when it has ended one itself, whose pid may be reused by then).
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def run_isolated(module: str, args: list[str], timeout: float) -> Run:
         out, err = proc.communicate(timeout=10)
         err = f"driver timed out after {timeout:g} s\n" + err
     records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    for pid in [r["pid"] for r in records if "pid" in r]:
+    stopped = {r["stopped"] for r in records if "stopped" in r}  # the driver ended these itself
+    for pid in [r["pid"] for r in records if "pid" in r and r["pid"] not in stopped]:
         _kill(pid)
     return Run(records, out, err, proc.returncode)
