@@ -20,10 +20,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from meetroom.core.settings import Settings
+from meetroom.media import ndilib
 from meetroom.media.framestore import SELF, FrameStore
-from meetroom.media.ndi import CONTENT, MIXED, NdiError, Target, device_key, resolve, source_name
+from meetroom.media.manager import Media
+from meetroom.media.ndi import CONTENT, MIXED, NdiError, NdiService, Target, device_key, resolve, source_name
 from meetroom.media.ndioutputs import MixedFeed, StoreFeed, compose
 from meetroom.media.pattern import BARS, TestPattern
+from meetroom.store.db import Store
 from tests.support.media import difference
 from tests.support.netns import run_isolated, unavailable
 
@@ -295,3 +299,60 @@ async def test_feeds_send_each_new_frame_once_and_follow_the_layout():
     layout = {"mainWindowWidth": 4, "mainWindowHeight": 4, "participants": []}
     mixed = await MixedFeed(frames, lambda: layout, (32, 18)).next()
     assert mixed.shape == (18, 32, 3) and not mixed.any()
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, event: str, fields: dict[str, Any] | None = None, *, admin_only: bool = False) -> None:
+        self.events.append((event, dict(fields or {})))
+
+
+def _service(tmp_path: Path, sink: Sink) -> NdiService:
+    store = Store(tmp_path / "meetroom.sqlite3")
+    media = Media(store, Settings(store), sink)
+    return NdiService(
+        store,
+        media,
+        sink,
+        room_name=lambda: "meetroom",
+        own_call_id=lambda: "room@example.org",
+        participants=dict,
+        layout=dict,
+        content=lambda: None,
+    )
+
+
+async def test_the_service_refuses_everything_without_the_package(tmp_path, monkeypatch):
+    monkeypatch.setattr(ndilib, "available", lambda: False)
+    sink = Sink()
+    service = _service(tmp_path, sink)
+    calls = [
+        service.state,
+        service.created,
+        lambda: service.set_state(True),
+        lambda: service.create(MIXED),
+        lambda: service.delete(MIXED),
+    ]
+    for call in calls:
+        with pytest.raises(ndilib.NdiNotInstalled, match="NDI is not installed"):
+            result = call()
+            if asyncio.iscoroutine(result):
+                await result
+    assert sink.events == [] and service.enabled is False
+
+
+async def test_the_service_while_ndi_is_off(tmp_path, monkeypatch):
+    monkeypatch.setattr(ndilib, "available", lambda: True)  # looked up only: nothing of NDI runs here
+    sink = Sink()
+    service = _service(tmp_path, sink)
+    assert service.state() == {"enabled": False}
+    assert await service.set_state(False) is False
+    with pytest.raises(NdiError, match="switched off"):
+        await service.create("room@example.org/meetroom-1")
+    with pytest.raises(NdiError, match="no NDI source"):
+        await service.delete("room@example.org")
+    assert service.created() == {"createdNDIDevices": []}
+    assert service._cameras() == []  # no NDI camera while off
+    assert sink.events == []
