@@ -20,6 +20,7 @@ from meetroom.media.errors import MediaError
 
 log = logging.getLogger(__name__)
 
+DRAIN_LIMIT = 200  # queued frames read at most per look (video, sound and metadata together)
 INSTALL_HINT = "NDI is not installed: install the NDI runtime with pip install 'meetroom[ndi]' (package ndi-python)"
 
 
@@ -182,18 +183,24 @@ class Receiver:
 
     def latest_video(self, timeout: float) -> np.ndarray | None:
         """The newest video frame, waiting up to `timeout` s for one; None if none came."""
+        ndi = self._ndi
+        idle = (ndi.FRAME_TYPE_NONE, ndi.FRAME_TYPE_ERROR)  # nothing queued, or the connection is gone
         newest: np.ndarray | None = None
-        kind, frame = self._capture(0)
-        while kind != self._ndi.FRAME_TYPE_NONE:  # drain what queued up: a camera shows the present
-            newest = frame if frame is not None else newest
+        for _ in range(DRAIN_LIMIT):  # what queued up meanwhile: a camera shows the present
             kind, frame = self._capture(0)
+            if frame is not None:
+                newest = frame
+            elif kind in idle:
+                break
         if newest is not None:
             return newest
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
-            _, frame = self._capture(max(1, min(100, int(left * 1000))))
+            kind, frame = self._capture(max(1, min(100, int(left * 1000))))
             if frame is not None:
                 return frame
+            if kind == ndi.FRAME_TYPE_ERROR:  # returned at once: wait before asking again
+                time.sleep(min(0.1, left))
         return None
 
     def close(self) -> None:
