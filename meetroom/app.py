@@ -25,6 +25,7 @@ from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
+from meetroom.calls.call import Phase
 from meetroom.calls.conference.manager import ConferenceManager
 from meetroom.calls.manager import CallManager
 from meetroom.calls.meeting import build_meeting
@@ -49,6 +50,7 @@ from meetroom.infowatch import InfoWatch
 from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
+from meetroom.media.ndi import NdiService
 from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
@@ -171,6 +173,16 @@ class Room:
         self.transfers.conference = self._conference_chat
         self.transfers.conference_sender = self.conferences.occupant_account
         self.transfers.start()
+        self.ndi = NdiService(
+            self.store,
+            self.media,
+            self.bus,
+            room_name=lambda: str(self.settings.get("displayName")),
+            own_call_id=lambda: self.net.account()["peerId"],
+            participants=self.call_participants,
+            layout=self.video_matrix.snapshot,
+            content=self.current_slide,
+        )
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.loop_monitor = LoopMonitor()  # event-loop lag; /metrics, /health
@@ -251,6 +263,7 @@ class Room:
             meeting=self.meeting,
             background=self.background,
             transfers=self.transfers,
+            ndi=self.ndi,
         )
 
     def _metric_facts(self) -> dict[str, str]:
@@ -273,6 +286,21 @@ class Room:
         """clearFileTransfer deletes received files, but never one the room shows."""
         return not self._file_shown(file_id) and self.uploads.delete(file_id) is not None
 
+    def call_participants(self) -> dict[str, str]:
+        """Everyone else in the call or conference now (InstanceId -> name): the NDI sources of participants."""
+        found = self.conferences.participant_names()
+        call = self.calls.call
+        if call is not None and call.phase is Phase.ACTIVE:
+            found.setdefault(call.peer_id, call.peer_dn)
+        return found
+
+    def current_slide(self) -> Path | None:
+        """The prepared picture of the slide the running slideshow shows (the content stream)."""
+        show = self.slides.show
+        if not show.started or not show.slides:
+            return None
+        return self.slides.cache_path(show.slides[show.current].file_id)
+
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""
         return self.net.account()
@@ -282,6 +310,7 @@ class Room:
         opts = self.options
         await self.media.start()
         self.loop_monitor.start()
+        await self.ndi.start()
         self.slides.start()
         ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
         self.ws_port = ws_sock.getsockname()[1]
@@ -354,6 +383,7 @@ class Room:
         await self.http.stop()
         if self._ws_runner is not None:
             await self._ws_runner.cleanup()
+        await self.ndi.close()
         await self.media.close()
         await self.loop_monitor.stop()
         self.store.close()

@@ -9,11 +9,19 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)  # tests/test_service.py verifies the unit
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # @asyncapi/specs (tests/test_asyncapi.py), StanzaJS (tests/support/stanzajs.py)
+command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)  # NDI tests: a bus of their own in their namespace
+command -v avahi-daemon >/dev/null 2>&1 || need_apt+=(avahi-daemon)  # the NDI runtime's mDNS (tests/support/isolated.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # no service may start in the machine's own namespace (avahi would announce on the LAN)
+    no_start=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && no_start=1
+    fi
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    if [ -n "$no_start" ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     echo "missing Debian packages: ${need_apt[*]} (run: sudo apt-get install ${need_apt[*]})" >&2
   fi

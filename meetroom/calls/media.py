@@ -161,6 +161,7 @@ class CallMedia:
                     continue
                 for tap in self.audio_taps:
                     tap(frame)
+                media.heard(self.peer_id, frame)
                 samples = frame.to_ndarray().astype(np.float32) / 32768.0
                 rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
                 level = 0.8 * level + 0.2 * rms * self.audio_gain / 100

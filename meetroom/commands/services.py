@@ -30,6 +30,7 @@ from meetroom.core.window import Window
 from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
+from meetroom.media.ndi import NdiService
 from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
@@ -96,6 +97,7 @@ class RoomServices:
     meeting: InMeeting
     background: BackgroundReplacement
     transfers: FileTransfers
+    ndi: NdiService
 
 
 Context = CommandContext[RoomServices]

@@ -22,7 +22,7 @@ from meetroom.media import images, ptz
 from meetroom.media.devices import Device
 from meetroom.media.filesource import FileSource
 from meetroom.media.framestore import SELF, FrameStore
-from meetroom.media.sources import FileCamera, PatternSource, StillSource, V4L2Source, VideoSource
+from meetroom.media.sources import PatternSource, StillSource, V4L2Source, VideoSource
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class Capture:
         self._keep_until = 0.0
         self.error = ""
         self._retry_at = 0.0
+        # description scheme ("ndi") -> opener(device, width, height) for cameras that are not V4L2
+        self.openers: dict[str, Callable[[Device, int, int], VideoSource]] = {}
 
     # --- demand -----------------------------------------------------------------------
     @property
@@ -181,9 +183,12 @@ class Capture:
                 except Exception as exc:
                     return self._unavailable(cfg, f"cannot play {camera.path}: {exc}")
             return PatternSource(cfg.width, cfg.height, cfg.name)
+        opener = self.openers.get(camera.description.partition(":")[0])
         try:
-            if Path(camera.path).is_file():
-                source: VideoSource = FileCamera(camera.path, cfg.width, cfg.height)
+            if opener is not None:
+                source: VideoSource = opener(camera, cfg.width, cfg.height)
+            elif Path(camera.path).is_file():
+                source = FileSource(camera.path, cfg.width, cfg.height)
             else:
                 source = V4L2Source(camera.path, cfg.width, cfg.height, cfg.fps)
         except Exception as exc:  # PyAV raises many kinds; any of them means no picture

@@ -1,7 +1,9 @@
-"""A video file as a camera: decoded with PyAV at the file's own pace, looped, scaled to the camera mode.
+"""A video or picture file as a camera: decoded with PyAV at the file's own pace, looped, scaled to
+the camera mode; a still picture is delivered again at the camera's rate.
 
 `meetroom peer --camera FILE` plays one so that integrators' tests see known, moving pictures
-in calls. The capture thread asks for frames at the mode's rate; this source hands out the frame
+in calls, and a device tree's /dev node that is a plain file is one (tests play a photo). The
+capture thread asks for frames at the mode's rate; this source hands out the frame
 whose time has come (repeating it when asked early, skipping when asked late) and starts over at
 the end of the file. Only the video is used; the microphone stays the room's own.
 """
@@ -49,6 +51,7 @@ class FileSource:
         self._frames: Iterator[av.VideoFrame] = iter(())
         self._current: np.ndarray | None = None
         self._next: av.VideoFrame | None = None
+        self._still: np.ndarray | None = None
         self._start = 0.0
         self._open()
 
@@ -68,6 +71,10 @@ class FileSource:
         self._next = self._decode()
         if self._next is None:
             raise ValueError(f"{self.path}: no video frames")
+        if stream.frames <= 1 and self._decode() is None:  # a picture: decode it once, keep it
+            self._still = self._next.reformat(self.width, self.height, "rgb24").to_ndarray()
+            self.close()
+            return
         self._offset = self._due(self._next)  # files need not start at time 0
 
     def _decode(self) -> av.VideoFrame | None:
@@ -80,6 +87,8 @@ class FileSource:
         return self._count * self._frame_seconds
 
     def read(self) -> np.ndarray:
+        if self._still is not None:
+            return self._still.copy()
         elapsed = self.clock() - self._start
         while self._next is not None and (self._current is None or self._due(self._next) <= elapsed):
             frame = self._next

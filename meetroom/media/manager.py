@@ -173,7 +173,7 @@ class Media:
         while True:
             await asyncio.sleep(HOTPLUG_SECONDS)
             try:
-                found = [*await asyncio.to_thread(dev.scan), *self.added]
+                found = await asyncio.to_thread(self.scan)
             except OSError:
                 continue
             if found != self.devices:
@@ -183,6 +183,29 @@ class Media:
         """A device the machine does not have but the program provides (meetroom peer's video file)."""
         self.added.append(device)
         self.rescanned([*self.devices, device])
+
+    def add_device_provider(
+        self, scheme: str, provider: Callable[[], list[dev.Device]], opener: Callable[..., Any]
+    ) -> None:
+        """More cameras than the machine's (NDI sources): listed by `provider`, opened by `opener`.
+
+        Their descriptions start with `scheme:`; `opener(device, width, height)` returns the
+        capture source for one (meetroom.media.sources.VideoSource).
+        """
+        self._providers = (*self._providers, provider)
+        self.capture.openers[scheme] = opener
+
+    _providers: tuple[Callable[[], list[dev.Device]], ...] = ()
+
+    def scan(self) -> list[dev.Device]:
+        """The machine's devices, then those of the added providers."""
+        return [*dev.scan(), *self.added, *(device for provider in self._providers for device in provider())]
+
+    def refresh_devices(self) -> None:
+        """A provider's devices changed: announce the new set now, not at the next hot-plug look."""
+        found = self.scan()
+        if found != self.devices:
+            self.rescanned(found)
 
     def rescanned(self, found: list[dev.Device]) -> None:
         before_camera = self.current("camera")
@@ -348,6 +371,17 @@ class Media:
     # --- broadcast picture --------------------------------------------------------------
     def show_picture(self, path: Path | None) -> None:
         self.config.picture = path
+
+    _hearing: tuple[Callable[[str, Any], None], ...] = ()
+
+    def on_heard(self, listener: Callable[[str, Any], None]) -> None:
+        """Call `listener(peer_id, audio_frame)` for every decoded frame of a participant's sound (NDI)."""
+        self._hearing = (*self._hearing, listener)
+
+    def heard(self, peer_id: str, frame: Any) -> None:
+        """A call decoded 20 ms of a participant's sound (an av.AudioFrame)."""
+        for listener in self._hearing:
+            listener(peer_id, frame)
 
     def forget_peer_frames(self, peer_id: str) -> None:
         """A participant left: its last picture must not stay behind /frames/."""

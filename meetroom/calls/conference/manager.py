@@ -239,6 +239,14 @@ class ConferenceManager:
             return None
         return conf.conf_id, conf.room
 
+    def participant_names(self) -> dict[str, str]:
+        """Everyone else in the conference now (InstanceId → display name)."""
+        conf = self.machine.conf
+        if conf is None or conf.phase is not Phase.ACTIVE:
+            return {}
+        own = self.env.own_full
+        return {p.jid: p.dn or p.nick for p in conf.participants.values() if p.jid != own}
+
     def occupant_account(self, occupant: str) -> tuple[str, str] | None:
         """(confId, bare account) of whoever posts as `occupant` (room/nick) in our conference."""
         conf = self.machine.conf

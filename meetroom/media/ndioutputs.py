@@ -1,0 +1,278 @@
+"""NDI out: one NDI source per created device, fed from the frame store or composed like the screen.
+
+A feed says where a device's pictures come from: one frame store key (self view, a participant's
+decoded video), a still picture (the content stream), or the layout composed from every visible
+slot (#mixed:0). `Output` pumps its feed into an `ndilib.Sender` on the event loop, handing the
+pixel work (conversion, composing, the NDI encode) to threads; a sound feed, where there is one,
+pumps 20 ms chunks beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+from PIL import Image
+
+from meetroom.media import images, ndilib
+from meetroom.media.framestore import Frame, FrameStore
+
+log = logging.getLogger(__name__)
+
+STILL_FPS = 5  # receivers expect a steady stream even of a still picture
+MIXED_FPS = 25
+MIXED_SIZE = (1280, 720)
+AUDIO_RATE = 48000
+AUDIO_CHUNK = 960  # 20 ms
+WAIT = 1.0  # seconds a feed waits for a new frame before it looks again (has its peer gone?)
+
+
+class VideoFeed(Protocol):
+    fps: int
+
+    async def next(self) -> Frame | None:
+        """The next picture to send, or None when there is nothing new (yet)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StoreFeed:
+    """Frames of one frame store key, each sent once; `key()` is None while the source is away."""
+
+    def __init__(self, frames: FrameStore, key: Callable[[], str | None], fps: Callable[[], int]) -> None:
+        self.frames = frames
+        self.key = key
+        self._fps = fps
+        self._seen: tuple[str, int] = ("", 0)
+
+    @property
+    def fps(self) -> int:
+        return self._fps()
+
+    async def next(self) -> Frame | None:
+        key = self.key()
+        if key is None:
+            await asyncio.sleep(WAIT)
+            return None
+        last = self._seen[1] if self._seen[0] == key else 0
+        got = await self.frames.wait_newer(key, last, WAIT)
+        if got is None or got[1] == last:
+            return None
+        self._seen = (key, got[1])
+        return got[0]
+
+    def close(self) -> None:
+        pass
+
+
+class StillFeed:
+    """A picture that may change at any time (the current slide), sent a few times a second."""
+
+    fps = STILL_FPS
+
+    def __init__(self, picture: Callable[[], np.ndarray]) -> None:
+        self.picture = picture
+
+    async def next(self) -> Frame | None:
+        await asyncio.sleep(1 / STILL_FPS)
+        return await asyncio.to_thread(self.picture)
+
+    def close(self) -> None:
+        pass
+
+
+class MixedFeed:
+    """The layout as the screen shows it: every visible slot's newest frame in its rectangle."""
+
+    fps = MIXED_FPS
+
+    def __init__(self, frames: FrameStore, layout: Callable[[], dict[str, Any]], size: tuple[int, int] = MIXED_SIZE):
+        self.frames = frames
+        self.layout = layout
+        self.size = size
+        self._next = time.monotonic()
+
+    async def next(self) -> Frame | None:
+        self._next = max(self._next + 1 / MIXED_FPS, time.monotonic())
+        await asyncio.sleep(max(0.0, self._next - time.monotonic()))
+        snapshot = self.layout()
+        tiles = [(slot, self.frames.latest(slot["peerId"])) for slot in snapshot.get("participants", [])]
+        return await asyncio.to_thread(compose, snapshot, tiles, self.size)
+
+    def close(self) -> None:
+        pass
+
+
+def compose(snapshot: dict[str, Any], tiles: list[tuple[dict[str, Any], Any]], size: tuple[int, int]) -> np.ndarray:
+    """Paint each slot's frame (or a placeholder with its name) into its rectangle, all scaled to `size`."""
+    width, height = size
+    canvas = np.zeros((height, width, 3), np.uint8)
+    sx = width / max(1, int(snapshot.get("mainWindowWidth") or width))
+    sy = height / max(1, int(snapshot.get("mainWindowHeight") or height))
+    for slot, latest in tiles:
+        left, top = round(slot["left"] * sx), round(slot["top"] * sy)
+        w = min(width - left, round(slot["width"] * sx))
+        h = min(height - top, round(slot["height"] * sy))
+        if w <= 0 or h <= 0:
+            continue
+        if latest is None:
+            canvas[top : top + h, left : left + w] = images.placeholder(w, h, str(slot.get("peerDn", "")), "No video")
+            continue
+        picture = pixels(latest[0])
+        scale = min(w / picture.shape[1], h / picture.shape[0])  # letterboxed, as the screen draws a slot
+        pw, ph = max(1, round(picture.shape[1] * scale)), max(1, round(picture.shape[0] * scale))
+        x, y = left + (w - pw) // 2, top + (h - ph) // 2
+        scaled = Image.fromarray(picture).resize((pw, ph), Image.Resampling.BILINEAR)
+        canvas[y : y + ph, x : x + pw] = np.asarray(scaled)
+    return canvas
+
+
+class SoundFeed(Protocol):
+    async def next(self) -> tuple[np.ndarray, int]:
+        """The next chunk of sound: float32 samples in -1..1, shape (channels, n), and their rate."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MicrophoneFeed:
+    """The room's selected microphone in real time (silence while it is muted)."""
+
+    def __init__(
+        self, reader: tuple[Callable[[], Awaitable[np.ndarray]], Callable[[], None]], muted: Callable[[], bool]
+    ) -> None:
+        self._read, self._close = reader
+        self.muted = muted
+        self._next = time.monotonic()
+
+    async def next(self) -> tuple[np.ndarray, int]:
+        self._next = max(self._next + AUDIO_CHUNK / AUDIO_RATE, time.monotonic() - 0.1)
+        await asyncio.sleep(max(0.0, self._next - time.monotonic()))
+        samples = await self._read()
+        if self.muted():
+            return np.zeros((1, AUDIO_CHUNK), np.float32), AUDIO_RATE
+        return (samples.astype(np.float32) / 32768.0).reshape(1, -1), AUDIO_RATE
+
+    def close(self) -> None:
+        self._close()
+
+
+class HeardFeed:
+    """Participants' sound as the calls decode it (Media.on_heard); `wanted(peer_id)` picks whose."""
+
+    QUEUE = 25  # half a second: a receiver that stalls loses old sound, not the room's memory
+
+    def __init__(self, wanted: Callable[[str], bool]) -> None:
+        self.wanted = wanted
+        self._queue: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue(self.QUEUE)
+
+    def push(self, peer_id: str, frame: av.AudioFrame) -> None:
+        """On the event loop, for every decoded frame of every participant."""
+        if not self.wanted(peer_id) or self._queue.full():
+            return
+        samples = frame.to_ndarray()
+        channels = len(frame.layout.channels)
+        if samples.dtype == np.int16:
+            samples = samples.astype(np.float32) / 32768.0
+        if not frame.format.is_planar:  # packed: one row of interleaved samples
+            samples = samples.reshape(-1, channels).T
+        self._queue.put_nowait((np.ascontiguousarray(samples, dtype=np.float32), frame.sample_rate))
+
+    async def next(self) -> tuple[np.ndarray, int]:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Output:
+    """One created NDI device: its API identity and the pumps that feed its sender."""
+
+    device_id: str
+    display_name: str
+    mixed_type: str  # "single" or "mixed"
+    video: VideoFeed
+    sound: SoundFeed | None = None
+    on_close: Callable[[], None] = lambda: None
+    sender: ndilib.Sender | None = None
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def entry(self) -> dict[str, str]:
+        """The fields of NDIDeviceCreated / NDIDeviceDeleted and of getCreatedNDIDevices."""
+        return {"deviceId": self.device_id, "displayName": self.display_name, "mixedType": self.mixed_type}
+
+    async def start(self) -> None:
+        self.sender = await asyncio.to_thread(ndilib.Sender, self.display_name)  # it registers with avahi
+        self._tasks.append(asyncio.create_task(self._pump_video(self.sender), name=f"ndi-video {self.device_id}"))
+        if self.sound is not None:
+            self._tasks.append(asyncio.create_task(self._pump_sound(self.sender), name=f"ndi-sound {self.device_id}"))
+
+    async def _pump_video(self, sender: ndilib.Sender) -> None:
+        feed = self.video
+        while True:
+            try:
+                frame = await feed.next()
+                if frame is not None:
+                    await asyncio.to_thread(_send_video, sender, frame, feed.fps)
+            except Exception:  # one bad frame must not end the source
+                log.exception("NDI source %s could not send a frame", self.display_name)
+                await asyncio.sleep(1 / STILL_FPS)
+
+    async def _pump_sound(self, sender: ndilib.Sender) -> None:
+        assert self.sound is not None
+        while True:
+            samples, rate = await self.sound.next()
+            await asyncio.to_thread(sender.send_audio, samples, rate)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        self.video.close()
+        if self.sound is not None:
+            self.sound.close()
+        if self.sender is not None:
+            await asyncio.to_thread(self.sender.close)
+        self.on_close()
+
+
+_converters = threading.local()
+
+
+def pixels(frame: Frame, fmt: str = "rgb24") -> np.ndarray:
+    """A frame's pixels in `fmt` ("rgb24" or "rgba"), converted with this thread's own swscale context.
+
+    A decoded frame keeps one converter of its own, which is not safe to share: /frames/, the
+    mixed picture and a participant's source convert the same frame at once, from different threads.
+    """
+    if not isinstance(frame, av.VideoFrame):
+        if fmt == "rgb24":
+            return frame
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+    converter = getattr(_converters, "reformatter", None)
+    if converter is None:
+        converter = _converters.reformatter = VideoReformatter()
+    return converter.reformat(frame, format=fmt).to_ndarray()
+
+
+def to_rgbx(frame: Frame) -> np.ndarray:
+    """What the NDI sender takes; swscale converts five times faster than numpy's strided copy."""
+    return pixels(frame, "rgba")
+
+
+def _send_video(sender: ndilib.Sender, frame: Frame, fps: int) -> None:
+    sender.send_video(to_rgbx(frame), fps)
