@@ -95,7 +95,11 @@ class FarCamera:
     # --- the requester's side ---------------------------------------------------------------
     def request(self, participant: str) -> str:
         """requestParticipantCameraControl: ask; the outcome comes as notifications."""
-        peer = self.directory.resolve(participant).instance_id
+        found = self.directory.resolve(participant)
+        refusal = self.directory.camera_refusal(found)
+        if refusal:
+            raise FarCameraError(refusal)
+        peer = found.instance_id
         if peer in self.controlled:
             raise FarCameraError(f"the room already controls the camera of '{peer}'")
         if peer in self.outgoing:

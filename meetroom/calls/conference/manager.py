@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Coroutine, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +139,7 @@ class ConferenceManager:
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
+        self.effect_taps: list[Callable[[fx.Effect], None]] = []  # see each effect once performed (meetingpeers.py)
         appstate.on_change(self._on_appstate)
 
     # --- API commands -------------------------------------------------------------------
@@ -328,6 +329,8 @@ class ConferenceManager:
                 return
             try:
                 self._do(effect)
+                for tap in self.effect_taps:
+                    tap(effect)
             except Exception:
                 log.exception("performing %s failed", effect)
 
