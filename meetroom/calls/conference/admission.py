@@ -1,7 +1,9 @@
 """Who gets in: `call` with a confId, join requests to the owner, acceptPeer / rejectPeer, the waiting room.
 
 Handler functions the machine (machine.py) routes to, each given the shared Context.
-A conference created with autoAccept false (or
+Calling the owner's CallId while it is in a conference is a request to join too (the `call`
+doc page): the owner tells the caller which conference (`<in-conference room/>`), the caller's
+call ends quietly and it waits as a requester. A conference created with autoAccept false (or
 useWaitingRoom) is a members-only room: a joiner by confId asks the owner (a meetroom
 `<join-request/>`), waits in the waiting room until the owner admits it (membership, then
 `<join-accept/>`) or refuses it (`<join-reject cause/>`). An open room is simply joined.
@@ -21,7 +23,7 @@ from meetroom.calls.conference.context import (
     Context,
 )
 from meetroom.calls.conference.outcome import abandon, cancel_timers
-from meetroom.calls.conference.state import Conference, Phase, bare, read_description
+from meetroom.calls.conference.state import CONF_TYPES, TYPE_NAMES, Conference, Phase, bare, read_description
 from meetroom.calls.errors import CallError
 from meetroom.core.appstate import AppState
 from meetroom.net.muc import ConfSignal
@@ -64,6 +66,31 @@ def join_by_id(ctx: Context, cmd: ev.JoinById) -> None:
     else:
         ctx.emit(fx.Join(conf.room, conf.nick))
         ctx.timer("join", JOIN_TIMEOUT)
+
+
+def redirected(ctx: Context, signal: ConfSignal) -> None:
+    """Caller side: the room we are calling owns a conference; the call becomes a request to join it."""
+    env = ctx.env
+    room = signal.attrs.get("room", "").lower()
+    if ctx.busy or not room or not env.calling_peer or bare(signal.sender) != env.calling_peer:
+        return
+    owner = signal.sender
+    ctx.conf = Conference(
+        conf_id=signal.conf_id,
+        room=room,
+        title=signal.attrs.get("title", ""),
+        conf_type=CONF_TYPES.get(signal.attrs.get("type", ""), 1),
+        owner=owner,
+        auto_accept=signal.attrs.get("members-only") != "true",
+        created=ctx.now,
+        nick=ctx.own_nick,
+        created_here=False,
+        inviter=owner,
+        phase=Phase.REQUESTING,
+    )
+    ctx.emit(fx.EndCallQuietly())  # appState stays 4: from calling to waiting for the owner
+    ctx.publish("inviteRequestSent", peerId=bare(owner), peerDn=env.peer_dn(bare(owner)))
+    ctx.timer("request", env.ring_timeout)
 
 
 def _admitted(ctx: Context, conf: Conference, signal: ConfSignal) -> None:
@@ -111,6 +138,19 @@ def on_signal(ctx: Context, conf: Conference, signal: ConfSignal) -> bool:
             _admitted(ctx, conf, signal)
         return True
     return False
+
+
+def called_owner(ctx: Context, called: ev.CalledOwner) -> None:
+    """Owner side: a one-to-one call to this room while it owns a conference is a request to join it."""
+    conf, caller = ctx.conf, called.caller
+    if conf is None or conf.phase is not Phase.ACTIVE or not conf.is_owner or "/" not in caller:
+        return
+    if caller in conf.participants or caller in conf.join_requests:
+        return
+    about = {"room": conf.room, "title": conf.title, "type": TYPE_NAMES[conf.conf_type]}
+    about["members-only"] = "false" if conf.auto_accept else "true"
+    ctx.emit(fx.SendSignal(caller, conf.conf_id, "in-conference", about))
+    _join_request(ctx, conf, caller)
 
 
 def _waiting(ctx: Context, conf: Conference, jid: str, waiting: bool) -> None:

@@ -1,7 +1,9 @@
 """The conference's group chat: sendGroupMessage out, the room's messages in (stored and announced).
 
-The room echoes our own message back: that echo is groupChatMessageSent. Messages the room
-replays from its history (delayed) are not live news and are not announced.
+The room echoes our own message back: that echo is groupChatMessageSent. The messages the room
+replays from its history when we join (delayed, XEP-0045 discussion history) go into the chat
+store, so getChatLastMessages shows what was said before this room came in, but are not
+announced (they are not news). The store drops a message it has by its stanza-id already.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ def send(ctx: Context, cmd: ev.SendGroup) -> None:
 
 def received(ctx: Context, msg: GroupMessage) -> None:
     conf = ctx.conf
-    if conf is None or msg.room != conf.room or conf.phase is not Phase.ACTIVE or msg.delayed:
+    if conf is None or msg.room != conf.room or conf.phase is not Phase.ACTIVE:
         return
     own = msg.nick == conf.nick
     ctx.emit(fx.StoreGroupMessage(conf.room, conf.title, own, msg.body, msg.time, msg.msg_id))
+    if msg.delayed:
+        return  # the room's history, sent on join: kept for getChatLastMessages, not news
     if own:
         ctx.publish("groupChatMessageSent", message=msg.body)
         return

@@ -52,6 +52,8 @@ class ConferenceEnv(Protocol):
     def call_conf_id(self) -> str: ...  # the connected 1:1 call's confId, "" when none
     @property
     def call_peer(self) -> str: ...  # its peer's InstanceId
+    @property
+    def calling_peer(self) -> str: ...  # the bare JID an outgoing 1:1 call (not yet answered) rings, "" when none
     def peer_dn(self, bare: str) -> str: ...
 
 

@@ -56,6 +56,7 @@ HANDLERS: dict[type, Handler] = {
     ev.AnswerRequest: admission.answer_request,
     ev.WaitingRoom: admission.waiting_room,
     ev.SendToWaitingRoom: admission.send_to_waiting_room,
+    ev.CalledOwner: admission.called_owner,
     ev.SetReaction: reactions.set_reaction,
     ev.Pin: reactions.pin,
     ev.HangUp: ending.hang_up,
@@ -66,6 +67,9 @@ HANDLERS: dict[type, Handler] = {
 
 def _signal(ctx: Context, signal: ConfSignal) -> None:
     """A meetroom message about our conference: admission, a reaction, or the podium and devices."""
+    if signal.name == "in-conference":
+        admission.redirected(ctx, signal)
+        return
     conf = ctx.conf
     if conf is None or signal.conf_id != conf.conf_id:
         return
