@@ -14,7 +14,9 @@ from tests.support.prosody import prosody  # noqa: F401
 
 async def test_calling_the_owner_asks_to_join_and_history_is_read(prosody, room_factory, connect):  # noqa: F811
     a, b = await start_rooms(prosody, room_factory, connect)
-    reply = await a.client.call("createConference", title="Board", confType="symmetric", autoAccept=False, inviteList=[])
+    reply = await a.client.call(
+        "createConference", title="Board", confType="symmetric", autoAccept=False, inviteList=[]
+    )
     assert reply["result"] is True, reply
     created = await a.client.wait_event("conferenceCreated", timeout=10)
     await wait_state(a.client, 5)
