@@ -61,3 +61,18 @@ def test_camera_rule(conf_type, me, target, refusal):
     directory = _directory(conf_type, me_role=me[0], me_affiliation=me[1])
     why = directory.camera_refusal(directory.resolve(target))
     assert (refusal in why) if refusal else why == "", why
+
+
+@pytest.mark.parametrize(
+    ("conf_type", "me", "asker", "refused"),
+    [
+        (1, ("participant", "none"), SPEAKER, True),  # an ordinary participant asks
+        (1, ("participant", "none"), OWNER, False),
+        (3, ("visitor", "member"), OWNER, True),  # this room is off the podium
+        (3, ("participant", "member"), OWNER, False),
+        (2, ("participant", "member"), OWNER, False),
+    ],
+)
+def test_asked_room_applies_the_rule_to_requests(conf_type, me, asker, refused):
+    directory = _directory(conf_type, me_role=me[0], me_affiliation=me[1])
+    assert bool(directory.asker_refusal(directory.resolve(asker))) is refused

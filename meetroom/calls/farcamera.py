@@ -202,6 +202,9 @@ class FarCamera:
             self._publish("incomingRequestCameraControlRejected", callId=who, reason=int(IncomingReason.REFUSED))
             self.link.send_nowait(who, _element("reject", reason=str(int(OutgoingReason.UNAVAILABLE))))
             return
+        if self.directory.asker_refusal(peer):  # the meeting's rule (a conference: moderators, the podium)
+            self.link.send_nowait(who, _element("reject", reason=str(int(OutgoingReason.REFUSED))))
+            return
         access = int(self.settings.get(ACCESS))
         if access == REFUSE_ALL:
             self._publish("incomingRequestCameraControlRejected", callId=who, reason=int(IncomingReason.REFUSED))

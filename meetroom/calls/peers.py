@@ -45,6 +45,7 @@ LeftListener = Callable[[str, bool], None]  # (InstanceId, the whole meeting is 
 JoinListener = Callable[[MeetingPeer], None]
 MediaLookup = Callable[[str], "CallMedia | None"]  # a participant's peer connection, None when not its source's
 CameraRule = Callable[[MeetingPeer], str]  # why this room may not ask `peer` to steer its camera ("" = it may)
+AskerRule = Callable[[MeetingPeer], str]  # why `peer` may not ask to steer this room's camera ("" = it may)
 
 
 class PeerDirectory:
@@ -54,6 +55,7 @@ class PeerDirectory:
         self._joined: list[JoinListener] = []
         self._media: list[MediaLookup] = []
         self._camera_rules: list[CameraRule] = []
+        self._asker_rules: list[AskerRule] = []
 
     def add_source(self, source: PeerSource, media: MediaLookup | None = None) -> None:
         """A list of participants; `media` finds the peer connection with one of them."""
@@ -76,6 +78,14 @@ class PeerDirectory:
     def camera_refusal(self, peer: MeetingPeer) -> str:
         """Why this room may not ask `peer` for camera control; "" when it may."""
         return next((why for rule in self._camera_rules if (why := rule(peer))), "")
+
+    def add_asker_rule(self, rule: AskerRule) -> None:
+        """The same rule seen from the asked room: who may ask it to steer its camera."""
+        self._asker_rules.append(rule)
+
+    def asker_refusal(self, peer: MeetingPeer) -> str:
+        """Why `peer` may not ask this room for camera control; "" when it may."""
+        return next((why for rule in self._asker_rules if (why := rule(peer))), "")
 
     def on_left(self, listener: LeftListener) -> None:
         self._left.append(listener)

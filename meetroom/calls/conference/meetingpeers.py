@@ -7,7 +7,7 @@ reports their coming and going: `peer_joined` once the participant's media leg i
 once for a participant this room has no leg with), `peer_left` when it leaves or the conference
 ends. It also adds the conference's camera rule (requestParticipantCameraControl): only the owner
 or a moderator may ask, and in a role-based conference or a video lecture only someone on the
-podium can be asked.
+podium can be asked; the asked room applies the same rule to requests it receives.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class ConferencePeers:
         self._watching: dict[str, asyncio.Task] = {}
         directory.add_source(self.peers, self.media_of)
         directory.add_camera_rule(self.camera_refusal)
+        directory.add_asker_rule(self.asker_refusal)
         conferences.effect_taps.append(self._effect)
 
     def _active(self) -> Conference | None:
@@ -80,6 +81,21 @@ class ConferencePeers:
         if conf.conf_type == ASYMMETRIC and not (conf.is_owner or who.owner):
             # a video lecture's podium is the lecturer: a moderator sees (and can ask) only the owner
             return f"'{peer.instance_id}' is not on the podium: only the lecturer's camera can be asked for"
+        return ""
+
+    def asker_refusal(self, peer: MeetingPeer) -> str:
+        """The asked room's side of the rule: a participant that is neither owner nor moderator is
+        refused (without asking this room's user), as is anyone while this room is off the podium."""
+        conf = self._active()
+        who = conf.participants.get(peer.instance_id) if conf is not None else None
+        if conf is None or who is None:
+            return ""
+        if not (who.owner or who.moderator):
+            return f"'{peer.instance_id}' is neither the owner nor a moderator of the conference"
+        if conf.conf_type == ROLE_BASED and not conf.voice:
+            return "this room is not on the podium"
+        if conf.conf_type == ASYMMETRIC and not (conf.is_owner or who.owner):
+            return "in a video lecture only the lecturer's camera can be asked for"
         return ""
 
     # --- coming and going -----------------------------------------------------------------
