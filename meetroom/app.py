@@ -27,6 +27,7 @@ from meetroom.api.registry import Registry
 from meetroom.api.session import Session
 from meetroom.calls.call import Phase
 from meetroom.calls.conference.manager import ConferenceManager
+from meetroom.calls.conference.meetingpeers import follow_conference
 from meetroom.calls.manager import CallManager
 from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
@@ -161,6 +162,7 @@ class Room:
         self.conferences = ConferenceManager(
             self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
         )
+        follow_conference(self.meeting.directory, self.conferences)  # far camera, DTMF, recording in conferences
         self.transfers = FileTransfers(
             self.net,
             self.files,

@@ -43,6 +43,7 @@ class FakeRoom:
     auto_accept_podium: bool = False
     call_conf_id: str = ""
     call_peer: str = ""
+    calling_peer: str = ""
 
     def peer_dn(self, bare: str) -> str:
         return {"bob@localhost": "Bob", "carol@localhost": "Carol"}.get(bare, bare)
@@ -284,7 +285,7 @@ def test_kick_moderator_and_leaving_participants():
     assert d.feed(ev.SetModerator(C, True)) == []  # a moderator already
 
 
-def test_group_chat_echo_incoming_and_history_ignored():
+def test_group_chat_echo_incoming_and_history_stored_unannounced():
     d = Driver()
     created(d)
     d.feed(occupant("Bob", B))
@@ -303,7 +304,8 @@ def test_group_chat_echo_incoming_and_history_ignored():
             "confId": CONF,
         }
     ]
-    assert d.feed(GroupMessage(ROOM, "Bob", "old", T0 - 60, delayed=True)) == []
+    history = d.feed(GroupMessage(ROOM, "Bob", "old", T0 - 60, delayed=True, msg_id="s0"))
+    assert history == [fx.StoreGroupMessage(ROOM, "Weekly", False, "old", T0 - 60, "s0")]
 
 
 def test_hang_up_for_all_destroys_and_alone_hands_ownership_over():
@@ -576,3 +578,23 @@ def test_expanding_a_call_keeps_appstate_5_and_its_peer_joins_at_once():
     q.env.app_state, q.env.call_conf_id, q.env.call_peer = AppState.CONFERENCE, "p2p@localhost#vcs", OWN
     out = q.feed(Invitation(OWN, ROOM, "Grown", {"id": CONF, "expands": "other@localhost#vcs"}))
     assert of(out, fx.SendDecline) == [fx.SendDecline(OWN, CONF, 2)]
+
+
+def test_a_call_to_the_owner_is_a_request_to_join():
+    owner = Driver()
+    created(owner, auto_accept=False)
+    out = owner.feed(ev.CalledOwner(B))
+    about = {"room": ROOM, "title": "Weekly", "type": "symmetric", "members-only": "true"}
+    assert of(out, fx.SendSignal) == [fx.SendSignal(B, CONF, "in-conference", about)]
+    assert published(out, "requestInviteReceived") == [{"confId": CONF, "peerId": B, "peerDn": "Bob"}]
+    assert owner.feed(ev.CalledOwner(B)) == []  # its Jingle offer after the propose: asked already
+
+    caller = Driver(own_full=B, own_bare="bob@localhost", own_name="Bob", app_state=AppState.WAIT)
+    assert caller.feed(ConfSignal(OWN, CONF, "in-conference", about)) == []  # not calling that room
+    caller.env.calling_peer = "owner@localhost"
+    out = caller.feed(ConfSignal(OWN, CONF, "in-conference", about))
+    assert of(out, fx.EndCallQuietly) == [fx.EndCallQuietly()]
+    assert published(out, "inviteRequestSent") == [{"peerId": "owner@localhost", "peerDn": "owner@localhost"}]
+    assert caller.machine.busy and of(out, fx.SetAppState) == []  # appState 4 from the call stays
+    out = caller.feed(ConfSignal(OWN, CONF, "join-accept"))
+    assert of(out, fx.Join) == [fx.Join(ROOM, "Bob")]

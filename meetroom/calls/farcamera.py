@@ -95,7 +95,11 @@ class FarCamera:
     # --- the requester's side ---------------------------------------------------------------
     def request(self, participant: str) -> str:
         """requestParticipantCameraControl: ask; the outcome comes as notifications."""
-        peer = self.directory.resolve(participant).instance_id
+        found = self.directory.resolve(participant)
+        refusal = self.directory.camera_refusal(found)
+        if refusal:
+            raise FarCameraError(refusal)
+        peer = found.instance_id
         if peer in self.controlled:
             raise FarCameraError(f"the room already controls the camera of '{peer}'")
         if peer in self.outgoing:
@@ -197,6 +201,9 @@ class FarCamera:
         if self.media.current("camera") is None:
             self._publish("incomingRequestCameraControlRejected", callId=who, reason=int(IncomingReason.REFUSED))
             self.link.send_nowait(who, _element("reject", reason=str(int(OutgoingReason.UNAVAILABLE))))
+            return
+        if self.directory.asker_refusal(peer):  # the meeting's rule (a conference: moderators, the podium)
+            self.link.send_nowait(who, _element("reject", reason=str(int(OutgoingReason.REFUSED))))
             return
         access = int(self.settings.get(ACCESS))
         if access == REFUSE_ALL:

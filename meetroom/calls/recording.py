@@ -19,7 +19,6 @@ import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
-from meetroom.calls.errors import CallError
 from meetroom.calls.peerlink import PeerLink, PeerRefused
 from meetroom.calls.peers import MeetingPeer, PeerDirectory
 from meetroom.core.appstate import AppStateMachine
@@ -143,9 +142,8 @@ class CallRecording:
 
     def _tap(self, recording: Recording, instance_id: str) -> None:
         """Mix this participant's received sound into the recording."""
-        try:
-            call_media = self.calls.active_media(instance_id)
-        except CallError:
+        call_media = self.directory.media_of(instance_id)  # the call's or a conference leg's
+        if call_media is None:
             return
         tap = _safe(recording.source(instance_id).push_frame)
         call_media.audio_taps.append(tap)

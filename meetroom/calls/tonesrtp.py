@@ -13,7 +13,6 @@ import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from meetroom.calls.errors import CallError
 from meetroom.calls.peers import MeetingPeer, PeerDirectory
 from meetroom.calls.tones import RtpTones, ToneDial
 from meetroom.core.settings import Settings
@@ -34,10 +33,8 @@ def follow_rtp(tones: ToneDial, directory: PeerDirectory, calls: CallManager, se
         dtmfrtp.negotiate(bool(settings.get(SETTING)))
 
     def connection(peer: MeetingPeer) -> Any:
-        try:
-            return calls.active_media(peer.instance_id).pc
-        except CallError:
-            return None
+        media = directory.media_of(peer.instance_id)  # the call's or a conference leg's
+        return media.pc if media is not None else None
 
     def rtp_for(peer: MeetingPeer) -> RtpTones | None:
         from meetroom.media import dtmfrtp

@@ -37,6 +37,7 @@ DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
 NS_CONFERENCE = "urn:meetroom:conference:0"
 NS_DELAY = "urn:xmpp:delay"
+HISTORY_STANZAS = 50  # the room's last messages a joiner asks for (getChatLastMessages shows them)
 NS_SID = "urn:xmpp:sid:0"
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 VOICE_REQUEST = f"{MUC}#request"
@@ -343,7 +344,7 @@ class MucChannel:
     def join(self, room: str, nick: str) -> None:
         pres = self._session.client.make_presence(pto=f"{room}/{nick}")
         x = ET.SubElement(pres.xml, _q(MUC, "x"))
-        ET.SubElement(x, _q(MUC, "history"), {"maxstanzas": "0"})
+        ET.SubElement(x, _q(MUC, "history"), {"maxstanzas": str(HISTORY_STANZAS)})  # into the chat store
         ET.SubElement(pres.xml, _q(NS_CONFERENCE, "mesh"))  # the room forwards it to every occupant
         pres.send()
 

@@ -157,6 +157,11 @@ class CloseMedia:
     """End every leg; the effects after it wait until the media is closed."""
 
 
+@dataclass(frozen=True)
+class EndCallQuietly:
+    """The one-to-one call this room placed goes on as a join request: end it without announcing it."""
+
+
 Effect = (
     Join
     | Leave
@@ -182,4 +187,5 @@ Effect = (
     | SetAppState
     | AddSlot
     | RemoveSlot
+    | EndCallQuietly
 )

@@ -144,6 +144,14 @@ class TimerFired:
     name: str
 
 
+@dataclass(frozen=True)
+class CalledOwner:
+    """Someone placed a one-to-one call to this room while it owns a conference (`call` doc page):
+    it becomes a request to join; the call itself is answered busy by the one-to-one machine."""
+
+    caller: str  # full JID
+
+
 Input = (
     Create
     | Invite
@@ -171,4 +179,5 @@ Input = (
     | Decline
     | ConfSignal
     | VoiceRequest
+    | CalledOwner
 )

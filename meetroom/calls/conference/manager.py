@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Coroutine, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from meetroom.calls.call import Phase as CallPhase
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
 from meetroom.calls.conference.machine import ConferenceMachine
-from meetroom.calls.conference.mesh import MeshTopology
+from meetroom.calls.conference.mesh import MeshTopology, marked_conference
 from meetroom.calls.conference.state import Phase, room_jid_for
 from meetroom.calls.conference.topology import MediaTopology
 from meetroom.calls.errors import CallError
@@ -105,6 +105,12 @@ class ConferenceRoomEnv:
         return call.peer_id if call is not None and call.phase is CallPhase.ACTIVE else ""
 
     @property
+    def calling_peer(self) -> str:
+        call = self._calls.call
+        ringing_out = call is not None and call.outgoing and call.phase in (CallPhase.RINGING, CallPhase.NEGOTIATING)
+        return call.peer_bare if call is not None and ringing_out else ""
+
+    @property
     def auto_accept_podium(self) -> bool:
         return bool(self._settings.get("autoAcceptPodiumFromOwner"))
 
@@ -135,10 +141,12 @@ class ConferenceManager:
         )
         calls.claims.append(self.topology.claims)
         calls.claims.append(self._claim_expanded_call)
+        calls.claims.append(self._called_owner)
         self.topology.on_remote_mutes = self._remote_mutes
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
+        self.effect_taps: list[Callable[[fx.Effect], None]] = []  # see each effect once performed (meetingpeers.py)
         appstate.on_change(self._on_appstate)
 
     # --- API commands -------------------------------------------------------------------
@@ -308,6 +316,19 @@ class ConferenceManager:
             return True
         return isinstance(event, JmiIn) and event.action.sid == call.sid and event.action.kind == "finish"
 
+    def _called_owner(self, event: CallInput) -> bool:
+        """A call to this room while it owns a conference: a request to join (never claimed: the
+        one-to-one machine still answers it busy, after the caller heard where the conference is)."""
+        conf = self.machine.conf
+        if conf is None or conf.phase is not Phase.ACTIVE or not conf.is_owner:
+            return False
+        proposed = isinstance(event, JmiIn) and event.action.kind == "propose" and not event.carbon
+        proposed = proposed and not event.delayed
+        initiated = isinstance(event, JingleIn) and event.action == "session-initiate"
+        if proposed or (initiated and not marked_conference(event.payload)):
+            self._feed_quietly(ev.CalledOwner(event.sender))
+        return False
+
     def _feed_quietly(self, event: ev.Input) -> None:
         try:
             self.feed(event)
@@ -336,6 +357,8 @@ class ConferenceManager:
                 return
             try:
                 self._do(effect)
+                for tap in self.effect_taps:
+                    tap(effect)
             except Exception:
                 log.exception("performing %s failed", effect)
 
@@ -394,6 +417,8 @@ class ConferenceManager:
             case fx.AddSlot():
                 self.video_matrix.add_slot(effect.peer, effect.peer_dn)
                 self.bus.publish("videoMatrixChanged", self.video_matrix.snapshot())
+            case fx.EndCallQuietly():
+                self.calls.end_quietly()
             case fx.RemoveSlot():
                 self.video_matrix.remove_slot(effect.peer)
                 self.media.forget_peer_frames(effect.peer)
