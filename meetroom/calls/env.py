@@ -16,18 +16,12 @@ if TYPE_CHECKING:
     from meetroom.net.service import NetworkService
 
 
-class RoomEnv:
-    """Answers from the live services at the moment the machine asks; holds no state of its own."""
+class RoomFactsEnv:
+    """What both the call and the conference machines ask of the room: its JIDs, login, appState
+    and the call settings, read from the live services at the moment they ask."""
 
-    def __init__(
-        self,
-        net: NetworkService,
-        appstate: AppStateMachine,
-        settings: Settings,
-        media: Media,
-        legs: Mapping[LegKey, CallMedia],
-    ) -> None:
-        self._net, self._appstate, self._settings, self._media, self._legs = net, appstate, settings, media, legs
+    def __init__(self, net: NetworkService, appstate: AppStateMachine, settings: Settings) -> None:
+        self._net, self._appstate, self._settings = net, appstate, settings
 
     @property
     def own_full(self) -> str:
@@ -60,6 +54,21 @@ class RoomEnv:
 
     def peer_dn(self, bare: str) -> str:
         return self._net.peer_dn(bare)
+
+
+class RoomEnv(RoomFactsEnv):
+    """The call machine's Env: the shared facts plus presence, own mutes and the legs' media."""
+
+    def __init__(
+        self,
+        net: NetworkService,
+        appstate: AppStateMachine,
+        settings: Settings,
+        media: Media,
+        legs: Mapping[LegKey, CallMedia],
+    ) -> None:
+        super().__init__(net, appstate, settings)
+        self._media, self._legs = media, legs
 
     def known_offline(self, target: str) -> bool:
         """A contact whose presence we receive and that has no resource online cannot ring."""

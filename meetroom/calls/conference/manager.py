@@ -25,6 +25,7 @@ from meetroom.calls.conference.machine import ConferenceMachine
 from meetroom.calls.conference.mesh import MeshTopology, marked_conference
 from meetroom.calls.conference.state import Phase, room_jid_for
 from meetroom.calls.conference.topology import MediaTopology
+from meetroom.calls.env import RoomFactsEnv
 from meetroom.calls.errors import CallError
 from meetroom.calls.machine.inputs import Input as CallInput
 from meetroom.calls.machine.inputs import JingleIn, JmiIn
@@ -50,45 +51,18 @@ CONF_ID = re.compile(r"^[0-9a-z][0-9a-z._-]{0,63}@[^@/#\s]+#vcs$")
 CLOSE_WAIT = 3.0
 
 
-class ConferenceRoomEnv:
-    """The room as the conference machine sees it; answers from the live services."""
+class ConferenceRoomEnv(RoomFactsEnv):
+    """The room as the conference machine sees it: the shared facts plus its name, the mesh size,
+    the 1:1 call it may take over and the podium setting."""
 
     def __init__(self, net: NetworkService, appstate: AppStateMachine, settings: Settings, calls: CallManager) -> None:
-        self._net, self._appstate, self._settings, self._calls = net, appstate, settings, calls
-
-    @property
-    def own_full(self) -> str:
-        session = self._net.session
-        return session.full_jid if session is not None else ""
-
-    @property
-    def own_bare(self) -> str:
-        return self._net.account_id
+        super().__init__(net, appstate, settings)
+        self._calls = calls
 
     @property
     def own_name(self) -> str:
         """The room's name on its screen (displayName), which is also its nick in the room."""
         return str(self._settings.get("displayName") or "") or self._net.display_name
-
-    @property
-    def domain(self) -> str:
-        return self._net.domain
-
-    @property
-    def logged_in(self) -> bool:
-        return self._net.logged_in
-
-    @property
-    def app_state(self) -> AppState:
-        return self._appstate.state
-
-    @property
-    def ring_timeout(self) -> float:
-        return float(self._settings.get("callRingTimeout"))
-
-    @property
-    def auto_accept(self) -> bool:
-        return bool(self._settings.get("autoAccept"))
 
     @property
     def mesh_size(self) -> int:
@@ -113,9 +87,6 @@ class ConferenceRoomEnv:
     @property
     def auto_accept_podium(self) -> bool:
         return bool(self._settings.get("autoAcceptPodiumFromOwner"))
-
-    def peer_dn(self, bare: str) -> str:
-        return self._net.peer_dn(bare)
 
 
 class ConferenceManager:
