@@ -144,6 +144,14 @@ class TimerFired:
     name: str
 
 
+@dataclass(frozen=True)
+class PeerMedia:
+    """What a third-party occupant's real JID advertises (disco/caps), or that it offered us a Jingle session."""
+
+    jid: str
+    jingle: bool  # Jingle RTP audio/video: the mesh calls it directly
+
+
 Input = (
     Create
     | Invite
@@ -165,6 +173,7 @@ Input = (
     | NetworkLost
     | Configured
     | TimerFired
+    | PeerMedia
     | Occupant
     | GroupMessage
     | Invitation
