@@ -4,7 +4,7 @@ StanzaJS joins the conference's MUC room as a plain XEP-0045 occupant (it knows 
 meetroom's mesh). tests/support/stanzajs_conference_driver.py runs the scene in a network
 namespace with only `lo`: two rooms in a conference; first the rooms see Jingle RTP in the
 client's disco#info and each calls it; then the client hides those features and calls each room
-itself. Both times the client receives both rooms' video, both rooms show its picture, and its
+itself. Both times the client receives every room's video, every room shows its picture, and its
 leaving ends the legs.
 """
 
@@ -18,6 +18,7 @@ from tests.support.netns import browser_namespace, run_driver
 from tests.support.stanzajs import ensure_bundle
 
 DRIVER_TIMEOUT = 120.0
+ROOMS = 2  # with 3, video flowed too, but a loaded 2-core machine decoded fewer frames than check_media asks
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     bundle = ensure_bundle()  # npm needs the registry: built outside the namespace
     scratch = tmp_path_factory.mktemp("stanzajs-conference")
     with browser_namespace() as namespace:
-        args = ["--dir", str(scratch), "--bundle", str(bundle), "--ice-host", "127.0.0.1"]
+        args = ["--dir", str(scratch), "--bundle", str(bundle), "--ice-host", "127.0.0.1", "--rooms", str(ROOMS)]
         records = run_driver(namespace, "tests.support.stanzajs_conference_driver", args, DRIVER_TIMEOUT)
     assert any(r.get("done") for r in records), records
     return {r["step"]: r for r in records if "step" in r}
@@ -45,8 +46,8 @@ def check_media(step: dict[str, Any], fulls: dict[str, str], js: str) -> None:
 
 
 def check_left(step: dict[str, Any], js: str) -> None:
-    assert set(step["left"]) == {"a", "b"}
-    assert step["still_live"] == [], step  # both Jingle sessions ended with the MUC presence
+    assert set(step["left"]) == set(step["listed_after"]) == set("abc"[:ROOMS])
+    assert step["still_live"] == [], step  # every Jingle session ended with the MUC presence
     for name, listed in step["listed_after"].items():
         assert js not in listed, (name, listed)
 

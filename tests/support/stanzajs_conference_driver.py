@@ -1,11 +1,11 @@
 """Driver of tests/interop/test_stanzajs_conference.py, run inside a network namespace with only `lo`.
 
-Prosody, two rooms in a meetroom conference (A creates it and invites B) and StanzaJS in Debian's
-Chromium, a plain XEP-0045 occupant that answers every Jingle call (tests/interop/stanzajs/
-harness.js). Scene 1: StanzaJS joins; the rooms read its disco#info (Jingle RTP audio/video) and
-each calls it; media is measured both ways; it leaves. Scene 2: StanzaJS hides its RTP features,
-joins again and calls each room itself; the same checks. Output: JSON lines as in
-stanzajs_driver.py.
+Prosody, two rooms (`--rooms 3`: three) in a meetroom conference (A creates it and invites the
+others) and StanzaJS in Debian's Chromium, a plain XEP-0045 occupant that answers every Jingle
+call (tests/interop/stanzajs/harness.js). Scene 1: StanzaJS joins; the rooms read its
+disco#info (Jingle RTP audio/video) and each calls it; media is measured both ways; it leaves.
+Scene 2: StanzaJS hides its RTP features, joins again and calls each room itself; the same
+checks. Output: JSON lines as in stanzajs_driver.py.
 """
 
 from __future__ import annotations
@@ -51,18 +51,27 @@ async def start_room(base: Path, name: str, ice_host: str, prosody: ProsodyServe
     return {"proc": proc, "client": client, "bare": f"{account}@localhost"}
 
 
-async def conference(a: dict, b: dict) -> tuple[str, dict[str, str]]:
-    """A creates an open conference and invites B, which accepts; (confId, {name: InstanceId})."""
+async def conference(a: dict, *guests: dict) -> tuple[str, dict[str, str]]:
+    """A creates an open conference and invites the guests, which accept; (confId, {name: InstanceId})."""
     reply = await a["client"].call(
-        "createConference", title="Interop", confType="symmetric", autoAccept=True, inviteList=[b["bare"]]
+        "createConference",
+        title="Interop",
+        confType="symmetric",
+        autoAccept=True,
+        inviteList=[g["bare"] for g in guests],
     )
     assert reply["result"] is True, reply
     created = await a["client"].wait_event("conferenceCreated", timeout=WAIT)
-    await b["client"].wait_event("inviteReceived", timeout=WAIT)
-    assert (await b["client"].call("accept"))["result"] is True
-    await b["client"].wait_event("conferenceCreated", timeout=WAIT)
-    accepted = await a["client"].wait_event("peerAccepted", timeout=WAIT)
-    return created["confId"], {"a": created["conferenceOwner"], "b": accepted["peerId"]}
+    for guest in guests:
+        await guest["client"].wait_event("inviteReceived", timeout=WAIT)
+        assert (await guest["client"].call("accept"))["result"] is True
+        await guest["client"].wait_event("conferenceCreated", timeout=WAIT)
+    fulls = {"a": created["conferenceOwner"]}
+    for _ in guests:
+        accepted = await a["client"].wait_event("peerAccepted", timeout=WAIT)
+        name = next(n for n, g in zip("bcdef", guests, strict=False) if accepted["peerId"].startswith(g["bare"] + "/"))
+        fulls[name] = accepted["peerId"]
+    return created["confId"], fulls
 
 
 async def picture_at(room: dict, peer: str) -> dict[str, Any]:
@@ -150,8 +159,9 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
     prosody.start()
     assert prosody.proc is not None
     emit(pid=prosody.proc.pid)
-    rooms = {name: await start_room(base, name, args.ice_host, prosody, started) for name in ("a", "b")}
-    conf_id, fulls = await conference(rooms["a"], rooms["b"])
+    names = "abc"[: args.rooms]
+    rooms = {name: await start_room(base, name, args.ice_host, prosody, started) for name in names}
+    conf_id, fulls = await conference(rooms["a"], *(rooms[n] for n in names[1:]))
     room_jid = room_jid_for(conf_id, "conference.localhost")
     emit(step="conference", conf_id=conf_id, room=room_jid, fulls=fulls)
     js_name, js_password = new_account(prosody, "js")
@@ -222,6 +232,9 @@ def main() -> None:
     parser.add_argument("--dir", required=True, help="scratch directory for Prosody and the rooms")
     parser.add_argument("--bundle", required=True, help="the built StanzaJS harness (tests/support/stanzajs.py)")
     parser.add_argument("--ice-host", default="127.0.0.1")
+    parser.add_argument(
+        "--rooms", type=int, default=2, choices=(2, 3), help="rooms in the conference (3: heavy on 2 cores)"
+    )
     parser.add_argument("--timeout", type=float, default=100.0, help="seconds for the whole scenario")
     args = parser.parse_args()
     asyncio.run(drive(args))
