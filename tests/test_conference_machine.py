@@ -428,7 +428,7 @@ def test_podium_listeners_receive_only_and_invitations_and_requests():
     # on the podium: the leg to the owner starts sending (no new leg); Carol (a listener) now gets one
     assert of(out, fx.DisconnectLegs) == []
     assert of(out, fx.UpdateLegs) == [fx.UpdateLegs((LegSpec(OWN, False, True),))]
-    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(C, False, True),))]
+    assert of(out, fx.ConnectLegs) == [fx.ConnectLegs(CONF, (LegSpec(C, False, True, receive=False),))]
     # off it again: Carol's leg ends (two listeners exchange nothing), the owner's stops sending
     out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "visitor", codes=frozenset({110})))
     assert of(out, fx.DisconnectLegs) == [fx.DisconnectLegs((C,))]

@@ -38,3 +38,13 @@ def direct_target(features: Mapping[str, Features]) -> str:
     if any(f is None or JMI in f for f in features.values()):
         return ""
     return next((jid for jid, f in features.items() if speaks_jingle_rtp(f)), "")
+
+
+def speaks_jingle_media(features: Features) -> bool:
+    """A conference occupant the mesh calls directly: Jingle RTP with audio or video, not a meetroom room.
+
+    Such a client does not know the mesh's "smaller JID initiates" rule, so every room calls it.
+    """
+    if features is None or not speaks_jingle_rtp(features):
+        return False
+    return bool({RTP_AUDIO, RTP_VIDEO} & features) and TERMINAL not in features

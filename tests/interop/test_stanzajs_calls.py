@@ -39,6 +39,10 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {r["step"]: r for r in records if "step" in r}
 
 
+def test_the_browser_runs_where_lo_is_the_only_interface(scene: dict[str, Any]) -> None:
+    assert scene["network"]["interfaces"] == ["lo"]
+
+
 def check_media(flow: dict[str, Any], peer: str) -> None:
     before, after = flow["browser_before"], flow["browser_after"]
     assert after["connection"] == "connected"
@@ -52,7 +56,7 @@ def check_media(flow: dict[str, Any], peer: str) -> None:
     assert flow["picture"]["contrast"] > 5, flow  # a picture, not a flat grey
     (remote,) = [p for p in flow["room_participants"] if p["peerId"] == peer]
     assert remote["videoFrames"] > 10 and remote["audioLevel"] > 0, remote
-    # ICE ran on the namespace's address, host to host (no learnt peer-reflexive address)
+    # ICE ran on loopback, host to host (no learnt peer-reflexive address)
     assert after["pair"] == {"local": BROWSER_ADDRESS, "remote": BROWSER_ADDRESS, "remoteType": "host"}, flow
 
 

@@ -1,9 +1,9 @@
-"""A network namespace of the test's own, removed afterwards; its processes are stopped by pid.
+"""A network namespace of the test's own with only `lo`, removed afterwards; its processes are stopped by pid.
 
-`browser_namespace()` adds what Chromium needs to make WebRTC candidates at all (it never uses
-loopback addresses): a veth pair whose two ends are both inside the namespace, one end with
-BROWSER_ADDRESS. Nothing links the namespace to the outside, so traffic to that address, like
-everything else, stays in it.
+Chromium's WebRTC gathers candidates on every interface it sees, so the browser runs in here,
+where the only interface is `lo`. It makes loopback candidates only when started with
+`--allow-loopback-in-peer-connection` (LOOPBACK_WEBRTC_ARGS); the room then runs with
+`--ice-host 127.0.0.1` as everywhere else.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-BROWSER_ADDRESS = "192.0.2.2"  # TEST-NET-1 (RFC 5737): never routed anywhere
+BROWSER_ADDRESS = "127.0.0.1"  # the address the browser's and the room's ICE use
+LOOPBACK_WEBRTC_ARGS = ["--allow-loopback-in-peer-connection"]  # else Chromium skips 127.0.0.0/8
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,7 +33,7 @@ def _ip(*args: str) -> subprocess.CompletedProcess:
 
 @contextlib.contextmanager
 def browser_namespace() -> Iterator[str]:
-    """A namespace with `lo` up and an in-namespace veth pair carrying BROWSER_ADDRESS."""
+    """A namespace whose only interface is `lo`, up."""
     if os.geteuid() != 0:
         pytest.skip("needs root: creates a network namespace")
     if shutil.which("ip") is None:
@@ -42,18 +43,8 @@ def browser_namespace() -> Iterator[str]:
     if made.returncode != 0:
         pytest.skip(f"cannot create a network namespace: {made.stderr.strip()}")
     try:
-        inside = ("netns", "exec", name, "ip")
-        for step in (
-            ("link", "set", "lo", "up"),
-            ("link", "add", "mr0", "type", "veth", "peer", "name", "mr1"),
-            ("addr", "add", f"{BROWSER_ADDRESS}/24", "dev", "mr0"),
-            ("link", "set", "mr0", "up"),
-            ("link", "set", "mr1", "up"),
-        ):
-            done = _ip(*inside, *step)
-            if done.returncode != 0 and step[:2] == ("link", "add"):
-                pytest.skip(f"cannot make a veth pair in the namespace: {done.stderr.strip()}")
-            assert done.returncode == 0, done.stderr
+        done = _ip("netns", "exec", name, "ip", "link", "set", "lo", "up")
+        assert done.returncode == 0, done.stderr
         yield name
     finally:
         _ip("netns", "del", name)

@@ -7,9 +7,8 @@ the room, the room calls StanzaJS; in each call media is measured both ways, mut
 and one side hangs up. Everything goes to stdout as one JSON object per line: `{"pid": n}` for
 each process it starts, `{"step": name, ...}` for what it saw, and `{"done": true}` at the end.
 
-Chromium never gathers loopback candidates, so the namespace also has a veth pair whose two ends
-are both inside it (192.0.2.2 on one end): the browser's and the room's ICE use that address
-(`--ice-host 192.0.2.2`); nothing is connected to the outside of the namespace.
+The namespace has only `lo`; Chromium, started with `--allow-loopback-in-peer-connection`, makes
+its candidates on 127.0.0.1, and the room runs with `--ice-host 127.0.0.1`.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import asyncio
 import contextlib
 import io
 import json
+import socket
 import sys
 import time
 from pathlib import Path
@@ -32,6 +32,7 @@ from PIL import Image
 from meetroom.client import RoomClient
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.media import get
+from tests.support.netns import LOOPBACK_WEBRTC_ARGS
 from tests.support.netroom import online
 from tests.support.ports import free_ports
 from tests.support.process import RoomProcess
@@ -146,6 +147,7 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
     from playwright.async_api import async_playwright
 
     base = Path(args.dir)
+    emit(step="network", interfaces=sorted(name for _, name in socket.if_nameindex()))
     prosody = ProsodyServer(base / "prosody")
     started.append(prosody)
     prosody.start()
@@ -169,7 +171,7 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
 
     progress("starting chromium")
     async with async_playwright() as playwright:
-        args_ = [*CHROMIUM_ARGS, *MEDIA_ARGS]
+        args_ = [*CHROMIUM_ARGS, *MEDIA_ARGS, *LOOPBACK_WEBRTC_ARGS]
         chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=args_)
         try:
             page = await chromium.new_page()
@@ -303,7 +305,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help="scratch directory for Prosody and the room")
     parser.add_argument("--bundle", required=True, help="the built StanzaJS harness (tests/support/stanzajs.py)")
-    parser.add_argument("--ice-host", default="192.0.2.2")
+    parser.add_argument("--ice-host", default="127.0.0.1")
     parser.add_argument("--verbose", action="store_true", help="the page's console on stderr")
     parser.add_argument("--timeout", type=float, default=100.0, help="seconds for the whole scenario")
     args = parser.parse_args()

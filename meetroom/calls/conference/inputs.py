@@ -152,6 +152,14 @@ class CalledOwner:
     caller: str  # full JID
 
 
+@dataclass(frozen=True)
+class PeerMedia:
+    """What a third-party occupant's real JID advertises (disco/caps), or that it offered us a Jingle session."""
+
+    jid: str
+    jingle: bool  # Jingle RTP audio/video: the mesh calls it directly
+
+
 Input = (
     Create
     | Invite
@@ -173,6 +181,7 @@ Input = (
     | NetworkLost
     | Configured
     | TimerFired
+    | PeerMedia
     | Occupant
     | GroupMessage
     | Invitation

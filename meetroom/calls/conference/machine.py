@@ -18,6 +18,7 @@ from meetroom.calls.conference import (
     creating,
     ending,
     invitations,
+    legs,
     moderation,
     podium,
     presence,
@@ -62,6 +63,7 @@ HANDLERS: dict[type, Handler] = {
     ev.HangUp: ending.hang_up,
     ev.Shutdown: lambda ctx, _: ending.shutdown(ctx),
     ev.NetworkLost: lambda ctx, _: ending.network_lost(ctx),
+    ev.PeerMedia: legs.peer_media,
 }
 
 

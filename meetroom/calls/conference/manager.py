@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine, Hashable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from meetroom.calls import route
 from meetroom.calls.call import Call
 from meetroom.calls.call import Phase as CallPhase
 from meetroom.calls.conference import effects as fx
@@ -32,8 +33,9 @@ from meetroom.calls.machine.inputs import JingleIn, JmiIn
 from meetroom.calls.timers import KeyedTimers
 from meetroom.core.appstate import AppState
 from meetroom.core.tasks import TaskSet
+from meetroom.net import disco
 from meetroom.net.chatstore import INCOMING, OUTGOING
-from meetroom.net.muc import MucChannel, MucEvent
+from meetroom.net.muc import MucChannel, MucEvent, Occupant
 
 if TYPE_CHECKING:
     from meetroom.calls.manager import CallManager, Notifier
@@ -114,6 +116,9 @@ class ConferenceManager:
         calls.claims.append(self._claim_expanded_call)
         calls.claims.append(self._called_owner)
         self.topology.on_remote_mutes = self._remote_mutes
+        if isinstance(self.topology, MeshTopology):
+            self.topology.on_direct_offer = self._direct_offer
+        self._asked: set[tuple[str, str]] = set()  # (room, real JID) whose features were asked for
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
         self._timers = KeyedTimers(self._tasks, self._timer_fired)
@@ -309,6 +314,37 @@ class ConferenceManager:
     def muc_event(self, event: MucEvent) -> None:
         """What net/muc.py read from the network (MucListener)."""
         self._feed_quietly(event)
+        if isinstance(event, Occupant):
+            self._ask_features(event)
+
+    # --- third-party clients in the conference: media when they speak Jingle RTP ---------------
+    def _ask_features(self, occ: Occupant) -> None:
+        """A participant without meetroom's <mesh/>: its real JID's caps or disco#info decide its leg."""
+        conf = self.machine.conf
+        key = (occ.room, occ.real_jid)
+        if not occ.available:
+            self._asked.discard(key)
+            return
+        if conf is None or occ.room != conf.room or occ.mesh or occ.is_self or not occ.real_jid or key in self._asked:
+            return
+        self._asked.add(key)
+        self._tasks.spawn(self._features(occ.real_jid))
+
+    async def _features(self, jid: str) -> None:
+        session = self.net.session
+        features = await disco.peer_features(session, jid) if session is not None else None
+        speaks = route.speaks_jingle_media(features)
+        log.info("conference participant %s: %s", jid, "Jingle RTP: called directly" if speaks else "no Jingle media")
+        self._feed_quietly(ev.PeerMedia(jid, speaks))
+
+    def _direct_offer(self, sender: str) -> bool:
+        """A session-initiate without the mesh marker: a third-party participant's own call is its leg."""
+        conf = self.machine.conf
+        who = conf.participants.get(sender) if conf is not None and conf.phase is Phase.ACTIVE else None
+        if who is None or who.mesh:
+            return False
+        self._feed_quietly(ev.PeerMedia(sender, True))  # it offered Jingle: whatever its disco said
+        return True
 
     def _timer_fired(self, key: Hashable) -> None:
         self._feed_quietly(ev.TimerFired(str(key)))

@@ -6,6 +6,13 @@ SDP ↔ Jingle steps, and the call Signalling for the IQs. The session-initiate 
 `<conference xmlns='urn:meetroom:conference:0' id='confId'/>`, which is how the receiving room
 tells a conference leg from a one-to-one call. The room's upload (`outputBandWidth`) is shared
 evenly between the legs.
+
+A third-party client in the room (a "direct" leg) knows none of that: we call it with an ordinary
+session-initiate (it may ignore the marker), and a session-initiate it sends us without a marker
+is the leg too (`on_direct_offer` asks the conference whether the sender takes part). A leg whose
+media is lost is started again by its initiator with a new session, after a short backoff and a
+bounded number of times (`RETRY_DELAYS`); the other side takes the new session-initiate as the
+restart.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ log = logging.getLogger(__name__)
 
 CONFERENCE_TAG = f"{{{NS_CONFERENCE}}}conference"
 CLOSE_TIMEOUT = 5.0
+RETRY_DELAYS = (1.0, 2.0, 4.0)  # seconds before each new attempt at a lost leg; then it stays down
+RESTART_CONNECT_TIMEOUT = 10.0  # a new attempt that has not connected by then counts as lost too
 
 
 def conference_marker(conf_id: str) -> ET.Element:
@@ -76,6 +85,11 @@ class Leg:
     media: CallMedia | None = None
     peer_is_meetroom: bool = True
     remote_mutes: dict[str, bool] = field(default_factory=lambda: {"mic": False, "video": False})
+    direct: bool = False  # a third-party client (LegSpec.direct)
+    receive: bool = True  # the peer sends on it: its silence means the leg is lost
+    attempts: int = 0  # restarts since the leg last carried media
+    pending: list[Any] = field(default_factory=list)  # transport-info that came before the peer connection
+    restarting: bool = False  # a new attempt is scheduled
 
 
 class MeshTopology:
@@ -92,8 +106,11 @@ class MeshTopology:
         self.conf_id = ""
         self.legs: dict[str, Leg] = {}  # by peer InstanceId
         self._early: dict[str, JingleIn] = {}  # offers that came before the peer's presence
+        self._early_candidates: dict[str, list[Any]] = {}  # by sid: transport-info for an early offer
         self._tasks = TaskSet()
         self.on_remote_mutes: RemoteMutes | None = None
+        self.on_direct_offer: Callable[[str], bool] | None = None  # an unmarked offer: is the sender a participant?
+        self.restarts = 0  # lost legs started again (for the logs and tests)
         media.on_mute_change(self._own_mute)
 
     # --- the seam -----------------------------------------------------------------------
@@ -103,9 +120,13 @@ class MeshTopology:
             peer, initiator = spec.peer, spec.initiator
             if peer in self.legs:
                 continue
-            leg = Leg(peer, initiator, spec.send)
+            leg = Leg(peer, initiator, spec.send, direct=spec.direct, receive=spec.receive)
+            leg.peer_is_meetroom = not spec.direct
             self.legs[peer] = leg
-            if initiator:
+            if spec.direct and peer in self._early:  # the client called first: its session is the leg
+                leg.initiator = False
+                self._answer(leg, self._early.pop(peer))
+            elif initiator:
                 leg.sid = jmi.new_sid()
                 self._tasks.spawn(self._offer(leg))
             elif peer in self._early:
@@ -116,13 +137,15 @@ class MeshTopology:
         for spec in legs:
             leg = self.legs.get(spec.peer)
             if leg is not None:
-                leg.send = spec.send
+                leg.send, leg.receive = spec.send, spec.receive
                 _apply_sending(leg)
 
     def disconnect(self, peers: Sequence[str]) -> None:
         for peer in peers:
             leg = self.legs.pop(peer, None)
-            self._early.pop(peer, None)
+            early = self._early.pop(peer, None)
+            if early is not None:
+                self._early_candidates.pop(early.sid, None)
             if leg is not None:
                 self._end(leg, notify=True)
         self._share_upload()
@@ -130,6 +153,7 @@ class MeshTopology:
     async def close(self) -> None:
         legs, self.legs = list(self.legs.values()), {}
         self._early.clear()
+        self._early_candidates.clear()
         closing = [self._end(leg, notify=True) for leg in legs]
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*(c for c in closing if c is not None)), CLOSE_TIMEOUT)
@@ -151,7 +175,10 @@ class MeshTopology:
         if not isinstance(event, JingleIn) or not self.conf_id:
             return False
         if event.action == "session-initiate":
-            if marked_conference(event.payload) != self.conf_id:
+            marker = marked_conference(event.payload)
+            if not marker:
+                return self._direct_offer(event)
+            if marker != self.conf_id:
                 return False
             leg = self.legs.get(event.sender)
             if leg is not None and leg.initiator:
@@ -160,7 +187,7 @@ class MeshTopology:
             if leg is not None and leg.media is not None and event.sid != leg.sid:
                 # the peer started the leg again (it lost the old one): start afresh
                 self._end(leg, notify=False)
-                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send)
+                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send, receive=leg.receive)
             self.signalling.ack(event.iq)
             if leg is None:
                 self._early[event.sender] = event  # its presence is on the way
@@ -169,8 +196,41 @@ class MeshTopology:
             return True
         leg = next((x for x in self.legs.values() if x.sid and x.sid == event.sid), None)
         if leg is None or event.sender != leg.peer:
-            return False
+            return self._early_session(event)
         self._in_session(leg, event)
+        return True
+
+    def _direct_offer(self, event: JingleIn) -> bool:
+        """An unmarked session-initiate: a third-party participant calling us is its leg, else not ours."""
+        leg = self.legs.get(event.sender)
+        if leg is not None and not leg.direct:
+            return False  # a meetroom participant marks its legs: this is a call, not the mesh
+        if leg is None:
+            self._early[event.sender] = event  # kept before asking: the answer may connect the leg at once
+            if self.on_direct_offer is None or not self.on_direct_offer(event.sender):
+                self._early.pop(event.sender, None)
+                return False
+            self.signalling.ack(event.iq)
+            return True
+        # the client called while we called it, or called again: its session replaces ours
+        self.signalling.ack(event.iq)
+        self._end(leg, notify=leg.sid != event.sid)
+        fresh = self.legs[event.sender] = Leg(leg.peer, False, leg.send, direct=True, receive=leg.receive)
+        fresh.peer_is_meetroom = False
+        self._answer(fresh, event)
+        return True
+
+    def _early_session(self, event: JingleIn) -> bool:
+        """Trickle or hang-up for an offer still waiting for its leg."""
+        early = self._early.get(event.sender)
+        if early is None or early.sid != event.sid:
+            return False
+        self.signalling.ack(event.iq)
+        if event.action == "transport-info":
+            self._early_candidates.setdefault(event.sid, []).append(event.payload)
+        elif event.action == "session-terminate":
+            self._early.pop(event.sender, None)
+            self._early_candidates.pop(event.sid, None)
         return True
 
     def _in_session(self, leg: Leg, iq: JingleIn) -> None:
@@ -182,6 +242,9 @@ class MeshTopology:
         elif iq.action == "transport-info" and media is not None:
             self.signalling.ack(iq.iq)
             self._tasks.spawn(negotiation.add_candidates(media, iq.payload))
+        elif iq.action == "transport-info":
+            self.signalling.ack(iq.iq)
+            leg.pending.append(iq.payload)  # the answer is being made: added once its peer connection exists
         elif iq.action == "session-terminate":
             self.signalling.ack(iq.iq)
             log.info("conference leg with %s ended by the peer", leg.peer)
@@ -217,7 +280,7 @@ class MeshTopology:
     def _open(self, leg: Leg) -> CallMedia:
         from meetroom.calls.media import CallMedia
 
-        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why))
+        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media))
         media.peer_id = leg.peer  # /frames/?peerId=<InstanceId>
         leg.media = media
         self._share_upload()
@@ -237,6 +300,7 @@ class MeshTopology:
 
     def _answer(self, leg: Leg, offer: JingleIn) -> None:
         leg.sid, leg.peer_is_meetroom = offer.sid, offer.meetroom or from_meetroom(offer.payload)
+        leg.pending.extend(self._early_candidates.pop(offer.sid, []))
         self._tasks.spawn(self._make_answer(leg, offer.payload))
 
     async def _make_answer(self, leg: Leg, offer: Any) -> None:
@@ -247,6 +311,9 @@ class MeshTopology:
             log.warning("conference leg with %s: cannot answer: %s", leg.peer, exc)
             return
         _apply_sending(leg)
+        pending, leg.pending = leg.pending, []
+        for transport_info in pending:
+            self._tasks.spawn(negotiation.add_candidates(media, transport_info))
         if not await self.signalling.send_jingle(leg.peer, element):
             log.warning("conference leg with %s: answer not acknowledged", leg.peer)
 
@@ -258,8 +325,53 @@ class MeshTopology:
             return
         _apply_sending(leg)
 
-    def _lost(self, leg: Leg, why: str) -> None:
-        log.info("conference leg with %s lost: %s", leg.peer, why)
+    def _lost(self, leg: Leg, why: str, media: CallMedia | None) -> None:
+        """The leg's media failed: its initiator starts it again (the other side waits for that)."""
+        if media is not leg.media or leg.restarting:
+            return  # an old peer connection, or a second report of the same loss
+        silent = why.startswith("no media")
+        if self.legs.get(leg.peer) is not leg or (silent and not leg.receive):
+            log.info("conference leg with %s: %s (not restarted)", leg.peer, why)
+            return
+        if not leg.initiator:
+            log.info("conference leg with %s lost: %s; waiting for the peer to start it again", leg.peer, why)
+            return
+        if leg.attempts >= len(RETRY_DELAYS):
+            log.warning("conference leg with %s lost: %s; given up after %d attempts", leg.peer, why, leg.attempts)
+            return
+        delay = RETRY_DELAYS[leg.attempts]
+        leg.attempts += 1
+        leg.restarting = True
+        log.info("conference leg with %s lost: %s; new session in %g s (try %d)", leg.peer, why, delay, leg.attempts)
+        self._tasks.spawn(self._restart(leg, delay))
+
+    async def _restart(self, leg: Leg, delay: float) -> None:
+        await asyncio.sleep(delay)
+        leg.restarting = False
+        if self.legs.get(leg.peer) is not leg or not self.conf_id:
+            return  # it left, or the conference ended, meanwhile
+        old = leg.sid
+        self._end(leg, notify=leg.direct)  # a meetroom peer takes the new offer as the restart
+        leg.sid, leg.remote_mutes = jmi.new_sid(), {"mic": False, "video": False}
+        self.restarts += 1
+        log.info("conference leg with %s: restarting (session %s replaces %s)", leg.peer, leg.sid, old)
+        await self._offer(leg)
+        media = leg.media
+        if media is not None:
+            self._tasks.spawn(self._settled(leg, media))
+
+    async def _settled(self, leg: Leg, media: CallMedia) -> None:
+        """A restarted leg must connect (else it counts as lost again); once media flows, a later loss starts afresh."""
+        try:
+            await asyncio.wait_for(media.connected.wait(), RESTART_CONNECT_TIMEOUT)
+        except TimeoutError:
+            self._lost(leg, f"not connected within {RESTART_CONNECT_TIMEOUT:g} s", media)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(media.first_frame.wait(), RESTART_CONNECT_TIMEOUT)
+            if leg.media is media:
+                leg.attempts = 0
+                log.info("conference leg with %s re-established", leg.peer)
 
     def _end(self, leg: Leg, *, notify: bool) -> asyncio.Task | None:
         if notify and leg.sid:

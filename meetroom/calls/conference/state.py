@@ -59,6 +59,8 @@ class LegSpec:
     peer: str
     initiator: bool
     send: bool = True
+    direct: bool = False  # a third-party client: always called by us, its own session-initiate taken as the leg
+    receive: bool = True  # the peer sends on it (False: a listener in a role-based conference), so silence is a loss
 
 
 class Phase(Enum):
@@ -76,6 +78,7 @@ class Participant:
     affiliation: str = "none"
     role: str = "participant"
     mesh: bool = False  # a meetroom occupant that takes part in the media mesh
+    jingle: bool = False  # a third-party occupant whose real JID speaks Jingle RTP audio/video (disco/caps)
     joined_at: float = 0.0
     reaction: int = 0  # setReaction: 0 none, 1 raised hand, ... 6 away
 
@@ -130,7 +133,7 @@ class Conference:
     participants: dict[str, Participant] = field(default_factory=dict)  # by jid
     invited: dict[str, str] = field(default_factory=dict)  # bare JID → display name, answer pending
     to_invite: tuple[str, ...] = ()  # createConference's list, sent once the room is ready
-    legs: dict[str, bool] = field(default_factory=dict)  # jid → whether we send: what the topology runs
+    legs: dict[str, LegSpec] = field(default_factory=dict)  # jid → the leg the topology runs
     podium_requests: set[str] = field(default_factory=set)  # owner/moderator: who asked for the podium
     podium_invited: set[str] = field(default_factory=set)  # owner/moderator: invited, answer pending
     podium_invitation: str = ""  # participant: who invited us to the podium (pending)

@@ -6,7 +6,7 @@
 import * as XMPP from 'stanza';
 import { convertIntermediateToRequest, convertRequestToIntermediate } from 'stanza/jingle/sdp/Protocol';
 
-const state = { client: null, session: null, stream: null, events: [], presences: new Set() };
+const state = { client: null, session: null, stream: null, events: [], presences: new Set(), sessions: new Map(), autoAccept: false };
 
 function note(kind, data = {}) {
   state.events.push({ kind, t: Date.now(), ...data });
@@ -27,9 +27,23 @@ function addLocalTracks(session, stream) {
 
 function follow(session) {
   state.session = session;
+  state.sessions.set(session.sid, session);
   session.pc.addEventListener('connectionstatechange', () => {
-    note('connection', { state: session.pc.connectionState });
+    note('connection', { state: session.pc.connectionState, sid: session.sid, peer: session.peerID });
   });
+}
+
+async function receivedOf(pc) {
+  const out = { video: 0, audio: 0, framesDecoded: 0 };
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind in out) {
+      out[r.kind] += r.bytesReceived || 0;
+      if (r.kind === 'video') {
+        out.framesDecoded += r.framesDecoded || 0;
+      }
+    }
+  });
+  return out;
 }
 
 function midOf(kind) {
@@ -63,6 +77,12 @@ window.harness = {
       follow(session);
       note('incoming', { from: session.peerID, sid: session.sid });
       session.ring();
+      if (state.autoAccept) {
+        localStream().then((stream) => {
+          addLocalTracks(session, stream);
+          return session.accept();
+        });
+      }
     });
     client.on('jingle:outgoing', (session) => note('outgoing', { to: session.peerID, sid: session.sid }));
     client.on('jingle:ringing', () => note('ringing'));
@@ -178,6 +198,39 @@ window.harness = {
     jingle.action = 'session-initiate';
     jingle.sid = 'stanzajs-sid';
     return stanzas.export('iq', { type: 'set', id: 'x', jingle }).toString();
+  },
+
+  // group conferences: a plain XEP-0045 occupant that answers every Jingle call at once
+  async joinRoom(room, nick) {
+    state.autoAccept = true;
+    await localStream();
+    const joined = await state.client.joinRoom(room, nick);
+    return joined.from;
+  },
+
+  async leaveRoom(room) {
+    await state.client.leaveRoom(room);
+  },
+
+  // the room then sees no Jingle RTP in our disco#info: it waits for us to call it
+  hideJingleMedia() {
+    const features = state.client.disco.features.get('');
+    for (const feature of [...features]) {
+      if (feature.startsWith('urn:xmpp:jingle:apps:rtp')) {
+        features.delete(feature);
+      }
+    }
+    state.client.updateCaps();
+  },
+
+  async sessionStats() {
+    const out = [];
+    for (const [sid, session] of state.sessions) {
+      const ended = session.state === 'ended';
+      const received = ended ? null : await receivedOf(session.pc);
+      out.push({ sid, peer: session.peerID, state: session.state, connection: session.pc.connectionState, received });
+    }
+    return out;
   },
 
   events() {
