@@ -1,6 +1,6 @@
 """NDI send and receive: CPU and frames delivered at 1280x720@30, and receive -> self view latency.
 
-Everything runs inside a network namespace of its own with only loopback (tests/support/isolated.py:
+Everything runs inside a network namespace of its own with only loopback (tests/support/netns.py:
 avahi and D-Bus there too), never on the machine's network. Figures, each beside a baseline
 measured in the same run:
 - room send: the room's CPU (cores) while it captures its 1280x720@30 self view for a holder
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.figures import summary  # noqa: E402
 from meetroom.media.ndioutputs import to_rgbx  # noqa: E402
-from tests.support.isolated import run_isolated, unavailable  # noqa: E402
+from tests.support.netns import run_isolated, unavailable  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 BITS = 16
@@ -277,7 +277,7 @@ def direct_latency(source: NumberedSource, name: str, seconds: float) -> list[fl
 
 
 def inside(seconds: float) -> None:
-    from tests.support.isolated import Mdns
+    from tests.support.netns import Mdns
 
     scratch = Path(tempfile.mkdtemp(prefix="ndi-bench-"))
     mdns = Mdns(scratch / "mdns")

@@ -10,7 +10,7 @@ command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)  # tests/test_service.py verifies the unit
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # @asyncapi/specs (tests/test_asyncapi.py), StanzaJS (tests/support/stanzajs.py)
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)  # NDI tests: a bus of their own in their namespace
-command -v avahi-daemon >/dev/null 2>&1 || need_apt+=(avahi-daemon)  # the NDI runtime's mDNS (tests/support/isolated.py)
+command -v avahi-daemon >/dev/null 2>&1 || need_apt+=(avahi-daemon)  # the NDI runtime's mDNS (tests/support/netns.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -1,7 +1,7 @@
 """NDI in and out, against a real room and a real NDI runtime, and the rules on their own.
 
 Everything that runs NDI runs inside a network namespace of its own with only loopback
-(tests/support/isolated.py, root only): tests/support/ndi_driver.py starts avahi, Prosody and the
+(tests/support/netns.py, root only): tests/support/ndi_driver.py starts avahi, Prosody and the
 room there and checks the pictures both ways with the same library the room uses. The rest needs
 no NDI at all: deviceId rules in-process, and a room whose NDI package cannot be imported.
 """
@@ -28,8 +28,8 @@ from meetroom.media.ndi import CONTENT, MIXED, NdiError, NdiService, Target, dev
 from meetroom.media.ndioutputs import MixedFeed, StoreFeed, compose
 from meetroom.media.pattern import BARS, TestPattern
 from meetroom.store.db import Store
-from tests.support.isolated import run_isolated, unavailable
 from tests.support.media import difference
+from tests.support.netns import run_isolated, unavailable
 
 DRIVER_TIMEOUT = 60.0
 NDI_COMMANDS = {

@@ -1,4 +1,4 @@
-"""Driver of tests/test_ndi.py, run inside a network namespace of its own (tests/support/isolated.py).
+"""Driver of tests/test_ndi.py, run inside a network namespace of its own (tests/support/netns.py).
 
 It starts avahi, Prosody and rooms there, logs them in, and checks NDI both ways with a sender
 and a receiver of the same library the room uses (meetroom.media.ndilib). Scenario `self`:
@@ -31,8 +31,8 @@ from PIL import Image
 from meetroom.client import RoomClient
 from meetroom.media import ndilib
 from meetroom.media.ndioutputs import to_rgbx
-from tests.support.isolated import Mdns
 from tests.support.media import difference, frames_url, get, png_bytes, upload
+from tests.support.netns import Mdns
 from tests.support.netroom import online
 from tests.support.process import RoomProcess
 from tests.support.prosody import ProsodyServer, new_account
