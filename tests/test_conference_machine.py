@@ -598,3 +598,39 @@ def test_a_call_to_the_owner_is_a_request_to_join():
     assert caller.machine.busy and of(out, fx.SetAppState) == []  # appState 4 from the call stays
     out = caller.feed(ConfSignal(OWN, CONF, "join-accept"))
     assert of(out, fx.Join) == [fx.Join(ROOM, "Bob")]
+
+
+def test_a_listener_remarks_for_a_while_and_the_owner_takes_the_floor_back():
+    d = Driver()
+    created(d, conf_type="role")
+    d.feed(occupant("Bob", B, aff="member"))
+    d.feed(occupant("Bob", B, aff="member", role="visitor"))
+    out = d.feed(ConfSignal(B, CONF, "remark"))
+    assert of(out, fx.SetRole) == [fx.SetRole(ROOM, "Bob", "participant")]
+    assert of(out, fx.SendSignal) == [fx.SendSignal(B, CONF, "remark-granted", {"seconds": "30"})]
+    assert of(out, fx.StartTimer) == [fx.StartTimer(f"remark-over:{B}", 30)]
+    d.feed(occupant("Bob", B, aff="member", role="participant"))
+    assert of(d.feed(ev.TimerFired(f"remark-over:{B}")), fx.SetRole) == [fx.SetRole(ROOM, "Bob", "visitor")]
+
+    # the listener's side: ask, then count down once a second to 0
+    p = Driver(own_full="zoe@localhost/z1", own_bare="zoe@localhost", own_name="Zoe")
+    p.feed(Invitation(OWN, ROOM, "Weekly", {"id": CONF, "type": "role"}))
+    p.feed(ev.Accept())
+    p.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "visitor", codes=frozenset({110})))
+    assert of(p.feed(ev.StartRemark()), fx.SendSignal) == [fx.SendSignal(OWN, CONF, "remark")]
+    out = p.feed(ConfSignal(OWN, CONF, "remark-granted", {"seconds": "3"}))
+    counts = published(out, "remarkCountDown")
+    for _ in range(3):
+        counts += published(p.feed(ev.TimerFired("remark-tick")), "remarkCountDown")
+    assert [c["timeout"] for c in counts] == [3, 2, 1, 0] and {c["confId"] for c in counts} == {CONF}
+    assert of(p.feed(ev.TimerFired("remark-tick")), fx.Publish) == []  # no tick after 0
+    # a stranger's grant is ignored; on the podium, or outside a role-based conference, refused
+    assert p.feed(ConfSignal(C, CONF, "remark-granted", {"seconds": "9"})) == []
+    p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "participant", codes=frozenset({110})))
+    with pytest.raises(CallError, match="on the podium"):
+        p.feed(ev.StartRemark())
+    s = Driver()
+    created(s)
+    with pytest.raises(CallError, match="role-based"):
+        s.feed(ev.StartRemark())

@@ -111,3 +111,8 @@ async def expand_call_to_multi(ctx: Context, msg: dict[str, Any]) -> None:
     if not isinstance(invites, list) or not all(isinstance(p, str) for p in invites):
         raise CommandError("inviteList must be a list of TrueConf IDs")
     await ctx.services.conferences.expand(msg["title"], invites)
+
+
+@command("startRemark")
+async def start_remark(ctx: Context, msg: dict[str, Any]) -> None:
+    await ctx.services.conferences.start_remark()

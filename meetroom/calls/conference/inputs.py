@@ -77,6 +77,11 @@ class Podium:
 
 
 @dataclass(frozen=True)
+class StartRemark:
+    """startRemark: a listener asks to speak briefly (calls/conference/remarks.py)."""
+
+
+@dataclass(frozen=True)
 class JoinById:
     """`call` with a confId: what the room's disco#info told about it (the driver asked)."""
 
@@ -171,6 +176,7 @@ Input = (
     | SendGroup
     | TurnRemote
     | Podium
+    | StartRemark
     | JoinById
     | AnswerRequest
     | WaitingRoom

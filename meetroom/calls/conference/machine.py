@@ -23,6 +23,7 @@ from meetroom.calls.conference import (
     podium,
     presence,
     reactions,
+    remarks,
     views,
 )
 from meetroom.calls.conference import effects as fx
@@ -52,6 +53,7 @@ HANDLERS: dict[type, Handler] = {
     ev.SetModerator: moderation.set_moderator,
     ev.TurnRemote: podium.turn_remote,
     ev.Podium: podium.command,
+    ev.StartRemark: remarks.start,
     VoiceRequest: podium.voice_request,
     ev.JoinById: admission.join_by_id,
     ev.AnswerRequest: admission.answer_request,
@@ -81,7 +83,7 @@ def _signal(ctx: Context, signal: ConfSignal) -> None:
         reactions.reaction_in(ctx, conf, signal)
         return
     sender = conf.participants.get(signal.sender)
-    if sender is not None:  # only a participant of our conference may signal us
+    if sender is not None and not remarks.on_signal(ctx, conf, sender, signal):  # participants only
         podium.on_signal(ctx, conf, sender, signal)
 
 
@@ -94,6 +96,8 @@ def _timer_fired(ctx: Context, fired: ev.TimerFired) -> None:
     if conf is None or fired.name not in conf.timers:
         return
     conf.timers.discard(fired.name)
+    if remarks.timer_fired(ctx, conf, fired.name):
+        return
     if fired.name == "join" and conf.phase is Phase.JOINING:
         ctx.emit(fx.Leave(conf.room, conf.nick))
         abandon(ctx, conf, FAILED)

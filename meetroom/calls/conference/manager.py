@@ -166,6 +166,9 @@ class ConferenceManager:
     async def podium(self, action: str, peer: str = "") -> None:
         self.feed(ev.Podium(action, peer))
 
+    async def start_remark(self) -> None:
+        self.feed(ev.StartRemark())
+
     async def join_by_id(self, conf_id: str) -> None:
         """`call` with a confId: join the room (open) or ask its owner (members-only)."""
         if not self.net.logged_in:

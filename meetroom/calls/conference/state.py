@@ -141,6 +141,8 @@ class Conference:
     reaction: int = 0  # our own reaction
     expands: str = ""  # expandCallToMulti: the 1:1 call (confId) this conference takes over
     pinned: str = ""  # pinUser: the participant this room keeps in view
+    remark_left: int = 0  # a listener's remark: seconds of voice left (remarkCountDown)
+    remarks: set[str] = field(default_factory=set)  # owner: listeners given voice for a remark
     timers: set[str] = field(default_factory=set)
 
     @property
