@@ -3,10 +3,12 @@
 Beside the room, in the same run: `python -c pass` (the interpreter alone), the bare import of
 meetroom's third-party dependencies (what any room pays before its own code), and the import of
 meetroom.app; then the memory each part costs: the network side alone, with the media stack
-(numpy, PyAV, Pillow, aiortc: what "lighter at rest" would load only at the first call), and
+(numpy, PyAV, Pillow, aiortc: what a room loads only at its first picture or call), and
 meetroom.app. Each start is a fresh `meetroom run` process on free loopback ports with an empty
 data directory; the clock starts at spawn and stops at the first 200 from config.json. Idle RSS
-is read from /proc two seconds after ready, with nobody connected.
+is read from /proc two seconds after ready, with nobody connected. The last room then serves its
+first self-view frame (what the media stack's deferred import costs that request) before the
+/metrics and /health scrapes.
 
 Run: python bench/idle_bench.py [starts]
 """
@@ -80,6 +82,24 @@ def one_start(data_dir: Path) -> tuple[float, int, subprocess.Popen, int]:
     return served, rss_bytes(proc.pid), proc, http
 
 
+async def first_frame(http: int, pid: int) -> tuple[float, int]:
+    """(seconds for the first self-view frame of an idle room, RSS bytes after it): the media stack loads then."""
+    import aiohttp
+
+    client = RoomClient("127.0.0.1", http)
+    await client.connect()
+    await client.auth()
+    url = f"http://127.0.0.1:{http}/frames/?peerId=%23self%3A0&token={client.http_token}"
+    async with aiohttp.ClientSession() as session:
+        start = time.perf_counter()
+        async with session.get(url) as reply:
+            await reply.read()
+            assert reply.status == 200, reply.status
+        took = time.perf_counter() - start
+    await client.close()
+    return took, rss_bytes(pid)
+
+
 async def scrape_costs(http: int) -> tuple[list[float], list[float]]:
     """Latencies of GET /metrics and GET /health (with a token), one request at a time."""
     import aiohttp
@@ -112,6 +132,7 @@ def main() -> None:
             starts.append(served)
             rss.append(memory)
             if index == STARTS - 1:
+                frame_took, frame_rss = asyncio.run(first_frame(http, proc.pid))
                 metrics, health = asyncio.run(scrape_costs(http))
             proc.terminate()
             proc.wait(10)
@@ -120,6 +141,7 @@ def main() -> None:
     print(f"import meetroom.app:                 {app * 1000:.0f} ms")
     print(f"start -> config.json served, median: {statistics.median(starts) * 1000:.0f} ms  (of {STARTS})")
     print(f"idle RSS, median:                    {statistics.median(rss) / 1e6:.1f} MB")
+    print(f"first /frames/ self view, then RSS: {frame_took * 1000:.0f} ms, {frame_rss / 1e6:.1f} MB")
     print(f"GET /metrics ({SCRAPES}):                  {summary(metrics)}")
     print(f"GET /health ({SCRAPES // 4}):                    {summary(health)}")
     print(f"RSS after python -c pass:            {rss_after('pass'):.1f} MB")
