@@ -3,10 +3,14 @@
 Beside the room, in the same run: `python -c pass` (the interpreter alone), the bare import of
 meetroom's third-party dependencies (what any room pays before its own code), and the import of
 meetroom.app; then the memory each part costs: the network side alone, with the media stack
-(numpy, PyAV, Pillow, aiortc: what "lighter at rest" would load only at the first call), and
+(numpy, PyAV, Pillow, aiortc: what a room loads only at its first picture or call), and
 meetroom.app. Each start is a fresh `meetroom run` process on free loopback ports with an empty
-data directory; the clock starts at spawn and stops at the first 200 from config.json. Idle RSS
-is read from /proc two seconds after ready, with nobody connected.
+data directory; the clock starts at spawn and stops at the first 200 from config.json (the CPU
+time the room process used by then is printed too: it holds still when the machine is loaded and
+the wall time does not). Idle RSS
+is read from /proc two seconds after ready, with nobody connected. The last room then serves its
+first self-view frame (what the media stack's deferred import costs that request) before the
+/metrics and /health scrapes.
 
 Run: python bench/idle_bench.py [starts]
 """
@@ -14,6 +18,8 @@ Run: python bench/idle_bench.py [starts]
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,14 +50,17 @@ def rss_after(code: str) -> float:
     return int(out.stdout.strip()) / 1024
 
 
-def timed(code: str, runs: int = 5) -> float:
-    """Median wall time of `python -c code` in a fresh interpreter."""
-    samples = []
+def timed(code: str, runs: int = 5) -> tuple[float, float]:
+    """Median wall time and median CPU time of `python -c code` in a fresh interpreter."""
+    samples, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(samples), statistics.median(cpu)
 
 
 def get(url: str) -> int:
@@ -63,8 +72,14 @@ def get(url: str) -> int:
         return 0
 
 
-def one_start(data_dir: Path) -> tuple[float, int, subprocess.Popen, int]:
-    """(seconds to config.json, idle RSS bytes, the process, its HTTP port)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used: unlike wall time, steady on a loaded machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_start(data_dir: Path) -> tuple[float, float, int, subprocess.Popen, int]:
+    """(seconds to config.json, CPU seconds the room used by then, idle RSS bytes, the process, its HTTP port)."""
     ws, http = free_ports(2)
     cmd = [sys.executable, "-m", "meetroom", "run", "--host", "127.0.0.1", "--wsport", str(ws)]
     cmd += ["--httpport", str(http), "--data-dir", str(data_dir)]
@@ -76,8 +91,27 @@ def one_start(data_dir: Path) -> tuple[float, int, subprocess.Popen, int]:
             raise SystemExit("the room did not start")
         time.sleep(0.005)
     served = time.perf_counter() - start
+    cpu = cpu_seconds(proc.pid)
     time.sleep(2.0)
-    return served, rss_bytes(proc.pid), proc, http
+    return served, cpu, rss_bytes(proc.pid), proc, http
+
+
+async def first_frame(http: int, pid: int) -> tuple[float, int]:
+    """(seconds for the first self-view frame of an idle room, RSS bytes after it): the media stack loads then."""
+    import aiohttp
+
+    client = RoomClient("127.0.0.1", http)
+    await client.connect()
+    await client.auth()
+    url = f"http://127.0.0.1:{http}/frames/?peerId=%23self%3A0&token={client.http_token}"
+    async with aiohttp.ClientSession() as session:
+        start = time.perf_counter()
+        async with session.get(url) as reply:
+            await reply.read()
+            assert reply.status == 200, reply.status
+        took = time.perf_counter() - start
+    await client.close()
+    return took, rss_bytes(pid)
 
 
 async def scrape_costs(http: int) -> tuple[list[float], list[float]]:
@@ -105,21 +139,25 @@ def main() -> None:
     bare = timed("pass")
     deps = timed(f"import {DEPENDENCIES}")
     app = timed("import meetroom.app")
-    starts, rss = [], []
+    starts, cpus, rss = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(STARTS):
-            served, memory, proc, http = one_start(Path(tmp) / f"room{index}")
+            served, cpu, memory, proc, http = one_start(Path(tmp) / f"room{index}")
             starts.append(served)
+            cpus.append(cpu)
             rss.append(memory)
             if index == STARTS - 1:
+                frame_took, frame_rss = asyncio.run(first_frame(http, proc.pid))
                 metrics, health = asyncio.run(scrape_costs(http))
             proc.terminate()
             proc.wait(10)
-    print(f"python -c pass:                      {bare * 1000:.0f} ms")
-    print(f"import of the dependencies:          {deps * 1000:.0f} ms  ({DEPENDENCIES})")
-    print(f"import meetroom.app:                 {app * 1000:.0f} ms")
+    print(f"python -c pass:                      {bare[0] * 1000:.0f} ms (CPU {bare[1] * 1000:.0f} ms)")
+    print(f"import of the dependencies:         {deps[0] * 1000:.0f} ms (CPU {deps[1] * 1000:.0f} ms) ({DEPENDENCIES})")
+    print(f"import meetroom.app:                 {app[0] * 1000:.0f} ms (CPU {app[1] * 1000:.0f} ms)")
     print(f"start -> config.json served, median: {statistics.median(starts) * 1000:.0f} ms  (of {STARTS})")
+    print(f"  CPU the room used by then, median: {statistics.median(cpus) * 1000:.0f} ms")
     print(f"idle RSS, median:                    {statistics.median(rss) / 1e6:.1f} MB")
+    print(f"first /frames/ self view, then RSS: {frame_took * 1000:.0f} ms, {frame_rss / 1e6:.1f} MB")
     print(f"GET /metrics ({SCRAPES}):                  {summary(metrics)}")
     print(f"GET /health ({SCRAPES // 4}):                    {summary(health)}")
     print(f"RSS after python -c pass:            {rss_after('pass'):.1f} MB")

@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _ice_hosts(values: list[str]) -> tuple[str, ...]:
-    from meetroom.media.rtc import parse_hosts
+    from meetroom.media.icepolicy import parse_hosts
 
     try:
         return parse_hosts(" ".join(values))

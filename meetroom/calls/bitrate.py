@@ -54,8 +54,8 @@ import aiortc.rtcrtpsender
 from aiortc.codecs import opus, vpx
 from av import VideoFrame
 
-FLOOR_BPS = 50_000  # lowest video target (the picture is a quarter of its size by then)
-MAX_BPS = vpx.MAX_BITRATE
+from meetroom.calls.bitratelimits import FLOOR_BPS, MAX_BPS
+
 AUDIO_BPS = 48_000  # Opus for voice in governed calls (aiortc's default is 96 kbit/s)
 HALF_BELOW_BPS = 200_000
 QUARTER_BELOW_BPS = 90_000
@@ -64,11 +64,6 @@ LOSS_HIGH, LOSS_LOW = 0.10, 0.02  # video loss fractions that cut / release the 
 
 _active: ContextVar[BitrateGovernor | None] = ContextVar("meetroom_bitrate_governor", default=None)
 _original_get_encoder: Callable[..., Any] | None = None
-
-
-def video_limits_kbps() -> dict[str, int]:
-    """The range the governed video encoder can run at (getSystemInfo's bitrateLimits)."""
-    return {"min": FLOOR_BPS // 1000, "max": MAX_BPS // 1000}
 
 
 class BitrateGovernor:

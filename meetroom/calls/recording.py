@@ -27,12 +27,12 @@ from meetroom.core.events import Events
 from meetroom.core.settings import Settings
 from meetroom.core.tasks import TaskSet
 from meetroom.media.framestore import SELF
-from meetroom.media.recorder import Layout, Recording
 from meetroom.store.files import FileStore
 
 if TYPE_CHECKING:
     from meetroom.calls.manager import CallManager
     from meetroom.media.manager import Media
+    from meetroom.media.recorder import Layout, Recording
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,8 @@ class CallRecording:
             self._begin()
 
     def _begin(self) -> None:
+        from meetroom.media.recorder import Recording  # PyAV and NumPy load with the first recording
+
         file_id, temp = self.files.new_upload()
         recording = Recording(temp, self.media.frames, self.layout, include=self._consented)
         for instance_id in sorted(self.allowed):

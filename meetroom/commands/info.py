@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import PIL
-
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.commands.services import Context
@@ -66,6 +64,8 @@ async def get_properties(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 async def get_render_info(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
     # The room draws its pictures (self view, placeholders, layouts) in software with Pillow;
     # the main screen itself is a web page drawn by whichever browser shows it.
+    import PIL  # only its version: Pillow's image code is not loaded by this
+
     return {"render": "software", "version": PIL.__version__, "vendor": "Pillow"}
 
 

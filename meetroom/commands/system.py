@@ -9,7 +9,7 @@ from typing import Any
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.api.session import ADMIN
-from meetroom.calls.bitrate import video_limits_kbps
+from meetroom.calls.bitratelimits import video_limits_kbps
 from meetroom.commands.services import Context
 from meetroom.core.systeminfo import system_info
 

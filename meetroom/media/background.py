@@ -13,17 +13,18 @@ import logging
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from PIL import Image, ImageFilter
+from typing import TYPE_CHECKING, Any
 
 from meetroom.core.events import Events
 from meetroom.media import images
 from meetroom.media.errors import MediaError
-from meetroom.media.segmentation import PersonSegmenter, SegmentationUnavailable
 from meetroom.media.uploads import UploadedFiles
 from meetroom.store.db import Store
+
+if TYPE_CHECKING:  # NumPy, Pillow and the model load when the effect is first used, not with the room
+    import numpy as np
+
+    from meetroom.media.segmentation import PersonSegmenter
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ BLUR_RADIUS = 3
 @lru_cache(maxsize=4)
 def covering(path: Path, mtime: float, width: int, height: int) -> np.ndarray:
     """The picture scaled and centre-cropped to fill width x height."""
+    import numpy as np
+    from PIL import Image
+
     img = images.open_image(path)
     scale = max(width / img.width, height / img.height)
     size = (max(width, round(img.width * scale)), max(height, round(img.height * scale)))
@@ -47,6 +51,9 @@ def covering(path: Path, mtime: float, width: int, height: int) -> np.ndarray:
 
 def blurred(frame: np.ndarray) -> np.ndarray:
     """The picture heavily blurred: box-reduced, blurred small, scaled back."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
     picture = Image.fromarray(frame)
     small = picture.reduce(BLUR_SCALE).filter(ImageFilter.GaussianBlur(BLUR_RADIUS))
     return np.asarray(small.resize(picture.size, Image.Resampling.BILINEAR))
@@ -58,6 +65,9 @@ def composite(person: np.ndarray, background: np.ndarray, small_mask: np.ndarray
     The mask is scaled up by PIL, the blend is `back + (person - back) * a / 128` in int16 with a
     7-bit alpha (0..128), in place: about a third of the cost of a float blend at 1280x720.
     """
+    import numpy as np
+    from PIL import Image
+
     height, width = person.shape[:2]
     alpha = Image.fromarray((np.clip(small_mask, 0.0, 1.0) * 255).astype(np.uint8), mode="L")
     alpha7 = (np.asarray(alpha.resize((width, height), Image.Resampling.BILINEAR)).astype(np.int16) + 1) >> 1
@@ -104,6 +114,8 @@ class BackgroundReplacement:
 
     def prepare(self) -> None:
         """Load the model now (any thread); MediaError when it is not installed."""
+        from meetroom.media.segmentation import SegmentationUnavailable
+
         try:
             self._model()
         except SegmentationUnavailable as exc:
@@ -116,6 +128,8 @@ class BackgroundReplacement:
     def _model(self) -> PersonSegmenter:
         with self._lock:
             if self._segmenter is None:
+                from meetroom.media.segmentation import PersonSegmenter
+
                 self._segmenter = PersonSegmenter()
             return self._segmenter
 
@@ -132,6 +146,8 @@ class BackgroundReplacement:
             return frame
 
     def _replace(self, frame: np.ndarray) -> np.ndarray:
+        from meetroom.media.segmentation import SegmentationUnavailable
+
         try:
             mask = self._model().small_mask(frame)
         except SegmentationUnavailable:

@@ -15,14 +15,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from meetroom.media import images, ptz
 from meetroom.media.devices import Device
-from meetroom.media.filesource import FileSource
 from meetroom.media.framestore import SELF, FrameStore
-from meetroom.media.sources import PatternSource, StillSource, V4L2Source, VideoSource
+
+if TYPE_CHECKING:  # the sources (PyAV, NumPy, Pillow) load in the capture thread, at the first demand
+    import numpy as np
+
+    from meetroom.media.sources import VideoSource
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +166,9 @@ class Capture:
                     self._thread = None
 
     def _open(self, cfg: SelfViewConfig) -> VideoSource:
+        from meetroom.media.filesource import FileSource
+        from meetroom.media.sources import PatternSource, StillSource, V4L2Source
+
         if cfg.picture is not None:
             try:
                 mtime = cfg.picture.stat().st_mtime
@@ -197,6 +202,8 @@ class Capture:
         return source
 
     def _unavailable(self, cfg: SelfViewConfig, reason: str) -> VideoSource:
+        from meetroom.media.sources import StillSource
+
         self.error = reason
         self._retry_at = time.monotonic() + RETRY_SECONDS
         log.warning("%s", reason)
@@ -210,6 +217,8 @@ class Capture:
 
     @staticmethod
     def _process(frame: np.ndarray, cfg: SelfViewConfig) -> np.ndarray:
+        import numpy as np
+
         frame = ptz.apply(frame, cfg.position)
         if cfg.rotate:
             frame = np.ascontiguousarray(np.rot90(frame, k=-(cfg.rotate // 90)))

@@ -12,24 +12,28 @@ import contextlib
 import io
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import av
-import numpy as np
-from PIL import Image
+if TYPE_CHECKING:  # the media stack loads with the first frame, not with the room
+    import av
+    import numpy as np
 
 SELF = "#self:0"
 
-Frame = np.ndarray | av.VideoFrame
+Frame: TypeAlias = "np.ndarray | av.VideoFrame"
 
 
 def to_rgb(frame: Frame) -> np.ndarray:
+    import av  # here: the media stack loads with the first frame, not with the room
+
     if isinstance(frame, av.VideoFrame):
         return frame.to_ndarray(format="rgb24")
     return frame
 
 
 def encode_jpeg(frame: Frame, quality: int) -> bytes:
+    from PIL import Image
+
     buf = io.BytesIO()
     Image.fromarray(to_rgb(frame)).save(buf, "JPEG", quality=quality)
     return buf.getvalue()

@@ -6,11 +6,11 @@ import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image, ImageDraw
-
-from meetroom.media.pattern import draw_width, font
+if TYPE_CHECKING:  # Pillow and NumPy load with the first picture, not with the room
+    import numpy as np
+    from PIL import Image
 
 MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own limit
 
@@ -22,6 +22,11 @@ class NotAnImage(ValueError):
 @lru_cache(maxsize=8)
 def placeholder(width: int, height: int, name: str, text: str = "Camera is off") -> np.ndarray:
     """The frame a muted or missing camera sends: dark grey, the reason and the room's name."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from meetroom.media.pattern import draw_width, font
+
     img = Image.new("RGB", (width, height), (24, 24, 28))
     draw = ImageDraw.Draw(img)
     for line, size, y in ((text, height // 10, height * 2 // 5), (name, height // 16, height * 3 // 5)):
@@ -43,6 +48,8 @@ def open_image(path: Path, prepare: Callable[[Image.Image], Image.Image] = _to_r
     Oversized pictures are refused before any pixel is decoded, and whatever goes wrong while
     `prepare` decodes is reported the same way.
     """
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -65,6 +72,9 @@ def check_image(path: Path) -> tuple[int, int]:
 @lru_cache(maxsize=4)
 def fitted(path: Path, mtime: float, width: int, height: int) -> np.ndarray:
     """The picture scaled to fit width x height without distortion, on black (letterboxed)."""
+    import numpy as np
+    from PIL import Image
+
     img = open_image(path)
     scale = min(width / img.width, height / img.height)
     size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))

@@ -14,13 +14,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
-from meetroom.media import audio
 from meetroom.media import devices as dev
 from meetroom.media.capture import Capture, SelfViewConfig
 from meetroom.media.errors import MediaError
@@ -28,6 +25,9 @@ from meetroom.media.framestore import FrameStore
 from meetroom.media.modes import DEFAULT_MODE, MODES, parse_mode, pins_for
 from meetroom.media.ptz import AXES, RANGES, PtzPosition
 from meetroom.store.db import Store
+
+if TYPE_CHECKING:  # NumPy and PyAV load with the first sound or picture, not with the room
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -406,6 +406,8 @@ class Media:
 
     def microphone_reader(self) -> tuple[Callable[[], Awaitable[np.ndarray]], Callable[[], None]]:
         """(read 20 ms of samples, close) for the selected microphone; tests use it outside calls."""
+        from meetroom.media import audio
+
         mic = self.current("mic")
         source: audio.ToneMicrophone | audio.AlsaMicrophone
         if mic is not None and not mic.virtual:
@@ -428,6 +430,10 @@ class Media:
 
         The null speaker, no speaker and a muted one drop them, as a muted loudspeaker would.
         """
+        import numpy as np
+
+        from meetroom.media import audio
+
         speaker = self.current("speaker")
         if speaker is None or speaker.virtual or self.mutes["speaker"]:
             return

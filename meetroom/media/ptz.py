@@ -8,10 +8,10 @@ window across the picture. The arithmetic is pure; `apply` does the scaling with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 AXES = ("pan", "tilt", "zoom")
 
@@ -89,6 +89,9 @@ def crop_rect(width: int, height: int, pan: int, tilt: int, zoom: int) -> tuple[
 
 def apply(frame: np.ndarray, position: PtzPosition) -> np.ndarray:
     """The frame as the digital PTZ window sees it, at the frame's own size."""
+    import av  # here, not at module level: PTZ positions are kept and announced at rest too
+    import numpy as np
+
     height, width = frame.shape[:2]
     v = position.values
     left, top, cw, ch = crop_rect(width, height, v["pan"], v["tilt"], v["zoom"])

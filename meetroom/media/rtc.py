@@ -41,11 +41,13 @@ import ipaddress
 import logging
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 
 import aioice
 import aioice.ice
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from meetroom.media.icepolicy import IcePolicy
+from meetroom.media.icepolicy import parse_hosts as parse_hosts  # where callers have found it
 
 log = logging.getLogger(__name__)
 
@@ -68,48 +70,6 @@ def _install_scoped_host_list() -> None:
 
     _aioice_original = original
     aioice.ice.get_host_addresses = scoped_host_addresses
-
-
-@dataclass(frozen=True)
-class IcePolicy:
-    """Which local addresses ICE may use and which remote candidates the call code accepts.
-
-    `hosts` empty means "let aioice discover the interfaces" (it skips loopback); `ice_servers`
-    stays empty by default, so nothing outside the peer is ever contacted.
-    """
-
-    hosts: tuple[str, ...] = ()
-    ice_servers: tuple[RTCIceServer, ...] = field(default_factory=tuple)
-    allow_mdns: bool = False
-
-    def __post_init__(self) -> None:
-        for host in self.hosts:
-            try:
-                ipaddress.ip_address(host)
-            except ValueError:
-                raise ValueError(f"ICE host must be an IP address, got {host!r}") from None
-
-    @property
-    def loopback_only(self) -> bool:
-        return bool(self.hosts) and all(ipaddress.ip_address(h).is_loopback for h in self.hosts)
-
-    def allows_remote(self, address: str) -> bool:
-        """Keep a remote candidate? Loopback-only rooms accept only loopback peers."""
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return self.allow_mdns and not self.loopback_only and address.endswith(".local")
-        return ip.is_loopback if self.loopback_only else not ip.is_unspecified
-
-
-def parse_hosts(text: str) -> tuple[str, ...]:
-    """A setting's text (addresses separated by commas or spaces) → the tuple IcePolicy takes.
-
-    Raises ValueError naming the first entry that is not an IP address.
-    """
-    hosts = tuple(part for part in text.replace(",", " ").split() if part)
-    IcePolicy(hosts=hosts)  # validates
-    return hosts
 
 
 def guard_incoming_checks(connection: aioice.Connection, allows: Callable[[str], bool]) -> None:

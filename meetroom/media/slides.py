@@ -20,7 +20,6 @@ from meetroom.core.events import Events
 from meetroom.core.slides import CacheQueue, Slide, SlideError, SlideShow
 from meetroom.core.tasks import TaskSet
 from meetroom.media.images import NotAnImage
-from meetroom.media.slideimage import render_slide
 from meetroom.media.uploads import UploadedFiles
 from meetroom.store.db import Store
 
@@ -321,6 +320,8 @@ class SlideService:
                 continue
             self._publish("slideCachingStarted", slide.ref())
             dest = self.cache_path(slide.file_id)
+            from meetroom.media.slideimage import render_slide  # Pillow loads with the first slide, not at start
+
             try:
                 await asyncio.to_thread(render_slide, self.files.path(slide.file_id), dest)
                 ok = True

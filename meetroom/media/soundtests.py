@@ -11,7 +11,6 @@ import contextlib
 
 from meetroom.core.appstate import AppState, AppStateMachine
 from meetroom.core.events import Events
-from meetroom.media import audio, soundtest
 from meetroom.media.errors import MediaError
 from meetroom.media.manager import Media
 
@@ -59,6 +58,8 @@ class SoundTests:
             events.publish("testAudioCapturerLevel", {"lvl": lvl})
 
         async def run() -> None:
+            from meetroom.media import soundtest  # NumPy loads with the first sound test, not with the room
+
             try:
                 await soundtest.run_level_test(read, lambda: media.mutes["mic"], report)
             finally:
@@ -79,6 +80,8 @@ class SoundTests:
         self._refuse_in_call("the speaker test")
         if self.media.current("speaker") is None:
             raise MediaError("no speaker is selected")
+        from meetroom.media import audio
+
         self.media.play(audio.tone(1.0))
 
     # --- audio delay --------------------------------------------------------------------
@@ -97,6 +100,8 @@ class SoundTests:
         read, close = media.microphone_reader()
 
         async def run() -> None:
+            from meetroom.media import soundtest
+
             try:
                 delay = await soundtest.run_delay_test(read, media.play)
             except asyncio.CancelledError:
