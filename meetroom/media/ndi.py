@@ -16,9 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from meetroom import ids
 from meetroom.core.events import Events
@@ -28,16 +26,12 @@ from meetroom.media.errors import MediaError
 from meetroom.media.framestore import SELF
 from meetroom.media.manager import Media
 from meetroom.media.ndicamera import SCHEME, Discovery, NdiCamera, device_for
-from meetroom.media.ndioutputs import (
-    HeardFeed,
-    MicrophoneFeed,
-    MixedFeed,
-    Output,
-    StillFeed,
-    StoreFeed,
-    VideoFeed,
-)
 from meetroom.store.db import Store
+
+if TYPE_CHECKING:  # the outputs (PyAV, NumPy, Pillow) load with the first NDI source, not at start
+    import numpy as np
+
+    from meetroom.media.ndioutputs import HeardFeed, Output, VideoFeed
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +40,12 @@ MIXED = "#mixed:0"
 CONTENT = "#contentSharing:slideShowOrDs:1"
 PARTICIPANT_CHECK = 1.0  # seconds between looks at who is still in the call
 _NOT_IN_NAMES = str.maketrans({c: " " for c in '\\/:*?"<>|'})  # NDI turns these into spaces itself
+
+
+def _heard_feed() -> type[HeardFeed]:
+    from meetroom.media.ndioutputs import HeardFeed
+
+    return HeardFeed
 
 
 def source_name(room: str, participant: str) -> str:
@@ -239,7 +239,7 @@ class NdiService:
         self.kinds[target.key] = target.kind
         if output.sender is not None:
             self._own_names.add(output.sender.source_name)
-        if isinstance(output.sound, HeardFeed):
+        if isinstance(output.sound, _heard_feed()):
             self._hearing[target.key] = output.sound
         self.events.publish("NDIDeviceCreated", output.entry())
         self.media.refresh_devices()  # our own sources are not cameras for us
@@ -247,6 +247,8 @@ class NdiService:
 
     def _build(self, target: Target) -> Output:
         """The source's pictures and sound; self view is captured only while someone holds it."""
+        from meetroom.media.ndioutputs import HeardFeed, MicrophoneFeed, Output
+
         output = Output(target.key, source_name(self.room_name(), target.key), target.mixed_type, self._feed(target))
         if target.kind == "self":
             output.sound = MicrophoneFeed(self.media.microphone_reader(), lambda: self.media.mutes["mic"])
@@ -275,6 +277,8 @@ class NdiService:
         self.events.publish("NDIDeviceDeleted", output.entry())
 
     def _feed(self, target: Target) -> VideoFeed:
+        from meetroom.media.ndioutputs import MixedFeed, StillFeed, StoreFeed
+
         frames, fps = self.media.frames, lambda: self.media.config.fps
         if target.kind == "self":
             return StoreFeed(frames, lambda: SELF, fps)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-
-import numpy as np
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from meetroom.media import ndilib
 from meetroom.media.devices import TYPE_SYSTEM, Device
+
+if TYPE_CHECKING:  # NumPy and Pillow load with the first NDI picture, not at start
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class NdiCamera:
         self._timeout = FIRST_FRAME_TIMEOUT
 
     def read(self) -> np.ndarray:
+        import numpy as np
+        from PIL import Image
+
         frame = self._receiver.latest_video(self._timeout)
         if frame is None:
             raise OSError(f"NDI source '{self.name}' sends no video")

@@ -12,11 +12,12 @@ import logging
 import threading
 import time
 from types import ModuleType
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from meetroom.media.errors import MediaError
+
+if TYPE_CHECKING:  # NumPy loads with the first NDI frame sent or received
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class Sender:
 
     def send_video(self, rgbx: np.ndarray, fps: int) -> None:
         """`rgbx`: uint8, shape (height, width, 4), the fourth byte ignored (see ndioutputs.to_rgbx)."""
+        import numpy as np
+
         with self._lock:
             if self._instance is None:
                 return
@@ -102,6 +105,8 @@ class Sender:
 
     def send_audio(self, samples: np.ndarray, rate: int) -> None:
         """`samples`: float32, shape (channels, n)."""
+        import numpy as np
+
         planar = np.ascontiguousarray(samples, dtype=np.float32)
         with self._lock:
             if self._instance is None:
@@ -169,6 +174,8 @@ class Receiver:
         self.source_name = source_name
 
     def _capture(self, timeout_ms: int) -> tuple[Any, np.ndarray | None]:
+        import numpy as np
+
         ndi = self._ndi
         kind, video, audio, metadata = ndi.recv_capture_v2(self._instance, timeout_ms)
         if kind == ndi.FRAME_TYPE_VIDEO:
