@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SLIDESHOW_ID = 1
 SCREEN_ID = 2
 LIST_TIMEOUT = 3.0  # seconds xwininfo may take
-_CHILD = re.compile(r'^\s+(0x[0-9a-f]+) (?:"(.*)"|\(has no name\)).*?\s(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s', re.I)
+_CHILD = re.compile(r'^\s+(0x[0-9a-f]+) (?:"([^"]*)"|\(has no name\)).*?\s(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s', re.I)
 _SIZE = re.compile(r"^\s+(Width|Height): (\d+)", re.M)
 
 

@@ -1,0 +1,180 @@
+"""Content sharing between two rooms: an X window and the slideshow as the call's second video.
+
+The rooms run on a private Xvfb display with a Tk window of a known pattern; the receiver's
+/frames/ content slot must show that pattern, then the shared slide. Also: dsStarted / dsStopped,
+extraVideoFlowNotify, the content slot in the video matrix, switchVideoFlow, the owner stopping
+the other side's sharing, and refusals (unknown capture id, not in a call, nothing shared).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from meetroom.calls import contentwire as wire
+from meetroom.calls.content import content_slot
+from meetroom.media.desktop import parse_screen, parse_windows
+from tests.support import xdisplay
+from tests.support.calls import connected_call, remote_frame, start_rooms
+from tests.support.media import png_bytes, upload
+from tests.support.prosody import prosody  # noqa: F401
+
+TREE = """
+  Root window id: 0x50d (the root window) (has no name)
+     3 children:
+     0x200009 "pattern window": ("tk" "Tk")  200x151+50+60  +50+60
+     0x200001 (has no name): ()  1x1+0+0  +0+0
+     0x300001 "half off": ()  300x300+500+400  +500+400
+"""
+
+
+def test_display_listing_is_parsed():
+    assert parse_screen("  Width: 640\n  Height: 480\n") == (640, 480)
+    windows = parse_windows(TREE, (640, 480))
+    assert [(w.id, w.name, w.x, w.y, w.width, w.height) for w in windows] == [
+        (0x200009, "pattern window", 50, 60, 200, 150),  # even height for the encoder
+        (0x300001, "half off", 500, 400, 140, 80),  # clipped to the screen
+    ]
+
+
+def test_content_add_marks_slides_and_merges():
+    from aiortc import RTCPeerConnection
+
+    async def run() -> None:
+        pc = RTCPeerConnection()
+        pc.addTransceiver("audio")
+        pc.addTransceiver("video")
+        await pc.setLocalDescription(await pc.createOffer())
+        first = pc.localDescription.sdp
+        pc.addTransceiver("video", direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        element = wire.content_action(
+            pc.localDescription.sdp, "2", action="content-add", sid="s1", creator="initiator", author="initiator"
+        )
+        offer = wire.read_content(element)
+        assert offer == wire.ContentOffer("2", "initiator", "initiator", "slides")
+        merged = wire.merge(first, element, author="initiator", candidate_filter=None, answer=False)
+        assert merged.count("m=video") == 2 and "a=content:slides" in merged and "a=group:BUNDLE 0 1 2" in merged
+        assert "a=sendonly" in merged.split("m=video")[2]
+        await pc.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def display(monkeypatch):
+    if not xdisplay.available():
+        pytest.skip("Xvfb and xwininfo are needed (scripts/test.sh installs them)")
+    shown = xdisplay.start_display()
+    try:
+        xdisplay.show_pattern(shown)
+        monkeypatch.setenv("DISPLAY", shown.name)
+        yield shown
+    finally:
+        shown.stop()
+
+
+def _is_pattern(frame: np.ndarray) -> bool:
+    """The window's picture: red top-left quarter, green elsewhere (JPEG noise allowed)."""
+    h, w = frame.shape[:2]
+    red = frame[h // 8 : h * 3 // 8, w // 8 : w * 3 // 8].reshape(-1, 3).mean(axis=0)
+    green = frame[h * 5 // 8 : h * 7 // 8, w * 5 // 8 : w * 7 // 8].reshape(-1, 3).mean(axis=0)
+    return bool(np.abs(red - xdisplay.RED).max() < 30 and np.abs(green - xdisplay.GREEN).max() < 30)
+
+
+def _colour_is(frame: np.ndarray, colour: tuple[int, int, int]) -> bool:
+    h, w = frame.shape[:2]
+    mean = frame[h // 4 : h * 3 // 4, w // 4 : w * 3 // 4].reshape(-1, 3).mean(axis=0)
+    return bool(np.abs(mean - colour).max() < 25)
+
+
+async def _frame_until(room, peer: str, check, timeout: float = 10.0) -> np.ndarray:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        frame, _ = await remote_frame(room, peer, timeout=timeout)
+        if check(frame) or asyncio.get_running_loop().time() > deadline:
+            return frame
+        await asyncio.sleep(0.1)
+
+
+async def _add_slide(room, colour) -> None:
+    status, body, headers = await upload(room.proc.http_port, room.client.http_token, png_bytes(640, 360, colour), "s.png")
+    assert status == 200, body
+    assert (await room.client.call("addSlide", fileId=int(headers["FileId"])))["result"] is True
+
+
+async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, connect, display):  # noqa: F811
+    a, b = await start_rooms(prosody, room_factory, connect)
+    hardware = await a.client.call("getHardware")
+    listed = {e["name"]: e["id"] for e in hardware["DSCaptureList"]}
+    assert listed["Slideshow"] == 1 and any(n.startswith("Screen") for n in listed), listed
+    window_id = listed[xdisplay.PATTERN_TITLE]
+    lonely = await a.client.call("startCapture", captureId=window_id)
+    assert lonely["result"] is False and "not in a call" in lonely["error"]
+
+    created = await connected_call(a, b)
+    b_full = (await a.client.wait_event("newParticipantInConference", timeout=10))["peerId"]
+    a_full = (await b.client.wait_event("newParticipantInConference", timeout=10))["peerId"]
+    unknown = await a.client.call("startCapture", captureId=424242)
+    assert unknown["result"] is False and "424242" in unknown["error"]
+    nothing = await a.client.call("stopCapture")
+    assert nothing["result"] is False and "no content" in nothing["error"]
+    assert (await a.client.call("switchVideoFlow", callId=b_full, mainCamera=False))["result"] is False
+
+    # the window: dsStarted here, extraVideoFlowNotify and a content slot there
+    assert (await a.client.call("startCapture", captureId=window_id))["result"] is True
+    started = await a.client.wait_event("dsStarted", timeout=5)
+    assert started == {**started, "captureId": window_id, "name": xdisplay.PATTERN_TITLE}
+    flow = await b.client.wait_event("extraVideoFlowNotify", timeout=15)
+    assert flow == {**flow, "confId": created["confId"], "peerId": a_full, "extraVideo": 1}
+    slot = content_slot(a_full)
+    matrix = await b.client.call("getVideoMatrix")
+    assert slot in [p["peerId"] for p in matrix["participants"]], matrix
+    frame = await _frame_until(b, slot, _is_pattern)
+    assert _is_pattern(frame), frame[::30, ::30].tolist()
+
+    # switchVideoFlow: the participant's main slot shows the content, then the camera again
+    assert (await b.client.call("switchVideoFlow", callId=a_full, mainCamera=False))["result"] is True
+    flow = await b.client.wait_event("extraVideoFlowNotify", timeout=5)
+    assert flow["extraVideo"] == 1 and flow["peerId"] == a_full
+    assert _is_pattern(await _frame_until(b, a_full, _is_pattern))
+    assert (await b.client.call("switchVideoFlow", callId=a_full, mainCamera=True))["result"] is True
+    camera = await _frame_until(b, a_full, lambda f: not _is_pattern(f))
+    assert not _is_pattern(camera)
+
+    # the slideshow replaces the window (dsStopped for the window, dsStarted for the slides)
+    await _add_slide(a, (40, 60, 220))
+    assert (await a.client.call("startCapture", captureId=1))["result"] is True
+    assert (await a.client.wait_event("dsStopped", timeout=5))["captureId"] == window_id
+    assert (await a.client.wait_event("dsStarted", timeout=5))["captureId"] == 1
+    assert _colour_is(await _frame_until(b, slot, lambda f: _colour_is(f, (40, 60, 220))), (40, 60, 220))
+
+    # stopCapture: the slot goes away there
+    assert (await a.client.call("stopCapture"))["result"] is True
+    assert (await a.client.wait_event("dsStopped", timeout=5))["captureId"] == 1
+    flow = await b.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 0, timeout=10)
+    assert flow["peerId"] == a_full
+    matrix = await b.client.call("getVideoMatrix")
+    assert slot not in [p["peerId"] for p in matrix["participants"]]
+
+    # the callee shares its slide; the caller owns the call and stops it
+    await _add_slide(b, (230, 200, 40))
+    assert (await b.client.call("startCapture", captureId=1))["result"] is True
+    b_slot = content_slot(b_full)
+    await a.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 1, timeout=15)
+    assert _colour_is(await _frame_until(a, b_slot, lambda f: _colour_is(f, (230, 200, 40))), (230, 200, 40))
+    assert (await a.client.call("sendStopContentSharing"))["result"] is True
+    await b.client.wait_event("contentSharingStoppedByConferenceLeader", timeout=5)
+    assert (await b.client.wait_event("dsStopped", timeout=5))["captureId"] == 1
+    await a.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 0, timeout=10)
+    # ... but the callee cannot stop the owner's sharing
+    assert (await a.client.call("startCapture", captureId=1))["result"] is True
+    await b.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 1, timeout=15)
+    refused = await b.client.call("sendStopContentSharing")
+    assert refused["result"] is False and "forbidden" in refused["error"]
+
+    # the call's own video still flows, and hanging up ends the sharing
+    assert (await a.client.call("hangUp"))["result"] is True
+    assert (await a.client.wait_event("dsStopped", timeout=10))["captureId"] == 1
