@@ -141,6 +141,7 @@ async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, 
     assert flow["extraVideo"] == 1 and flow["peerId"] == a_full
     assert _is_pattern(await _frame_until(b, a_full, _is_pattern))
     assert (await b.client.call("switchVideoFlow", callId=a_full, mainCamera=True))["result"] is True
+    assert (await b.client.wait_event("extraVideoFlowNotify", timeout=5))["extraVideo"] == 1  # still sharing
     camera = await _frame_until(b, a_full, lambda f: not _is_pattern(f))
     assert not _is_pattern(camera)
 

@@ -154,8 +154,11 @@ class ContentSharing:
 
     @staticmethod
     async def _current_slide(slides: SlideService) -> Any:
-        current = slides.show.current_slide()
-        return await slides.ready(current) if current is not None else None
+        """The slide the show is at (its first slide while the show is not running)."""
+        show = slides.show
+        if not show.slides:
+            return None
+        return await slides.ready(show.slides[min(show.current, len(show.slides) - 1)])
 
     async def stop(self, *, by_leader: bool = False) -> None:
         if self.sharing is None:
