@@ -8,6 +8,9 @@ command -v prosody >/dev/null 2>&1 || need_apt+=(prosody)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v tc >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)  # tests/test_service.py verifies the unit
+command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)  # content sharing from an X display (tests/test_meeting_content.py)
+command -v xwininfo >/dev/null 2>&1 || need_apt+=(x11-utils)  # the display's windows (getHardware DSCaptureList)
+python3 -c "import tkinter" >/dev/null 2>&1 || need_apt+=(python3-tk)  # the test's pattern window
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # @asyncapi/specs (tests/test_asyncapi.py), StanzaJS (tests/support/stanzajs.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

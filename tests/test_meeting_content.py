@@ -100,7 +100,8 @@ async def _frame_until(room, peer: str, check, timeout: float = 10.0) -> np.ndar
 
 
 async def _add_slide(room, colour) -> None:
-    status, body, headers = await upload(room.proc.http_port, room.client.http_token, png_bytes(640, 360, colour), "s.png")
+    picture = png_bytes(640, 360, colour)
+    status, body, headers = await upload(room.proc.http_port, room.client.http_token, picture, "s.png")
     assert status == 200, body
     assert (await room.client.call("addSlide", fileId=int(headers["FileId"])))["result"] is True
 
