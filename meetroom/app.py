@@ -26,6 +26,7 @@ from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
 from meetroom.calls.conference.manager import ConferenceManager
+from meetroom.calls.content import follow_conferences
 from meetroom.calls.manager import CallManager
 from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
@@ -167,6 +168,7 @@ class Room:
         self.conferences = ConferenceManager(
             self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
         )
+        follow_conferences(self.meeting.content, self.conferences)  # the content leg of every mesh leg
         self.transfers = FileTransfers(
             self.net,
             self.files,

@@ -180,3 +180,23 @@ async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, 
     # the call's own video still flows, and hanging up ends the sharing
     assert (await a.client.call("hangUp"))["result"] is True
     assert (await a.client.wait_event("dsStopped", timeout=10))["captureId"] == 1
+
+
+async def test_share_slides_with_a_conference(prosody, room_factory, connect):  # noqa: F811
+    from tests.test_conference_e2e import _conference
+
+    a, b, c = await start_rooms(prosody, room_factory, connect, count=3)
+    conf_id, _, fulls = await _conference(a, b, c)
+    await _add_slide(a, (40, 60, 220))
+    for room in (b, c):  # the mesh legs are up once the owner's picture arrives
+        await remote_frame(room, fulls[a.name], timeout=15)
+    assert (await a.client.call("startCapture", captureId=1))["result"] is True
+    slot = content_slot(fulls[a.name])
+    for room in (b, c):
+        flow = await room.client.wait_event("extraVideoFlowNotify", timeout=15)
+        assert flow == {**flow, "confId": conf_id, "peerId": fulls[a.name], "extraVideo": 1}
+        frame = await _frame_until(room, slot, lambda f: _colour_is(f, (40, 60, 220)))
+        assert _colour_is(frame, (40, 60, 220))
+    assert (await a.client.call("stopCapture"))["result"] is True
+    for room in (b, c):
+        assert (await room.client.wait_event("extraVideoFlowNotify", timeout=10))["extraVideo"] == 0

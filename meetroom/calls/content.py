@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from meetroom.calls import contentwire as wire
 from meetroom.calls.peerlink import UNSUPPORTED, PeerLink, PeerRefused
-from meetroom.calls.peers import MeetingPeer, NotInMeeting, PeerDirectory
+from meetroom.calls.peers import MeetingPeer, NotInMeeting, PeerDirectory, PeerSource
 from meetroom.core.errors import DomainError
 from meetroom.core.events import Events
 from meetroom.core.tasks import TaskSet
@@ -103,6 +103,7 @@ class ContentSharing:
         self.media, self.slides, self.matrix, self.events = media, slides, video_matrix, events
         self.leg_media_sources: list[LegMedia] = [leg_media]  # a conference adds its mesh legs
         self.leaders: list[IsLeader] = []  # who may stop our sharing (the meeting's owner)
+        self.peer_sources: list[PeerSource] = []  # participants beside the directory's (a conference mesh)
         self.sharing: Capturable | None = None
         self.out: dict[str, OutLeg] = {}
         self.inbound: dict[str, InLeg] = {}
@@ -111,6 +112,29 @@ class ContentSharing:
         link.serve(wire.CONTENT_NS, self._on_request)
         directory.on_left(self._peer_left)
         directory.on_joined(self._peer_joined)
+
+    # --- participants: the directory's and the conference mesh's -------------------------
+    def _peers(self) -> list[MeetingPeer]:
+        found = {p.instance_id.lower(): p for p in self.directory.peers()}
+        for source in self.peer_sources:
+            for peer in source():
+                found.setdefault(peer.instance_id.lower(), peer)
+        return list(found.values())
+
+    def _find(self, instance_id: str) -> MeetingPeer | None:
+        wanted = instance_id.lower()
+        return next((p for p in self._peers() if p.instance_id.lower() == wanted), None)
+
+    def _resolve(self, text: str) -> MeetingPeer:
+        """An InstanceId, or a CallId only one participant has (as PeerDirectory.resolve)."""
+        found = self._find(text)
+        if found is not None:
+            return found
+        bare = text.strip().lower()
+        matches = [p for p in self._peers() if bare in (p.call_id, p.call_id.partition("@")[0])]
+        if len(matches) == 1:
+            return matches[0]
+        return self.directory.resolve(text)  # its refusal says why
 
     # --- what can be shared --------------------------------------------------------------
     def capture_list(self) -> list[Capturable]:
@@ -121,7 +145,7 @@ class ContentSharing:
 
     # --- startCapture / stopCapture ------------------------------------------------------
     async def start(self, capture_id: int) -> None:
-        peers = self.directory.peers()
+        peers = self._peers()
         if not peers:
             raise ContentError("the room is not in a call or conference: nothing to share content with")
         target = next((c for c in await asyncio.to_thread(self.capture_list) if c.id == capture_id), None)
@@ -172,7 +196,7 @@ class ContentSharing:
         if self._producer is not None:
             self._producer.stop()
         for instance_id, leg in list(self.out.items()):
-            peer = self.directory.find(instance_id)
+            peer = self._find(instance_id)
             if peer is not None and leg.sending and leg.mid:
                 leg.sending = False
                 off = wire.content_modify(peer.sid, leg.mid, leg.role, "none")
@@ -245,7 +269,7 @@ class ContentSharing:
         action = getattr(event, "action", "")
         if action not in CONTENT_ACTIONS:
             return False
-        peer = self.directory.find(event.sender)
+        peer = self._find(event.sender)
         if peer is None or (peer.sid and event.sid != peer.sid):
             return False
         self._tasks.spawn(self._content_action(peer, event))
@@ -350,7 +374,7 @@ class ContentSharing:
 
     # --- switchVideoFlow -------------------------------------------------------------------
     def switch_flow(self, participant: str, main_camera: bool) -> None:
-        peer = self.directory.resolve(participant)
+        peer = self._resolve(participant)
         inbound = self.inbound.get(peer.instance_id)
         if not main_camera and (inbound is None or not inbound.active):
             raise ContentError(f"'{peer.instance_id}' shares no content")
@@ -376,10 +400,10 @@ class ContentSharing:
     async def stop_others(self, participant: str = "") -> int:
         """Ask the sharing participants (or the one named) to stop; returns how many stopped."""
         if participant:
-            targets = [self.directory.resolve(participant)]
+            targets = [self._resolve(participant)]
         else:
-            targets = [p for p in self.directory.peers() if (i := self.inbound.get(p.instance_id)) and i.active]
-            if not self.directory.peers():
+            targets = [p for p in self._peers() if (i := self.inbound.get(p.instance_id)) and i.active]
+            if not self._peers():
                 raise NotInMeeting("the room is not in a call or conference")
         if not targets:
             raise ContentError("no participant shares content")
@@ -448,3 +472,49 @@ def call_owner(calls: Any) -> IsLeader:
         return call is not None and call.owner.lower() == peer.instance_id.lower()
 
     return read
+
+
+def mesh_peers(conferences: Any) -> PeerSource:
+    """The conference's mesh legs whose media is up, as meeting participants."""
+
+    def read() -> list[MeetingPeer]:
+        conf, legs = conferences.machine.conf, getattr(conferences.topology, "legs", None)
+        if conf is None or not legs:
+            return []
+        out = []
+        for leg in legs.values():
+            if leg.media is None or not leg.sid or not leg.media.connected.is_set():
+                continue
+            found = conf.participants.get(leg.peer)
+            out.append(MeetingPeer(leg.peer, conf.conf_id, found.dn if found else leg.peer, leg.sid))
+        return out
+
+    return read
+
+
+def mesh_leg_media(conferences: Any) -> LegMedia:
+    """A mesh leg's peer connection and our Jingle role in it."""
+
+    def read(peer: MeetingPeer) -> tuple[CallMedia, Role] | None:
+        legs = getattr(conferences.topology, "legs", None) or {}
+        leg = legs.get(peer.instance_id)
+        if leg is None or leg.media is None:
+            return None
+        return leg.media, "initiator" if leg.initiator else "responder"
+
+    return read
+
+
+def conference_owner(conferences: Any) -> IsLeader:
+    def read(peer: MeetingPeer) -> bool:
+        conf = conferences.machine.conf
+        return conf is not None and conf.owner.lower() == peer.instance_id.lower()
+
+    return read
+
+
+def follow_conferences(content: ContentSharing, conferences: Any) -> None:
+    """Content sharing in a group conference: every mesh leg gets the content leg."""
+    content.peer_sources.append(mesh_peers(conferences))
+    content.leg_media_sources.append(mesh_leg_media(conferences))
+    content.leaders.append(conference_owner(conferences))
