@@ -200,3 +200,17 @@ async def test_share_slides_with_a_conference(prosody, room_factory, connect):  
     assert (await a.client.call("stopCapture"))["result"] is True
     for room in (b, c):
         assert (await room.client.wait_event("extraVideoFlowNotify", timeout=10))["extraVideo"] == 0
+
+    # a participant shares; the owner stops it; a participant cannot stop the owner's sharing
+    await _add_slide(b, (230, 200, 40))
+    assert (await b.client.call("startCapture", captureId=1))["result"] is True
+    for room in (a, c):
+        assert (await room.client.wait_event("extraVideoFlowNotify", timeout=15))["extraVideo"] == 1
+    assert (await a.client.call("sendStopContentSharing", callId=fulls[b.name]))["result"] is True
+    await b.client.wait_event("contentSharingStoppedByConferenceLeader", timeout=5)
+    for room in (a, c):
+        assert (await room.client.wait_event("extraVideoFlowNotify", timeout=10))["extraVideo"] == 0
+    assert (await a.client.call("startCapture", captureId=1))["result"] is True
+    await c.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 1, timeout=15)
+    refused = await c.client.call("sendStopContentSharing")
+    assert refused["result"] is False and "forbidden" in refused["error"]

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 CONTENT_ACTIONS = ("content-add", "content-accept", "content-modify", "content-reject", "content-remove")
 ANSWER_TIMEOUT = 10.0  # seconds a content-add waits for its content-accept
+WATCH_PERIOD = 1.0  # seconds between looks at who is in the meeting
 CONTENT_PREFIX = "#contentSharing:"
 
 LegMedia = Callable[[MeetingPeer], "tuple[CallMedia, Role] | None"]
@@ -109,7 +110,9 @@ class ContentSharing:
         self.inbound: dict[str, InLeg] = {}
         self._producer: Any = None
         self._tasks = TaskSet()
-        link.serve(wire.CONTENT_NS, self._on_request)
+        self._watch: asyncio.Task | None = None
+        self._offered: set[str] = set()  # participants our current sharing was sent to
+        link.serve(wire.CONTENT_NS, self._on_request, find=self._find)
         directory.on_left(self._peer_left)
         directory.on_joined(self._peer_joined)
 
@@ -166,8 +169,10 @@ class ContentSharing:
         if previous is not None and previous.id != target.id:
             self.events.publish("dsStopped", {"captureId": previous.id})
         self.events.publish("dsStarted", {"captureId": target.id, "name": target.name})
+        self._offered = {p.instance_id for p in peers}
         for peer in peers:
             self._tasks.spawn(self._send_to(peer))
+        self._watching()
 
     def _producer_object(self) -> Any:
         if self._producer is None:
@@ -215,7 +220,8 @@ class ContentSharing:
     async def _send_to(self, peer: MeetingPeer) -> None:
         found = self._resolve_media(peer)
         if found is None:
-            log.info("content to %s: no media leg", peer.instance_id)
+            log.info("content to %s: no media leg yet", peer.instance_id)
+            self._offered.discard(peer.instance_id)  # the watcher tries again
             return
         media, role = found
         leg = self.out.get(peer.instance_id)
@@ -273,6 +279,7 @@ class ContentSharing:
         if peer is None or (peer.sid and event.sid != peer.sid):
             return False
         self._tasks.spawn(self._content_action(peer, event))
+        self._watching()
         return True
 
     async def _content_action(self, peer: MeetingPeer, event: JingleIn) -> None:
@@ -431,6 +438,7 @@ class ContentSharing:
             self._tasks.spawn(self._send_to(peer))
 
     def _peer_left(self, instance_id: str, meeting_over: bool) -> None:
+        self._offered.discard(instance_id)
         leg = self.out.pop(instance_id, None)
         if leg is not None and leg.track is not None:
             leg.track.stop()
@@ -439,10 +447,31 @@ class ContentSharing:
             slot = content_slot(instance_id)
             self.matrix.remove_slot(slot)
             self.media.frames.remove(slot)
+            self.events.publish("videoMatrixChanged", self.matrix.snapshot())
         if meeting_over and self.sharing is not None:
             self._end_sharing()
 
+    def _watching(self) -> None:
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.ensure_future(self._watch_peers())
+
+    async def _watch_peers(self) -> None:
+        """Conference participants come and go without the directory's notices: while content
+        flows either way, a joiner gets our content and a leaver's legs are dropped."""
+        while self.sharing is not None or self.out or self.inbound:
+            await asyncio.sleep(WATCH_PERIOD)
+            present = {p.instance_id: p for p in self._peers()}
+            for instance_id in {*self.out, *self.inbound} - set(present):
+                self._peer_left(instance_id, meeting_over=not present)
+            if self.sharing is not None:
+                for instance_id, peer in present.items():
+                    if instance_id not in self._offered:
+                        self._offered.add(instance_id)
+                        self._tasks.spawn(self._send_to(peer))
+
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         if self._producer is not None:
             self._producer.stop()
         self._tasks.cancel_all()
