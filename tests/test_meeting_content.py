@@ -214,3 +214,30 @@ async def test_share_slides_with_a_conference(prosody, room_factory, connect):  
     await c.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 1, timeout=15)
     refused = await c.client.call("sendStopContentSharing")
     assert refused["result"] is False and "forbidden" in refused["error"]
+
+
+@pytest.mark.parametrize("sharer_offered_first", [True, False], ids=["initiator-shares", "responder-shares"])
+def test_a_refused_content_add_leaves_the_call_as_it_was(sharer_offered_first):
+    """aiortc has no rollback: the refusing answer brings the connection back to stable."""
+    from aiortc import RTCSessionDescription
+
+    from meetroom.media.rtc import create_peer_connection
+
+    async def run() -> None:
+        sharer, other = create_peer_connection(["127.0.0.1"]), create_peer_connection(["127.0.0.1"])
+        first, second = (sharer, other) if sharer_offered_first else (other, sharer)
+        first.addTransceiver("video")
+        await first.setLocalDescription(await first.createOffer())
+        await second.setRemoteDescription(first.localDescription)
+        await second.setLocalDescription(await second.createAnswer())
+        await first.setRemoteDescription(second.localDescription)
+        transceiver = sharer.addTransceiver("video", direction="sendonly")
+        await sharer.setLocalDescription(await sharer.createOffer())
+        assert sharer.signalingState == "have-local-offer"
+        refusal = wire.refusing_answer(sharer.remoteDescription.sdp, sharer.localDescription.sdp, transceiver.mid)
+        await sharer.setRemoteDescription(RTCSessionDescription(refusal, "answer"))
+        assert sharer.signalingState == "stable"
+        await sharer.close()
+        await other.close()
+
+    asyncio.run(run())

@@ -74,6 +74,7 @@ class OutLeg:
     accepted: asyncio.Future | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     sending: bool = False
+    refused: bool = False  # the participant did not take content: not offered again in this call
 
 
 @dataclass
@@ -228,7 +229,7 @@ class ContentSharing:
         if leg is None or leg.media is not media:
             leg = self.out[peer.instance_id] = OutLeg(media, role)
         async with leg.lock:
-            if self.sharing is None:
+            if self.sharing is None or leg.refused:
                 return
             if leg.track is None:
                 await self._add(peer, leg)
@@ -252,20 +253,23 @@ class ContentSharing:
             pc.localDescription.sdp, leg.mid, action="content-add", sid=peer.sid, creator=leg.role, author=leg.role
         )
         leg.accepted = asyncio.get_running_loop().create_future()
-        if not await self.signalling.send_jingle(peer.instance_id, element):
-            log.info("content-add to %s refused", peer.instance_id)
-            return
-        try:
-            accept = await asyncio.wait_for(leg.accepted, ANSWER_TIMEOUT)
-        except TimeoutError:
-            log.info("no content-accept from %s", peer.instance_id)
+        accept = None
+        if await self.signalling.send_jingle(peer.instance_id, element):
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                accept = await asyncio.wait_for(leg.accepted, ANSWER_TIMEOUT)
+        from aiortc import RTCSessionDescription
+
+        if accept is None:
+            log.info("%s did not take the content (content-add refused or unanswered)", peer.instance_id)
+            leg.refused = True
+            leg.track.stop()
+            refusal = wire.refusing_answer(pc.remoteDescription.sdp, pc.localDescription.sdp, leg.mid)
+            await pc.setRemoteDescription(RTCSessionDescription(refusal, "answer"))
             return
         previous = pc.remoteDescription.sdp
         sdp = wire.merge(
             previous, accept, author=_other(leg.role), candidate_filter=pc.policy.allows_remote, answer=True
         )
-        from aiortc import RTCSessionDescription
-
         await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
         leg.sending = self.sharing is not None
         log.info("content flows to %s in content %s", peer.instance_id, leg.mid)

@@ -104,3 +104,21 @@ def merge(
         session.attributes = [(k, v) for k, v in session.attributes if k != "group"]
         session.attributes.insert(0, ("group", f"BUNDLE {mids}"))
     return sdpmod.serialize(session)
+
+
+def refusing_answer(previous_sdp: str, offer_sdp: str, mid: str) -> str:
+    """The answer to our own content offer when the peer refused it: the previous remote
+    description plus our new section rejected (port 0, inactive), so that the peer connection
+    returns to `stable` (aiortc has no rollback) and the call goes on as before."""
+    session = sdpmod.parse(previous_sdp)
+    offered = next(m for m in sdpmod.parse(offer_sdp).media if m.first("mid") == mid)
+    ours = offered.first("setup")  # our DTLS role, kept since the session began
+    setup = {"active": "passive", "passive": "active"}.get(ours or "", "active")
+    for media in session.media:  # a previous remote offer said actpass; an answer names the role
+        media.attributes = [(k, setup if k == "setup" and v == "actpass" else v) for k, v in media.attributes]
+    dropped = ("sendonly", "sendrecv", "recvonly", "ssrc", "ssrc-group", "msid", "candidate", "end-of-candidates")
+    offered.port = 0
+    offered.attributes = [(k, setup if k == "setup" else v) for k, v in offered.attributes if k not in dropped]
+    offered.attributes.append(("inactive", None))
+    session.media.append(offered)
+    return sdpmod.serialize(session)
