@@ -9,6 +9,7 @@ the other side's sharing, and refusals (unknown capture id, not in a call, nothi
 from __future__ import annotations
 
 import asyncio
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -241,3 +242,54 @@ def test_a_refused_content_add_leaves_the_call_as_it_was(sharer_offered_first):
         await other.close()
 
     asyncio.run(run())
+
+
+async def test_a_client_that_rejects_the_content_keeps_its_call(prosody, room_factory, connect):  # noqa: F811
+    """A standards client (slixmpp + aiortc) answers the content-add with content-reject."""
+    from aiortc import RTCSessionDescription
+
+    from meetroom.net.jingle import jingle_to_sdp, jmi, sdp_to_jingle
+    from meetroom.net.jingle.ns import JINGLE, q
+    from tests.test_calls_interop import POLICY, plain_client
+
+    (b,) = await start_rooms(prosody, room_factory, connect, 1)
+    await _add_slide(b, (40, 60, 220))
+    x = await plain_client(prosody)
+    try:
+        sid = jmi.new_sid()
+        x.send_jmi(b.call_id, jmi.propose(sid))
+        room_full, _ = await x.next_jmi("ringing")
+        await b.client.wait_event("inviteReceived", timeout=10)
+        await b.client.call("accept")
+        await x.next_jmi("proceed")
+        await x.pc.setLocalDescription(await x.pc.createOffer())
+        offer = sdp_to_jingle(
+            x.pc.localDescription.sdp, sid=sid, action="session-initiate", initiator=x.session.full_jid
+        )
+        await x.send_jingle(room_full, offer)
+        _, accept = await x.next_jingle("session-accept")
+        await x.pc.setRemoteDescription(
+            RTCSessionDescription(jingle_to_sdp(accept, candidate_filter=POLICY.allows_remote), "answer")
+        )
+        await b.client.wait_event("conferenceCreated", timeout=15)
+        await asyncio.wait_for(x.frames, 10)
+
+        assert (await b.client.call("startCapture", captureId=1))["result"] is True
+        _, added = await x.next_jingle("content-add")
+        content = added.find(q(JINGLE, "content"))
+        assert content.get("creator") == "responder" and content.get("senders") == "responder"
+        assert wire.read_content(added).role == "slides" and wire.is_video(added)
+        reject = ET.Element(q(JINGLE, "jingle"), {"action": "content-reject", "sid": sid})
+        ET.SubElement(reject, q(JINGLE, "content"), {"creator": "responder", "name": content.get("name")})
+        await x.send_jingle(room_full, reject)
+        for _ in range(100):
+            if "did not take the content" in b.proc.text:
+                break
+            await asyncio.sleep(0.1)
+        assert "did not take the content" in b.proc.text
+        assert (await b.client.call("getAppState"))["appState"] == 5  # the call goes on
+        assert (await b.client.call("stopCapture"))["result"] is True
+        assert (await b.client.call("hangUp"))["result"] is True
+    finally:
+        await x.pc.close()
+        await x.session.stop()
