@@ -91,7 +91,7 @@ def _colour_is(frame: np.ndarray, colour: tuple[int, int, int]) -> bool:
     return bool(np.abs(mean - colour).max() < 25)
 
 
-async def _frame_until(room, peer: str, check, timeout: float = 10.0) -> np.ndarray:
+async def _frame_until(room, peer: str, check, timeout: float = 20.0) -> np.ndarray:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         frame, _ = await remote_frame(room, peer, timeout=timeout)
@@ -127,7 +127,7 @@ async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, 
 
     # the window: dsStarted here, extraVideoFlowNotify and a content slot there
     assert (await a.client.call("startCapture", captureId=window_id))["result"] is True
-    started = await a.client.wait_event("dsStarted", timeout=5)
+    started = await a.client.wait_event("dsStarted", timeout=10)
     assert started == {**started, "captureId": window_id, "name": xdisplay.PATTERN_TITLE}
     flow = await b.client.wait_event("extraVideoFlowNotify", timeout=15)
     assert flow == {**flow, "confId": created["confId"], "peerId": a_full, "extraVideo": 1}
@@ -139,24 +139,24 @@ async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, 
 
     # switchVideoFlow: the participant's main slot shows the content, then the camera again
     assert (await b.client.call("switchVideoFlow", callId=a_full, mainCamera=False))["result"] is True
-    flow = await b.client.wait_event("extraVideoFlowNotify", timeout=5)
+    flow = await b.client.wait_event("extraVideoFlowNotify", timeout=10)
     assert flow["extraVideo"] == 1 and flow["peerId"] == a_full
     assert _is_pattern(await _frame_until(b, a_full, _is_pattern))
     assert (await b.client.call("switchVideoFlow", callId=a_full, mainCamera=True))["result"] is True
-    assert (await b.client.wait_event("extraVideoFlowNotify", timeout=5))["extraVideo"] == 1  # still sharing
+    assert (await b.client.wait_event("extraVideoFlowNotify", timeout=10))["extraVideo"] == 1  # still sharing
     camera = await _frame_until(b, a_full, lambda f: not _is_pattern(f))
     assert not _is_pattern(camera)
 
     # the slideshow replaces the window (dsStopped for the window, dsStarted for the slides)
     await _add_slide(a, (40, 60, 220))
     assert (await a.client.call("startCapture", captureId=1))["result"] is True
-    assert (await a.client.wait_event("dsStopped", timeout=5))["captureId"] == window_id
-    assert (await a.client.wait_event("dsStarted", timeout=5))["captureId"] == 1
+    assert (await a.client.wait_event("dsStopped", timeout=10))["captureId"] == window_id
+    assert (await a.client.wait_event("dsStarted", timeout=10))["captureId"] == 1
     assert _colour_is(await _frame_until(b, slot, lambda f: _colour_is(f, (40, 60, 220))), (40, 60, 220))
 
     # stopCapture: the slot goes away there
     assert (await a.client.call("stopCapture"))["result"] is True
-    assert (await a.client.wait_event("dsStopped", timeout=5))["captureId"] == 1
+    assert (await a.client.wait_event("dsStopped", timeout=10))["captureId"] == 1
     flow = await b.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 0, timeout=10)
     assert flow["peerId"] == a_full
     matrix = await b.client.call("getVideoMatrix")
@@ -169,8 +169,8 @@ async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, 
     await a.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 1, timeout=15)
     assert _colour_is(await _frame_until(a, b_slot, lambda f: _colour_is(f, (230, 200, 40))), (230, 200, 40))
     assert (await a.client.call("sendStopContentSharing"))["result"] is True
-    await b.client.wait_event("contentSharingStoppedByConferenceLeader", timeout=5)
-    assert (await b.client.wait_event("dsStopped", timeout=5))["captureId"] == 1
+    await b.client.wait_event("contentSharingStoppedByConferenceLeader", timeout=10)
+    assert (await b.client.wait_event("dsStopped", timeout=10))["captureId"] == 1
     await a.client.wait_event("extraVideoFlowNotify", lambda e: e["extraVideo"] == 0, timeout=10)
     # ... but the callee cannot stop the owner's sharing
     assert (await a.client.call("startCapture", captureId=1))["result"] is True
@@ -208,7 +208,7 @@ async def test_share_slides_with_a_conference(prosody, room_factory, connect):  
     for room in (a, c):
         assert (await room.client.wait_event("extraVideoFlowNotify", timeout=15))["extraVideo"] == 1
     assert (await a.client.call("sendStopContentSharing", callId=fulls[b.name]))["result"] is True
-    await b.client.wait_event("contentSharingStoppedByConferenceLeader", timeout=5)
+    await b.client.wait_event("contentSharingStoppedByConferenceLeader", timeout=10)
     for room in (a, c):
         assert (await room.client.wait_event("extraVideoFlowNotify", timeout=10))["extraVideo"] == 0
     assert (await a.client.call("startCapture", captureId=1))["result"] is True
