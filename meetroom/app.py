@@ -155,16 +155,9 @@ class Room:
             options.ice_hosts,
         )
         self.meeting = build_meeting(  # far camera, DTMF, recording
-            self.net,
-            self.calls,
-            self.media,
-            self.settings,
-            self.bus,
-            self.appstate,
-            self.files,
-            self.video_matrix,
-            slides=lambda: self.slides,
+            self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
         )
+        self.meeting.content.slides = lambda: self.slides  # what startCapture {captureId: 1} shares
         self.conferences = ConferenceManager(
             self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
         )
