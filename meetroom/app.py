@@ -28,6 +28,7 @@ from meetroom.api.session import Session
 from meetroom.calls.call import Phase
 from meetroom.calls.conference.manager import ConferenceManager
 from meetroom.calls.conference.meetingpeers import follow_conference
+from meetroom.calls.content import follow_conferences
 from meetroom.calls.manager import CallManager
 from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
@@ -159,10 +160,12 @@ class Room:
         self.meeting = build_meeting(  # far camera, DTMF, recording
             self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
         )
+        self.meeting.content.slides = lambda: self.slides  # what startCapture {captureId: 1} shares
         self.conferences = ConferenceManager(
             self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
         )
         follow_conference(self.meeting.directory, self.conferences)  # far camera, DTMF, recording in conferences
+        follow_conferences(self.meeting.content, self.conferences)  # the content leg of every mesh leg
         self.transfers = FileTransfers(
             self.net,
             self.files,

@@ -55,6 +55,7 @@ class CallMedia:
         self.video_bitrate = 0
         self.on_bitrate: Callable[[int], None] | None = None
         self.audio_taps: list[Callable[[Any], None]] = []  # each received audio frame (a recording mixes it)
+        self.video_claims: list[Callable[[MediaStreamTrack], bool]] = []  # a second video read elsewhere (content)
         self._tasks: list[asyncio.Task] = []
         self._tracks: list[MediaStreamTrack] = []
         self._closed = False
@@ -127,6 +128,8 @@ class CallMedia:
 
     # --- receiving ----------------------------------------------------------------------
     def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video" and any(claim(track) for claim in self.video_claims):
+            return
         reader = self._read_video if track.kind == "video" else self._read_audio
         self._tasks.append(asyncio.ensure_future(reader(track)))
 

@@ -7,10 +7,13 @@ participants, `peer_left` when one leaves) and every feature works for its parti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from meetroom.calls import camerainfo
+from meetroom.calls.content import ContentSharing, call_leg_media, call_owner
+from meetroom.calls.contentwire import CONTENT_NS
 from meetroom.calls.farcamera import FarCamera
 from meetroom.calls.peerlink import PeerLink
 from meetroom.calls.peers import PeerDirectory, follow_calls
@@ -26,6 +29,7 @@ from meetroom.store.files import FileStore
 if TYPE_CHECKING:
     from meetroom.calls.manager import CallManager
     from meetroom.media.manager import Media
+    from meetroom.media.slides import SlideService
     from meetroom.net.service import NetworkService
 
 
@@ -36,10 +40,12 @@ class InMeeting:
     camera: FarCamera
     tones: ToneDial
     recording: CallRecording
+    content: ContentSharing
 
     async def close(self) -> None:
         """A recording under way is saved; nothing else outlives the room."""
         await self.recording.close()
+        await self.content.close()
         self.camera.close()
         self.link.close()
 
@@ -53,6 +59,7 @@ def build_meeting(
     appstate: AppStateMachine,
     files: FileStore,
     video_matrix: VideoMatrix,
+    slides: Callable[[], SlideService | None] = lambda: None,
 ) -> InMeeting:
     directory = PeerDirectory()
     follow_calls(directory, calls)
@@ -66,4 +73,10 @@ def build_meeting(
     recording = CallRecording(
         link, directory, calls, media, appstate, files, settings, events, layout=video_matrix.snapshot
     )
-    return InMeeting(directory, link, camera, tones, recording)
+    content = ContentSharing(
+        link, directory, calls.signalling, media, slides, video_matrix, events, call_leg_media(calls)
+    )
+    content.leaders.append(call_owner(calls))
+    calls.claims.insert(0, content.claim)  # before a conference mesh answers content-* as unsupported
+    link.advertise(CONTENT_NS)
+    return InMeeting(directory, link, camera, tones, recording, content)

@@ -49,13 +49,18 @@ class PeerLink:
         self.net = net
         self.directory = directory
         self._handlers: dict[str, Handler] = {}
+        self._finders: dict[str, Callable[[str], MeetingPeer | None]] = {}
         self._features: list[str] = []  # announced in disco#info (XEP-0030) beside the served namespaces
         self._tasks = TaskSet()
         net.session_hooks.append(self._attach)
 
-    def serve(self, namespace: str, handler: Handler) -> None:
-        """Answer IQ sets whose payload is in `namespace`; call before the room logs in."""
+    def serve(self, namespace: str, handler: Handler, find: Callable[[str], MeetingPeer | None] | None = None) -> None:
+        """Answer IQ sets whose payload is in `namespace`; call before the room logs in.
+
+        `find` names the participants who may send them (default: the directory's)."""
         self._handlers[namespace] = handler
+        if find is not None:
+            self._finders[namespace] = find
 
     def advertise(self, feature: str) -> None:
         """Announce a feature the room supports without serving IQs for it (e.g. Jingle DTMF)."""
@@ -79,7 +84,7 @@ class PeerLink:
         payload = next((child for child in iq.xml if child.tag.startswith(f"{{{namespace}}}")), None)
         if payload is None:
             return
-        peer = self.directory.find(str(iq["from"]))
+        peer = self._finders.get(namespace, self.directory.find)(str(iq["from"]))
         if peer is None:
             _error(iq, "forbidden", "only a participant of the current call or conference may send this")
             return

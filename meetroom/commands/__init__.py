@@ -37,6 +37,7 @@ from meetroom.commands import (
     update,
     window,
 )
+from meetroom.commands import content as content_commands
 
 TABLES: tuple[CommandTable, ...] = (
     abook.commands,
@@ -66,6 +67,7 @@ TABLES: tuple[CommandTable, ...] = (
     system.commands,
     update.commands,
     window.commands,
+    content_commands.commands,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from meetroom.api.envelope import CommandError
@@ -18,7 +19,9 @@ DEFAULT_SELFIE_FPS = 5
 
 @command("getHardware")
 async def get_hardware(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    return ctx.services.media.hardware()
+    body = ctx.services.media.hardware()
+    body["DSCaptureList"] = await asyncio.to_thread(ctx.services.meeting.content.entries)  # runs xwininfo
+    return body
 
 
 async def _select(ctx: Context, msg: dict[str, Any], kind: str) -> None:

@@ -1,5 +1,6 @@
 // In the meeting: steer the other side's camera (after asking), answer its asks for ours, send
-// DTMF tones from a dial pad, and record the call with the others' consent. Part of the Call
+// DTMF tones from a dial pad, record the call with the others' consent, and share content (the
+// slideshow or a screen/window of the room's display) as a second video. Part of the Call
 // section; every control only sends API commands and follows the room's notifications.
 
 import { act, button, card, clear, field, h, row } from "../ui.js";
@@ -47,10 +48,18 @@ export class InMeeting {
     this.stop = button("Stop recording", (b) => act(b, () => this.call("stopRecording")), { id: "record-stop", class: "danger" });
     this.recordAsks = h("ul", { class: "asks", id: "record-asks" });
 
+    this.source = h("select", { id: "content-source" });
+    this.share = button("Share content", (b) => act(b, () => this.call("startCapture", { captureId: Number(this.source.value) })), { id: "content-share", class: "primary" });
+    this.unshare = button("Stop sharing", (b) => act(b, () => this.call("stopCapture")), { id: "content-stop", class: "danger" });
+    this.sources = button("Refresh", (b) => act(b, () => this.loadSources()), { id: "content-refresh" });
+    this.contentState = h("p", { id: "content-state", role: "status", "aria-live": "polite", text: "Not sharing." });
+    this.sharing = false;
+
     this.cards = [
       card("Far camera", row(field("Participant", this.peer), this.ask), this.camState, this.pad, this.asks),
       card("Dial pad", this.keys, row(field("Tones received", this.tones))),
       card("Recording", this.recordState, row(this.start, this.stop), this.recordAsks),
+      card("Share content", row(field("Slideshow, screen or window", this.source), this.sources), row(this.share, this.unshare), this.contentState),
     ];
     this.follow(ctx);
     this.render();
@@ -99,6 +108,16 @@ export class InMeeting {
     ctx.on("recordingStopped", (msg) => (this.recordState.textContent = `Saved as ${msg.fileName} (file ${msg.fileId}, ${msg.duration} s).`));
     ctx.on("recordRequest", (msg) => this.askItem(this.recordAsks, msg.peerId, `${msg.peerDn || msg.peerId} asks to record this room`, "allowRecord", "denyRecord", "peerId"));
     ctx.on("recordRequestReply", (msg) => this.dropItem(this.recordAsks, msg.peerId));
+    ctx.on("dsStarted", (msg) => {
+      this.sharing = true;
+      this.say(`Sharing ${msg.name}.`, this.contentState);
+    });
+    ctx.on("dsStopped", () => {
+      this.sharing = false;
+      this.say("Not sharing.", this.contentState);
+    });
+    ctx.on("contentSharingStoppedByConferenceLeader", () => this.say("The meeting's owner stopped the sharing.", this.contentState));
+    ctx.on("extraVideoFlowNotify", (msg) => !this.sharing && this.say(msg.extraVideo ? `${this.name(msg.peerId)} shares content.` : "Not sharing.", this.contentState));
     ctx.on("userRecordingMeStatusChanged", (msg) => this.say(`${this.name(msg.peerId)} ${msg.status ? "is recording" : "stopped recording"} this room.`, this.recordState));
   }
 
@@ -156,6 +175,17 @@ export class InMeeting {
     for (const b of this.pad.querySelectorAll("button")) b.disabled = !this.controlled.has(this.peer.value);
     for (const b of this.keys.querySelectorAll("button")) b.disabled = !inCall;
     this.start.disabled = !inCall;
+    this.share.disabled = !inCall || !this.source.value;
+    this.unshare.disabled = !this.sharing;
+  }
+
+  async loadSources() {
+    const hardware = await this.call("getHardware");
+    const chosen = this.source.value;
+    clear(this.source, ...(hardware.result ? hardware.DSCaptureList : []).map((c) => h("option", { value: String(c.id), text: c.name })));
+    if ([...this.source.options].some((o) => o.value === chosen)) this.source.value = chosen;
+    this.render();
+    return hardware;
   }
 
   async load() {
@@ -172,6 +202,6 @@ export class InMeeting {
     clear(this.asks);
     for (const id of asks.result ? asks.callIdList : []) this.askItem(this.asks, id, `${this.name(id)} asks to control this room's camera`, "acceptRequestCameraControl", "rejectRequestCameraControl", "callId");
     if (state.result) this.recordState.textContent = state.recording ? "Recording…" : "Not recording.";
-    this.render();
+    await this.loadSources();
   }
 }
