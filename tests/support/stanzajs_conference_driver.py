@@ -32,7 +32,7 @@ from tests.support.netns import LOOPBACK_WEBRTC_ARGS
 from tests.support.netroom import online
 from tests.support.process import RoomProcess
 from tests.support.prosody import ProsodyServer, new_account
-from tests.support.stanzajs_driver import MEDIA_ARGS, WAIT, Harness, emit, progress, serve_page
+from tests.support.stanzajs_driver import MEDIA_ARGS, WAIT, Harness, drive, emit, progress, serve_page
 
 NICK = "Browser"
 
@@ -216,17 +216,6 @@ async def scenario(args: argparse.Namespace, started: list[Any], stack: contextl
         await room["client"].close()
 
 
-async def drive(args: argparse.Namespace) -> None:
-    started: list[Any] = []
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            await asyncio.wait_for(scenario(args, started, stack), args.timeout)
-        emit(done=True)
-    finally:
-        for thing in reversed(started):
-            thing.stop()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help="scratch directory for Prosody and the rooms")
@@ -237,7 +226,7 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=100.0, help="seconds for the whole scenario")
     args = parser.parse_args()
-    asyncio.run(drive(args))
+    asyncio.run(drive(args, scenario))
 
 
 if __name__ == "__main__":

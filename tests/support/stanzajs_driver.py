@@ -21,6 +21,7 @@ import json
 import socket
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -290,11 +291,15 @@ async def _room_full(js: Harness, room_bare: str) -> str:
     raise TimeoutError(f"no presence from {room_bare}")
 
 
-async def drive(args: argparse.Namespace) -> None:
+Scenario = Callable[[argparse.Namespace, list[Any], contextlib.AsyncExitStack], Awaitable[None]]
+
+
+async def drive(args: argparse.Namespace, play: Scenario | None = None) -> None:
+    """Run a scenario within its time; whatever it started (Prosody, rooms) is stopped after it."""
     started: list[Any] = []
     try:
         async with contextlib.AsyncExitStack() as stack:
-            await asyncio.wait_for(scenario(args, started, stack), args.timeout)
+            await asyncio.wait_for((play or scenario)(args, started, stack), args.timeout)
         emit(done=True)
     finally:
         for thing in reversed(started):
