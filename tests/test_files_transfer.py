@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 
-from tests.support.calls import start_rooms
+from tests.support.calls import start_rooms, wait_state
 from tests.support.files import file_sha256, offer, put_file, random_bytes, wait_available, wait_status
-from tests.support.netroom import online
 from tests.support.prosody import new_account, prosody  # noqa: F401
 
 
@@ -150,7 +149,7 @@ async def test_a_restart_mid_transfer_marks_it_failed_once(prosody, room_factory
     b.proc.proc.wait(10)
     b.proc.start()
     b.client = await connect(b.proc)
-    await online(b.client, prosody, b.name, b.password)
+    await wait_state(b.client, 3, timeout=20)  # a restarted room logs in again by itself (enableAutologin)
     requests = (await b.client.call("getIncomingFilesRequests"))["incomingFilesRequests"]
     assert [(r["fileRequestId"], r["status"]) for r in requests] == [(incoming["fileRequestId"], 0)]
     assert "interrupted" in requests[0]["error"]
