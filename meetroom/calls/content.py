@@ -272,6 +272,10 @@ class ContentSharing:
         )
         await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
         leg.sending = self.sharing is not None
+        if not leg.sending:  # the sharing stopped while the peer answered: it heard content-add, so tell it
+            off = wire.content_modify(peer.sid, leg.mid, leg.role, "none")
+            self.signalling.send_jingle_nowait(peer.instance_id, off)
+            return
         log.info("content flows to %s in content %s", peer.instance_id, leg.mid)
 
     # --- Jingle content-* from participants (CallManager.claims, before the machine) ---------
