@@ -16,6 +16,7 @@ from meetroom import ids
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference.state import Conference, Invitation, Participant, Phase
 from meetroom.calls.errors import CallError
+from meetroom.calls.machine.env import RoomFacts
 from meetroom.core.appstate import AppState
 
 JOIN_TIMEOUT = 10.0  # join presence → our own presence (and the configuration, for the owner)
@@ -25,25 +26,11 @@ LEAVE_TIMEOUT = 3.0  # unavailable presence → the room's answer; then the conf
 DECLINED, LIMIT, BUSY, ACCESS_DENIED, FAILED, NO_ANSWER, NOT_FOUND = 0, 1, 2, 8, 10, 16, 19
 
 
-class ConferenceEnv(Protocol):
-    """What the machine may read about the room; the driver answers from the live services."""
+class ConferenceEnv(RoomFacts, Protocol):
+    """What the conference machine may read about the room; the driver answers from the live services."""
 
     @property
-    def own_full(self) -> str: ...
-    @property
-    def own_bare(self) -> str: ...
-    @property
     def own_name(self) -> str: ...
-    @property
-    def domain(self) -> str: ...
-    @property
-    def logged_in(self) -> bool: ...
-    @property
-    def app_state(self) -> AppState: ...
-    @property
-    def ring_timeout(self) -> float: ...
-    @property
-    def auto_accept(self) -> bool: ...
     @property
     def mesh_size(self) -> int: ...
     @property
@@ -54,7 +41,6 @@ class ConferenceEnv(Protocol):
     def call_peer(self) -> str: ...  # its peer's InstanceId
     @property
     def calling_peer(self) -> str: ...  # the bare JID an outgoing 1:1 call (not yet answered) rings, "" when none
-    def peer_dn(self, bare: str) -> str: ...
 
 
 @dataclass

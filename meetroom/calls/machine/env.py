@@ -9,8 +9,8 @@ from meetroom.calls.machine.state import LegKey
 from meetroom.core.appstate import AppState
 
 
-class Env(Protocol):
-    """What the machine may read about the room; the driver answers from the live services."""
+class RoomFacts(Protocol):
+    """What both the call and the conference machines read about the room (calls/env.RoomFactsEnv)."""
 
     @property
     def own_full(self) -> str: ...
@@ -27,6 +27,11 @@ class Env(Protocol):
     @property
     def auto_accept(self) -> bool: ...
     def peer_dn(self, bare: str) -> str: ...
+
+
+class Env(RoomFacts, Protocol):
+    """What the call machine may read about the room; the driver answers from the live services."""
+
     def known_offline(self, target: str) -> bool: ...
     def own_mutes(self) -> Mapping[str, bool]: ...
     def mids(self, leg: LegKey) -> Mapping[str, str]: ...
