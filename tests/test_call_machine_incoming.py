@@ -1,8 +1,7 @@
 """The call machine in-process (fake room, fake clock): being called — ringing, accept, reject,
 timeouts, busy — and two rooms calling each other at once.
 
-Every path of docs/calls.md that tests/test_calls_ringing.py and test_calls_multi.py drive with
-real rooms, expressed here without sockets, tasks or sleeps.
+The rig is tests/support/callrig.py; see tests/test_call_machine_outgoing.py for what these stand for.
 """
 
 from __future__ import annotations
