@@ -11,6 +11,7 @@ from typing import Any
 
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
+from meetroom.calls.conference import smart
 from meetroom.calls.conference.context import JOIN_TIMEOUT, Context
 from meetroom.calls.conference.state import CONF_TYPES, TYPE_NAMES, Conference, bare, conf_id_for_room, describe
 from meetroom.calls.errors import CallError
@@ -46,6 +47,7 @@ def create(ctx: Context, cmd: ev.Create) -> None:
         raise CallError("confType must be one of 'symmetric', 'asymmetric', 'role'")
     if not isinstance(cmd.title, str) or not cmd.title.strip():
         raise CallError("title must be a non-empty string")
+    is_smart, casters = smart.check_create(cmd.smart, cmd.casters, CONF_TYPES[cmd.conf_type])
     targets: list[str] = []
     for peer in cmd.invites:
         target = ctx.normalise(peer)
@@ -70,6 +72,8 @@ def create(ctx: Context, cmd: ev.Create) -> None:
         created_here=True,
         to_invite=tuple(targets),
         expands=env.call_conf_id if cmd.expands else "",
+        smart=is_smart,
+        casters=casters,
     )
     ctx.emit(fx.Join(room, ctx.conf.nick))
     if not cmd.expands:  # an expanded call stays in appState 5 throughout

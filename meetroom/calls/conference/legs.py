@@ -57,7 +57,8 @@ def _spec(conf: Conference, own: bytes, jid: str, send: bool) -> LegSpec:
     receive = who.voice if conf.conf_type == ROLE_BASED else True
     if not who.mesh:  # a third-party client: we call it
         return LegSpec(jid, True, send, direct=True, receive=receive)
-    return LegSpec(jid, own < jid.encode(), send, receive=receive)
+    to_selector = conf.conf_type == ROLE_BASED and conf.smart and who.owner and not send  # smart.py
+    return LegSpec(jid, own < jid.encode(), send, receive=receive, send_audio=to_selector)
 
 
 def drop(ctx: Context, conf: Conference, jid: str) -> None:
