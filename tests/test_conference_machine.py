@@ -747,11 +747,16 @@ def test_a_call_to_a_moderator_is_a_request_to_join_too():
     about = {"room": ROOM, "title": "Weekly", "type": "symmetric", "members-only": "true", "ask": OWN}
     assert of(out, fx.SendSignal) == [fx.SendSignal(C, CONF, "in-conference", about)]
     assert published(out, "requestInviteReceived") == []  # the owner's waiting room takes it
-    # an open room: the moderator lets the caller in at once
+    # an open room: the owner decides too (only it knows whether the waiting room is on now) ...
     mod.machine.conf.auto_accept = True
-    out = mod.feed(ev.CalledOwner("dave@localhost/d1"))
-    sent = of(out, fx.SendSignal)
+    (sent,) = of(mod.feed(ev.CalledOwner("dave@localhost/d1")), fx.SendSignal)
+    assert (sent.name, sent.attrs["ask"]) == ("in-conference", OWN)
+    # ... unless the owner is a third-party client: then the moderator lets the caller in itself
+    mod.machine.conf.participants[OWN].mesh = False
+    sent = of(mod.feed(ev.CalledOwner("erin@localhost/e1")), fx.SendSignal)
     assert [s.name for s in sent] == ["in-conference", "join-accept"] and "ask" not in sent[0].attrs
+    mod.machine.conf.auto_accept = False
+    assert mod.feed(ev.CalledOwner("fred@localhost/f1")) == []  # members-only: nobody here can admit
 
     # the caller: its call ends quietly, it asks the owner and waits; the owner's answer lets it in
     caller = Driver(own_full=C, own_bare="carol@localhost", own_name="Carol", app_state=AppState.WAIT)

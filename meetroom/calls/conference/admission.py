@@ -147,9 +147,10 @@ def on_signal(ctx: Context, conf: Conference, signal: ConfSignal) -> bool:
 
 def called_owner(ctx: Context, called: ev.CalledOwner) -> None:
     """Owner (or moderator) side: a one-to-one call to this room while it owns or moderates a
-    conference is a request to join it. A moderator lets the caller into an open room itself; a
-    members-only room's membership is the owner's to give (MUC affiliations), so it forwards the
-    caller there (`ask`), whose waiting room takes it as any join request."""
+    conference is a request to join it. The owner decides as for any join request. A moderator
+    sends the caller on to a meetroom owner (`ask`): membership is the owner's to give (MUC
+    affiliations), and only the owner knows whether the waiting room is on now; with a
+    third-party owner it lets the caller into a room it knows to be open."""
     conf, caller = ctx.conf, called.caller
     if conf is None or conf.phase is not Phase.ACTIVE or not (conf.is_owner or conf.is_moderator):
         return
@@ -157,12 +158,13 @@ def called_owner(ctx: Context, called: ev.CalledOwner) -> None:
         return
     about = {"room": conf.room, "title": conf.title, "type": TYPE_NAMES[conf.conf_type]}
     about["members-only"] = "false" if conf.auto_accept else "true"
-    owner = next((p for p in conf.participants.values() if p.owner), None)
-    if not conf.is_owner and not conf.auto_accept:
-        if owner is None or not owner.mesh:
+    if not conf.is_owner:
+        owner = next((p for p in conf.participants.values() if p.owner), None)
+        if owner is not None and owner.mesh:
+            ctx.emit(fx.SendSignal(caller, conf.conf_id, "in-conference", {**about, "ask": owner.jid}))
+            return  # a second offer of the same call finds the caller waiting already: it ignores this
+        if not conf.auto_accept:
             return  # nobody here can admit it: the call is answered busy, as before
-        ctx.emit(fx.SendSignal(caller, conf.conf_id, "in-conference", {**about, "ask": owner.jid}))
-        return  # a second offer of the same call finds the caller waiting already: it ignores this
     ctx.emit(fx.SendSignal(caller, conf.conf_id, "in-conference", about))
     _join_request(ctx, conf, caller)
 
