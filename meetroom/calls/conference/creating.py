@@ -16,6 +16,7 @@ from meetroom.calls.conference.context import JOIN_TIMEOUT, Context
 from meetroom.calls.conference.state import CONF_TYPES, TYPE_NAMES, Conference, bare, conf_id_for_room, describe
 from meetroom.calls.errors import CallError
 from meetroom.core.appstate import AppState
+from meetroom.net.muc import HISTORY_STANZAS
 
 
 def room_config(title: str, conf_type: int, auto_accept: bool, owner: str) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def room_config(title: str, conf_type: int, auto_accept: bool, owner: str) -> di
         "muc#roomconfig_moderatedroom": conf_type != 1,
         "muc#roomconfig_changesubject": False,
         "muc#roomconfig_enablearchiving": True,
+        "muc#roomconfig_historylength": HISTORY_STANZAS,  # what a joiner gets (Prosody keeps 20 by default)
     }
 
 

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 CONF_ID = re.compile(r"^[0-9a-z][0-9a-z._-]{0,63}@[^@/#\s]+#vcs$")
 
 CLOSE_WAIT = 3.0
+ARCHIVE_MAX = 1000  # messages read from a room's archive at most (getChatLastMessages pages up to 1000)
 LEVEL_SAMPLE = 0.2  # seconds between two audio-level samples for the smart meeting's selector
 
 
@@ -120,6 +121,7 @@ class ConferenceManager:
         self.topology.on_remote_mutes = self._remote_mutes
         if isinstance(self.topology, MeshTopology):
             self.topology.on_direct_offer = self._direct_offer
+        self._archive_read: set[str] = set()  # rooms whose whole archive is in the chat store
         self._sampler: asyncio.Task | None = None  # smart meetings: the level sampler while it runs
         self._asked: set[tuple[str, str]] = set()  # (room, real JID) whose features were asked for
         self._tasks = TaskSet()
@@ -237,6 +239,32 @@ class ConferenceManager:
         if conf is None or conf.phase is not Phase.ACTIVE:
             return None
         return conf.conf_id, conf.room
+
+    async def read_archive(self, peer: str, wanted: int) -> None:
+        """getChatLastMessages on the conference's chat: when the store has fewer than the page
+        asks for (the join history is the last 50), older messages come from the room's archive
+        (XEP-0313 on the room JID) into the store first; the store drops those it has (stanza-id)."""
+        conf = self.machine.conf
+        if conf is None or conf.phase is not Phase.ACTIVE or peer != conf.room or conf.room in self._archive_read:
+            return
+        if wanted <= 0 or len(self.net.last_messages(peer, 0, wanted)) >= wanted:
+            return
+        try:
+            messages, complete = await self.muc.archive(conf.room, min(wanted, ARCHIVE_MAX))
+        except ConnectionError as exc:
+            log.info("conference %s: no archive: %s", conf.room, exc)
+            return
+        own_bare, nick = self.env.own_bare, conf.nick
+        when = 0.0
+        for msg in reversed(messages):  # oldest first
+            # archive stamps have whole seconds: within one, the archive's order decides, for the
+            # messages already stored (the join history, live ones) too
+            when = max(msg.time, when + 1e-6)
+            own = msg.real_jid.partition("/")[0].lower() == own_bare if msg.real_jid else msg.nick == nick
+            stored = fx.StoreGroupMessage(conf.room, conf.title, own, msg.body, when, msg.msg_id)
+            self._store_group_message(stored, retime=True)
+        if complete:
+            self._archive_read.add(conf.room)  # all of it is here now; live messages keep it current
 
     def participant_names(self) -> dict[str, str]:
         """Everyone else in the conference now (InstanceId → display name)."""
@@ -459,12 +487,12 @@ class ConferenceManager:
                 self.media.forget_peer_frames(effect.peer)
                 self.bus.publish("videoMatrixChanged", self.video_matrix.snapshot())
 
-    def _store_group_message(self, effect: fx.StoreGroupMessage) -> None:
+    def _store_group_message(self, effect: fx.StoreGroupMessage, *, retime: bool = False) -> None:
         net = self.net
         net.group_chats[effect.room] = effect.title
         direction = OUTGOING if effect.outgoing else INCOMING
         ids = [f"s:{effect.msg_id}"] if effect.msg_id else []
-        net.chats.add(net.account_id, effect.room, direction, effect.body, effect.time, ids)
+        net.chats.add(net.account_id, effect.room, direction, effect.body, effect.time, ids, retime=retime)
 
     async def _configure(self, effect: fx.Configure) -> None:
         try:
