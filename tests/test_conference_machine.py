@@ -767,3 +767,37 @@ def test_a_call_to_a_moderator_is_a_request_to_join_too():
     assert published(out, "inviteRequestSent") == [{"peerId": "bob@localhost", "peerDn": "Bob"}]
     assert caller.feed(ConfSignal(B, CONF, "join-accept")) == []  # only the owner admits
     assert of(caller.feed(ConfSignal(OWN, CONF, "join-accept")), fx.Join) == [fx.Join(ROOM, "Carol")]
+
+
+def test_a_smart_invitation_says_so_and_the_owner_keeps_the_podium_to_castersCount():
+    d = Driver()
+    d.feed(ev.Create("abc123", SERVICE, "Weekly", "role", True, ("zoe",), smart=False, casters=2))
+    d.feed(me(codes=frozenset({110, 201})))
+    (invite,) = of(d.feed(ev.Configured(ROOM, True)), fx.SendInvite)
+    assert "smart" not in invite.fields  # not a smart meeting
+    d.feed(occupant("Bob", B, role="visitor"))
+    d.feed(occupant("Carol", C, role="visitor"))
+    assert of(d.feed(ev.Podium("invite", B)), fx.SendSignal) == [fx.SendSignal(B, CONF, "podium-invite")]
+    d.feed(occupant("Bob", B, role="participant"))  # Bob took the second seat (the owner has one)
+    with pytest.raises(CallError, match="podium is full"):
+        d.feed(ev.Podium("invite", C))
+    d.feed(VoiceRequest(ROOM, C, "Carol"))
+    with pytest.raises(CallError, match="castersCount"):
+        d.feed(ev.Podium("accept-request", C))
+
+    s = Driver()
+    s.feed(ev.Create("abc123", SERVICE, "Weekly", "role", True, ("zoe",), smart=True))
+    s.feed(me(codes=frozenset({110, 201})))
+    (invite,) = of(s.feed(ev.Configured(ROOM, True)), fx.SendInvite)
+    assert invite.fields["smart"] == "true"
+    p = Driver(own_full="zoe@localhost/z1", own_bare="zoe@localhost", own_name="Zoe")
+    p.feed(Invitation(OWN, ROOM, "Weekly", dict(invite.fields)))
+    p.feed(ev.Accept())
+    p.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "none", "visitor", codes=frozenset({110})))
+    (conf,) = published(out, "conferenceCreated")
+    assert conf["isSmartMeeting"] is True
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": True}]
+    (legs,) = of(out, fx.ConnectLegs)
+    assert [(leg.peer, leg.send, leg.send_audio) for leg in legs.legs] == [(OWN, False, True)]
+    assert p.feed(ConfSignal(OWN, CONF, "smart-mode", {"on": "true"})) == []  # the owner's greeting: known

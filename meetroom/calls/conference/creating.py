@@ -107,6 +107,8 @@ def send_invite(ctx: Context, conf: Conference, target: str) -> None:
     fields = {"id": conf.conf_id, "title": conf.title, "type": TYPE_NAMES[conf.conf_type], "owner": conf.owner}
     if conf.expands and target == ctx.env.call_peer:
         fields["expands"] = conf.expands
+    if conf.smart:
+        fields["smart"] = "true"  # the invitee's conferenceCreated says so (smart.py keeps it current)
     ctx.emit(fx.SendInvite(target, conf.room, conf.title, fields))
     conf.invited[bare(target)] = dn
     ctx.publish("inviteSent", confId=conf.conf_id, peerId=target, peerDn=dn, confType=conf.conf_type)

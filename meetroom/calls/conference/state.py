@@ -110,6 +110,7 @@ class Invitation:
     conf_type: int
     owner: str  # the owner's InstanceId as the invitation names it
     expands: str = ""  # the inviter's 1:1 call with us that this conference takes over
+    smart: bool = False  # a smart meeting, as the invitation says (smart.py)
 
     @property
     def inviter_bare(self) -> str:
