@@ -3,8 +3,9 @@
 A creates a role-based conference with smartMeeting on and two podium seats (castersCount 2: the
 owner and one speaker); B's virtual microphone plays its tone, C's is muted (silence). Every room
 announces smartMeetingModeChanged; the listeners send their audio to A, whose selector hears B
-speak and gives it the podium, so B's moving picture appears at C; C, silent, stays off. A
-switches the mode off with changeConferenceMode; a listener may not; bad input is refused.
+speak and gives it the podium, so B's moving picture appears at C; C, silent, stays off. Then B
+falls silent and C speaks: B leaves the full podium to C, whose picture appears at B. A switches
+the mode off with changeConferenceMode; a listener may not; bad input is refused.
 """
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ async def test_the_loud_participant_takes_the_podium_and_the_silent_one_stays_of
         status, _body = await _frame_status(viewer, fulls[c.name])
         assert status == 404, viewer.name
     assert not [e for e in c.client.pending_events("roleEventOccured") if e["peerId"] == fulls[c.name]]
+
+    # B falls silent and C speaks: the podium is full, so B (silent longest) makes room for C
+    assert (await b.client.call("setMicMute", mute=True))["result"] is True
+    assert (await c.client.call("setMicMute", mute=False))["result"] is True
+    up = await a.client.wait_event(
+        "roleEventOccured", lambda e: e["peerId"] == fulls[c.name] and e["broadcast"] is True, timeout=20
+    )
+    assert up["confId"] == conf_id
+    down = await a.client.wait_event(
+        "roleEventOccured", lambda e: e["peerId"] == fulls[b.name] and e["broadcast"] is False, timeout=5
+    )
+    assert down["confId"] == conf_id
+    picture, _ = await remote_frame(b, fulls[c.name], timeout=15)
+    assert picture.std() > 20
 
     # only the owner or a moderator switches the mode; the owner switches it off for everyone
     refused = await c.client.call("changeConferenceMode", smartMeeting=False)
