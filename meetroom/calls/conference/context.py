@@ -2,9 +2,9 @@
 
 The machine (machine.py) routes each input to a handler function in one of the handler modules
 (creating, invitations, presence, legs, chat, moderation, podium, admission, reactions, remarks,
-smart, ending);
-each gets this one `Context` and nothing else. A handler reads the room through `env`, changes
-`conf` / `invitation`, and appends what it wants done to `out` (through `emit` / `publish`).
+smart, ending); each gets this one `Context` and nothing else. A handler reads the room through
+`env`, changes `conf` / `invitation`, and appends what it wants done to `out` (through `emit` /
+`publish`).
 A refusal raises CallError before the first change.
 """
 
