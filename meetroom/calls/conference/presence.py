@@ -182,6 +182,7 @@ def _gone(ctx: Context, conf: Conference, occ: Occupant) -> None:
         return
     conf.podium_invited.discard(who.jid)
     conf.podium_requests.discard(who.jid)
+    conf.selector.forget(who.jid)
     legs.drop(ctx, conf, who.jid)
     ctx.emit(fx.RemoveSlot(who.jid))
     ctx.publish("participantLeftConference", peerId=who.jid)
