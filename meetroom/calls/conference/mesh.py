@@ -73,7 +73,7 @@ def _apply_sending(leg: Leg) -> None:
     if leg.media is None:
         return
     for transceiver in leg.media.pc.getTransceivers():
-        transceiver.sender._enabled = leg.send
+        transceiver.sender._enabled = leg.send or (leg.send_audio and transceiver.kind == "audio")
 
 
 @dataclass
@@ -81,6 +81,7 @@ class Leg:
     peer: str
     initiator: bool
     send: bool = True  # False: a listener's leg to a speaker (role-based): nothing is sent on it
+    send_audio: bool = False  # audio even while `send` is off (LegSpec.send_audio: a smart meeting's listener)
     sid: str = ""
     media: CallMedia | None = None
     peer_is_meetroom: bool = True
@@ -120,7 +121,7 @@ class MeshTopology:
             peer, initiator = spec.peer, spec.initiator
             if peer in self.legs:
                 continue
-            leg = Leg(peer, initiator, spec.send, direct=spec.direct, receive=spec.receive)
+            leg = Leg(peer, initiator, spec.send, spec.send_audio, direct=spec.direct, receive=spec.receive)
             leg.peer_is_meetroom = not spec.direct
             self.legs[peer] = leg
             if spec.direct and peer in self._early:  # the client called first: its session is the leg
@@ -137,7 +138,7 @@ class MeshTopology:
         for spec in legs:
             leg = self.legs.get(spec.peer)
             if leg is not None:
-                leg.send, leg.receive = spec.send, spec.receive
+                leg.send, leg.send_audio, leg.receive = spec.send, spec.send_audio, spec.receive
                 _apply_sending(leg)
 
     def disconnect(self, peers: Sequence[str]) -> None:
@@ -187,7 +188,7 @@ class MeshTopology:
             if leg is not None and leg.media is not None and event.sid != leg.sid:
                 # the peer started the leg again (it lost the old one): start afresh
                 self._end(leg, notify=False)
-                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send, receive=leg.receive)
+                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send, leg.send_audio, receive=leg.receive)
             self.signalling.ack(event.iq)
             if leg is None:
                 self._early[event.sender] = event  # its presence is on the way
@@ -215,7 +216,9 @@ class MeshTopology:
         # the client called while we called it, or called again: its session replaces ours
         self.signalling.ack(event.iq)
         self._end(leg, notify=leg.sid != event.sid)
-        fresh = self.legs[event.sender] = Leg(leg.peer, False, leg.send, direct=True, receive=leg.receive)
+        fresh = self.legs[event.sender] = Leg(
+            leg.peer, False, leg.send, leg.send_audio, direct=True, receive=leg.receive
+        )
         fresh.peer_is_meetroom = False
         self._answer(fresh, event)
         return True
