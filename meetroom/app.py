@@ -7,6 +7,7 @@ Room built in-process answers the API and serves its pages without any import fo
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -25,12 +27,6 @@ from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
-from meetroom.calls.call import Phase
-from meetroom.calls.conference.manager import ConferenceManager
-from meetroom.calls.conference.meetingpeers import follow_conference
-from meetroom.calls.content import follow_conferences
-from meetroom.calls.manager import CallManager
-from meetroom.calls.meeting import build_meeting
 from meetroom.commands import build_registry
 from meetroom.commands.files import file_in_use
 from meetroom.commands.services import RoomFacts, RoomServices
@@ -52,27 +48,34 @@ from meetroom.infowatch import InfoWatch
 from meetroom.media.background import BackgroundReplacement
 from meetroom.media.broadcast import BroadcastPicture
 from meetroom.media.manager import Media
-from meetroom.media.ndi import NdiService
 from meetroom.media.presets import CameraPresets
 from meetroom.media.slides import SlideService
 from meetroom.media.soundtests import SoundTests
 from meetroom.media.uploads import UploadedFiles
-from meetroom.net.addressbook import AddressBook
-from meetroom.net.filetransfer import ConferenceTarget, FileTransfers
-from meetroom.net.service import NetworkService
 from meetroom.store.db import Store
 from meetroom.store.files import FileStore
 from meetroom.systemd.notify import ServiceNotifier
 from meetroom.web.guard import ConnectionGuard, Limits, raise_open_file_limit
 from meetroom.web.http import HttpServer, RouteInstaller
 from meetroom.web.listen import bind_port
-from meetroom.web.metrics import RoomMetrics
 from meetroom.web.routes import ROUTES
 from meetroom.web.ws import build_ws_app
+
+if TYPE_CHECKING:
+    from meetroom.calls.conference.manager import ConferenceManager
+    from meetroom.calls.manager import CallManager
+    from meetroom.calls.meeting import InMeeting
+    from meetroom.media.ndi import NdiService
+    from meetroom.net.addressbook import AddressBook
+    from meetroom.net.filetransfer import FileTransfers
+    from meetroom.net.service import NetworkService
+    from meetroom.netside import NetworkSide
+    from meetroom.web.metrics import RoomMetrics
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WS_PORT = 8765
+NETWORK_SIDE = "meetroom.netside"  # imported in a thread while the servers listen (Room.load_network_side)
 
 
 @dataclass
@@ -119,7 +122,9 @@ class Room:
         self.bus = EventBus()
         self.modes = ModeSlots(self.bus, self.access)
         self.registry = registry if registry is not None else build_registry()
-        self.dispatcher = Dispatcher(self.registry, lambda session: CommandContext(self.services, session))
+        self.dispatcher = Dispatcher(
+            self.registry, lambda session: CommandContext(self.services, session), ready=self._network_side_ready
+        )
         self.http = HttpServer(self, routes)
         self.appstate = AppStateMachine(lambda: self.http.port)
         self.appstate.on_change(lambda snap: self.bus.publish("appStateChanged", snap))
@@ -145,64 +150,14 @@ class Room:
         self.files.in_use = self._file_shown  # the oldest uploads go past the limit, never a shown one
         self.video_matrix = VideoMatrix(MonitorSet(), lambda: str(self.settings.get("displayName")))
         self.layout = VideoLayout(self.video_matrix, self.bus)
-        self.net = NetworkService(self.settings, self.store, self.appstate, self.bus, options.data_dir / "network.key")
-        self.abook = AddressBook(self.net, self.bus)
-        self.calls = CallManager(
-            self.net,
-            self.media,
-            self.appstate,
-            self.settings,
-            self.bus,
-            self.video_matrix,
-            self.store,
-            options.ice_hosts,
-        )
-        self.meeting = build_meeting(  # far camera, DTMF, recording
-            self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
-        )
-        self.meeting.content.slides = lambda: self.slides  # what startCapture {captureId: 1} shares
-        self.media.capture_entries = self.meeting.content.known_entries  # hardwareChanged's DSCaptureList
-        self.conferences = ConferenceManager(
-            self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
-        )
-        follow_conference(self.meeting.directory, self.conferences)  # far camera, DTMF, recording in conferences
-        follow_conferences(self.meeting.content, self.conferences)  # the content leg of every mesh leg
-        self.transfers = FileTransfers(
-            self.net,
-            self.files,
-            self.store,
-            self.appstate,
-            self.bus,
-            lambda: self.http_settings.max_post_bytes,
-            self._delete_received_file,
-        )
-        self.transfers.conference = self._conference_chat
-        self.transfers.conference_sender = self.conferences.occupant_account
-        self.transfers.start()
-        self.ndi = NdiService(
-            self.store,
-            self.media,
-            self.bus,
-            room_name=lambda: str(self.settings.get("displayName")),
-            own_call_id=lambda: self.net.account()["peerId"],
-            participants=self.call_participants,
-            layout=self.video_matrix.snapshot,
-            content=self.current_slide,
-        )
+        # hardwareChanged's DSCaptureList: what content sharing (network side) can share
+        self.media.capture_entries = lambda: self.meeting.content.known_entries()
         # overlay token rotation, the web manager's address, plan rights after a login
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.loop_monitor = LoopMonitor()  # event-loop lag; /metrics, /health
-        self.metrics = RoomMetrics(
-            self._metric_facts(),
-            self.appstate,
-            self.calls,
-            self.media,
-            self.bus,
-            self.access,
-            self.guard,
-            self.loop_monitor,
-        )
-        self.services = self._handler_services()
+        self._network_side: NetworkSide | None = None  # built once the servers listen, or at its first use
+        self._services: RoomServices | None = None
+        self._network_side_import: asyncio.Future[object] | None = None  # under way while the servers listen
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None
@@ -224,6 +179,75 @@ class Room:
             per_address=get("pendingConnectionsPerAddress"),
             total=get("pendingConnectionsTotal"),
         )
+
+    # --- the network side: built after the servers listen --------------------------------
+    @property
+    def network_side(self) -> NetworkSide:
+        """XMPP, calls, conferences, meeting features, file transfer, NDI, metrics (meetroom.netside).
+
+        start() builds it right after the servers listen; whatever needs it earlier (an
+        in-process room, a page) builds it here, on the spot.
+        """
+        if self._network_side is None:
+            from meetroom.netside import NetworkSide  # the room's one deferred import: most of its modules
+
+            opts = self.options
+            facts = self._metric_facts()
+            self._network_side = NetworkSide(self, data_dir=opts.data_dir, ice_hosts=opts.ice_hosts, metric_facts=facts)
+        return self._network_side
+
+    async def load_network_side(self) -> NetworkSide:
+        """The network side, its modules imported in a thread so the listening servers answer meanwhile."""
+        if self._network_side is None:
+            if self._network_side_import is None:
+                loading = asyncio.to_thread(importlib.import_module, NETWORK_SIDE)
+                self._network_side_import = asyncio.ensure_future(loading)
+            await asyncio.shield(self._network_side_import)
+        return self.network_side
+
+    async def _network_side_ready(self) -> None:
+        """Before any handler runs: a command that comes while the network side loads waits for it."""
+        if self._network_side is None and self._network_side_import is not None:
+            await self.load_network_side()
+
+    @property
+    def services(self) -> RoomServices:
+        """What command handlers get (RoomServices), made with the network side."""
+        if self._services is None:
+            self._services = self._handler_services()
+        return self._services
+
+    @property
+    def net(self) -> NetworkService:
+        return self.network_side.net
+
+    @property
+    def abook(self) -> AddressBook:
+        return self.network_side.abook
+
+    @property
+    def calls(self) -> CallManager:
+        return self.network_side.calls
+
+    @property
+    def meeting(self) -> InMeeting:
+        return self.network_side.meeting
+
+    @property
+    def conferences(self) -> ConferenceManager:
+        return self.network_side.conferences
+
+    @property
+    def transfers(self) -> FileTransfers:
+        return self.network_side.transfers
+
+    @property
+    def ndi(self) -> NdiService:
+        return self.network_side.ndi
+
+    @property
+    def metrics(self) -> RoomMetrics:
+        return self.network_side.metrics
 
     def _handler_services(self) -> RoomServices:
         """What command handlers may use: the services, and the few facts of the room they read."""
@@ -281,24 +305,16 @@ class Room:
             "service": service_manager(os.environ),
         }
 
-    def _conference_chat(self) -> ConferenceTarget | None:
-        found = self.conferences.chat_room()
-        return ConferenceTarget(*found) if found is not None else None
-
     def _file_shown(self, file_id: int) -> bool:
-        return file_in_use(self.services, file_id) is not None
+        return file_in_use(self, file_id) is not None  # what can show a file is built before the network side
 
-    def _delete_received_file(self, file_id: int) -> bool:
+    def delete_received_file(self, file_id: int) -> bool:
         """clearFileTransfer deletes received files, but never one the room shows."""
         return not self._file_shown(file_id) and self.uploads.delete(file_id) is not None
 
     def call_participants(self) -> dict[str, str]:
         """Everyone else in the call or conference now (InstanceId -> name): the NDI sources of participants."""
-        found = self.conferences.participant_names()
-        call = self.calls.call
-        if call is not None and call.phase is Phase.ACTIVE:
-            found.setdefault(call.peer_id, call.peer_dn)
-        return found
+        return self.network_side.call_participants()
 
     def current_slide(self) -> Path | None:
         """The prepared picture of the slide the running slideshow shows (the content stream)."""
@@ -316,7 +332,6 @@ class Room:
         opts = self.options
         await self.media.start()
         self.loop_monitor.start()
-        await self.ndi.start()
         self.slides.start()
         ws_sock = bind_port(opts.host, opts.ws_port or DEFAULT_WS_PORT, fixed=opts.ws_port is not None)
         self.ws_port = ws_sock.getsockname()[1]
@@ -331,7 +346,8 @@ class Room:
         self.http_settings.set_effective_port(self.http.port)
         self.info.current_web_manager_url()  # the address later changes are compared with
         self.write_config()
-        await self.net.start()
+        side = await self.load_network_side()  # the servers answer config.json meanwhile
+        await side.start()  # NDI, and the remembered login
 
     def write_config(self) -> None:
         try:
@@ -377,19 +393,20 @@ class Room:
         self.stopped.set()
 
     async def close(self) -> None:
-        await self.meeting.close()
-        await self.conferences.close()
-        await self.calls.close()
-        await self.transfers.close()
+        side = self._network_side  # never built just to be closed
+        if side is not None:
+            await side.close_calls()
         await self.slides.close()
-        await self.net.close()
+        if side is not None:
+            await side.close_network()
         for session in list(self.bus.sessions):
             await session.flush_and_stop()
             await session.disconnect(1001, "room is shutting down")
         await self.http.stop()
         if self._ws_runner is not None:
             await self._ws_runner.cleanup()
-        await self.ndi.close()
+        if side is not None:
+            await side.ndi.close()
         await self.media.close()
         await self.loop_monitor.stop()
         self.store.close()

@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,9 +95,13 @@ class Grant:
 class Dispatcher:
     """One room's way from a frame to a reply: its registry, and the context its handlers get."""
 
-    def __init__(self, registry: Registry, context: ContextFactory) -> None:
+    def __init__(
+        self, registry: Registry, context: ContextFactory, ready: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """`ready` is awaited before a handler runs: a room still building its services makes a command wait."""
         self.registry = registry
         self._context = context
+        self._ready = ready
 
     async def dispatch(self, session: Session, text: str, grant: Grant | None = None) -> dict[str, Any]:
         parsed = parse(text)
@@ -127,6 +131,8 @@ class Dispatcher:
             return failure(method, request_id, f"'{method}' is not available in meetroom yet")
         try:
             validate_params(cmd, parsed)
+            if self._ready is not None:
+                await self._ready()
             fields = await cmd.handler(self._context(session), parsed)
         except DomainError as exc:  # the one place a refusal becomes result:false
             return failure(method, request_id, exc.error, **exc.extra)

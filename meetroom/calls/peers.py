@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from meetroom.calls.call import Phase
 from meetroom.calls.errors import CallError
+from meetroom.calls.phase import Phase
 from meetroom.core.errors import DomainError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import Any
 
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
-from meetroom.calls.call import Phase
+from meetroom.calls.phase import Phase
 from meetroom.commands.services import Context
 
 commands = CommandTable()

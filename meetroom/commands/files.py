@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.commands.services import Context, RoomServices
 from meetroom.store.files import FileRecord, parse_id
+
+if TYPE_CHECKING:
+    from meetroom.core.screensettings import ScreenSettings
+    from meetroom.media.background import BackgroundReplacement
+    from meetroom.media.broadcast import BroadcastPicture
+    from meetroom.media.slides import SlideService
+
+
+class FileShowers(Protocol):
+    """What can show an uploaded file: RoomServices has it, and so has the room before its network side."""
+
+    @property
+    def screen_settings(self) -> ScreenSettings: ...
+    @property
+    def broadcast(self) -> BroadcastPicture: ...
+    @property
+    def background(self) -> BackgroundReplacement: ...
+    @property
+    def slides(self) -> SlideService: ...
+
 
 commands = CommandTable()
 command = commands.command
@@ -26,7 +46,7 @@ def file_record(services: RoomServices, value: Any) -> FileRecord:
     return record
 
 
-def file_in_use(services: RoomServices, file_id: int, *, slides: bool = True) -> str | None:
+def file_in_use(services: FileShowers, file_id: int, *, slides: bool = True) -> str | None:
     use = services.screen_settings.uses(file_id)
     if use is None:
         use = services.broadcast.uses(file_id)

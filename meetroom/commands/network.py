@@ -7,7 +7,7 @@ from typing import Any
 from meetroom.api.envelope import CommandError
 from meetroom.api.registry import CommandTable
 from meetroom.commands.services import Context
-from meetroom.net.service import DEFAULT_PORT, server_text
+from meetroom.net.servers import DEFAULT_PORT, server_text
 
 commands = CommandTable()
 command = commands.command

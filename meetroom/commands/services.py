@@ -10,35 +10,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meetroom.api.context import CommandContext
-from meetroom.api.events import EventBus
-from meetroom.api.modes import ModeSlots
-from meetroom.calls.conference.manager import ConferenceManager
-from meetroom.calls.manager import CallManager
-from meetroom.calls.meeting import InMeeting
-from meetroom.core.access import AccessControl
-from meetroom.core.appstate import AppStateMachine
-from meetroom.core.containers import DataContainers
-from meetroom.core.httpsettings import HttpSettings
-from meetroom.core.screensettings import ScreenSettings
-from meetroom.core.settings import Settings
-from meetroom.core.videolayout import VideoLayout
-from meetroom.core.videomatrix import VideoMatrix
-from meetroom.core.window import Window
-from meetroom.media.background import BackgroundReplacement
-from meetroom.media.broadcast import BroadcastPicture
-from meetroom.media.manager import Media
-from meetroom.media.ndi import NdiService
-from meetroom.media.presets import CameraPresets
-from meetroom.media.slides import SlideService
-from meetroom.media.soundtests import SoundTests
-from meetroom.media.uploads import UploadedFiles
-from meetroom.net.addressbook import AddressBook
-from meetroom.net.filetransfer import FileTransfers
-from meetroom.net.service import NetworkService
-from meetroom.store.files import FileStore
+
+if TYPE_CHECKING:  # the services' own modules load with the room's network side, not with the handlers
+    from meetroom.api.events import EventBus
+    from meetroom.api.modes import ModeSlots
+    from meetroom.calls.conference.manager import ConferenceManager
+    from meetroom.calls.manager import CallManager
+    from meetroom.calls.meeting import InMeeting
+    from meetroom.core.access import AccessControl
+    from meetroom.core.appstate import AppStateMachine
+    from meetroom.core.containers import DataContainers
+    from meetroom.core.httpsettings import HttpSettings
+    from meetroom.core.screensettings import ScreenSettings
+    from meetroom.core.settings import Settings
+    from meetroom.core.videolayout import VideoLayout
+    from meetroom.core.videomatrix import VideoMatrix
+    from meetroom.core.window import Window
+    from meetroom.media.background import BackgroundReplacement
+    from meetroom.media.broadcast import BroadcastPicture
+    from meetroom.media.manager import Media
+    from meetroom.media.ndi import NdiService
+    from meetroom.media.presets import CameraPresets
+    from meetroom.media.slides import SlideService
+    from meetroom.media.soundtests import SoundTests
+    from meetroom.media.uploads import UploadedFiles
+    from meetroom.net.addressbook import AddressBook
+    from meetroom.net.filetransfer import FileTransfers
+    from meetroom.net.service import NetworkService
+    from meetroom.store.files import FileStore
 
 
 class HttpServerControl(Protocol):

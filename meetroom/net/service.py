@@ -29,6 +29,7 @@ from meetroom.net.errors import BadPeerId, NetworkError, NotConnected
 from meetroom.net.groups import GroupBook
 from meetroom.net.presence import OWN_BUSY, OWN_IDLE, ContactPresence
 from meetroom.net.probe import ProbeError, ServerLink
+from meetroom.net.servers import DEFAULT_PORT, server_text
 from meetroom.net.xmpp import ChatMessage, LoginFailed, PresenceInfo, RosterItem, XmppSession, tls_context
 from meetroom.store.db import Store
 
@@ -36,7 +37,6 @@ __all__ = ["DEFAULT_PORT", "NetworkService", "NotConnected"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 4307
 BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 LOGIN_TIMEOUT = 15.0
 PROBE_TIMEOUT = 5.0
@@ -51,11 +51,6 @@ def _is_address(text: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def server_text(entry: dict[str, Any]) -> str:
-    """A remembered server as the server lists show it: the port only when not the default."""
-    return entry["server"] if entry["port"] == DEFAULT_PORT else f"{entry['server']}:{entry['port']}"
 
 
 class NetworkService:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from meetroom.calls.call import Phase
+from meetroom.calls.phase import Phase
 from meetroom.core.appstate import AppState
 from meetroom.core.looplag import LoopMonitor
 from meetroom.web.httpauth import refuse_without_token

@@ -7,15 +7,9 @@ per peer, which is why timers, media and Jingle replies are addressed to a leg, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-
-class Phase(Enum):
-    RINGING = "ringing"  # propose sent / received, nobody answered yet
-    NEGOTIATING = "negotiating"  # answered: Jingle offer/answer and ICE under way
-    ACTIVE = "active"  # media connected: the "conference" exists for the API
-    ENDED = "ended"
+from meetroom.calls.phase import Phase
 
 
 @dataclass(frozen=True)
