@@ -197,17 +197,23 @@ class Room:
         return self._network_side
 
     async def load_network_side(self) -> NetworkSide:
-        """The network side, its modules imported in a thread so the listening servers answer meanwhile."""
+        """The network side, its modules imported in a thread so the listening servers answer meanwhile.
+
+        Should that import fail (a module that will not load off the main thread, or two threads
+        importing into one cycle), it is done again here, on the loop: slower, never worse.
+        """
         if self._network_side is None:
             if self._network_side_import is None:
-                loading = asyncio.to_thread(importlib.import_module, NETWORK_SIDE)
-                self._network_side_import = asyncio.ensure_future(loading)
-            await asyncio.shield(self._network_side_import)
+                self._network_side_import = asyncio.ensure_future(asyncio.to_thread(_import_network_side))
+            try:
+                await asyncio.shield(self._network_side_import)
+            except Exception:
+                log.exception("importing %s in a thread failed; importing it on the event loop", NETWORK_SIDE)
         return self.network_side
 
     async def _network_side_ready(self) -> None:
-        """Before any handler runs: a command that comes while the network side loads waits for it."""
-        if self._network_side is None and self._network_side_import is not None:
+        """Before any handler runs: a command that comes before the network side is there waits for it."""
+        if self._network_side is None:
             await self.load_network_side()
 
     @property
@@ -410,6 +416,10 @@ class Room:
         await self.media.close()
         await self.loop_monitor.stop()
         self.store.close()
+
+
+def _import_network_side() -> None:
+    importlib.import_module(NETWORK_SIDE)
 
 
 def lan_address() -> str:

@@ -1,0 +1,93 @@
+"""A room serves config.json before its network side is loaded; the API still answers every command.
+
+The room builds its network side (XMPP, calls, conferences, meeting features, file transfer, NDI,
+metrics) right after its servers listen, importing it in a thread meanwhile. These tests talk to
+the room in that window: a real process reached as soon as config.json is served, and an
+in-process room whose command is dispatched before the network side exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from pathlib import Path
+
+import aiohttp
+
+from meetroom.client import RoomClient
+from tests.support.inprocess import build_room, request
+from tests.support.process import RoomProcess
+
+SERVED_WITHIN = 20.0  # seconds a starting room may take to serve config.json on a loaded machine
+
+
+async def _first_config(http_port: int, proc: subprocess.Popen) -> dict:
+    """Poll config.json the way a client that just started the room would, until it is served."""
+    url = f"http://127.0.0.1:{http_port}/public/default/config.json"
+    deadline = time.monotonic() + SERVED_WITHIN
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "the room exited"
+            try:
+                async with session.get(url) as reply:
+                    if reply.status == 200:
+                        return await reply.json(content_type=None)
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.002)
+    raise AssertionError("config.json was not served")
+
+
+async def test_a_client_that_finds_the_room_at_once_gets_every_answer(tmp_path: Path, schema) -> None:
+    room = RoomProcess(tmp_path / "room")
+    log = tmp_path / "room.log"
+    with log.open("w") as out:
+        room.proc = subprocess.Popen(room.command(), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        cmd = room.proc.args
+        room.http_port = int(cmd[cmd.index("--httpport") + 1])
+        config = (await _first_config(room.http_port, room.proc))["config"]
+        assert config["http"]["port"] == room.http_port
+        client = RoomClient("127.0.0.1", room.http_port, on_message=schema)
+        try:
+            await client.connect()
+            assert (await client.auth())["result"] is True
+            state = await client.call("getAppState")
+            assert state["result"] is True and state["appState"] == 0  # no server yet
+            assert state["embeddedHttpPort"] == room.http_port
+            login = await client.call("getLogin")  # from here on the network side answers
+            assert (login["result"], login["isLoggedIn"], login["peerId"]) == (True, False, "")
+            assert (await client.call("getAbook"))["abook"] == []
+            servers = await client.call("getLastUsedServersList", count=5)
+            assert servers["result"] is True and servers["lastUsedServersList"] == []
+            refused = await client.call("getConferenceParticipants")
+            assert refused == {
+                "method": "getConferenceParticipants",
+                "requestId": refused["requestId"],
+                "result": False,
+                "error": "the room is not in a call",
+            }
+        finally:
+            await client.close()
+    finally:
+        room.stop()
+    text = log.read_text()
+    assert "meetroom ready" in text
+    assert "in a thread failed" not in text and "Traceback" not in text, text
+
+
+async def test_a_command_before_the_network_side_waits_for_it(tmp_path: Path, session) -> None:
+    room = build_room(tmp_path)
+    try:
+        assert room._network_side is None  # an in-process room builds it at its first use
+        loading = asyncio.ensure_future(room.load_network_side())  # as start() does once the servers listen
+        reply = await room.dispatcher.dispatch(session, request("auth", type="unsecured"))
+        assert reply["result"] is True
+        assert room._network_side is not None  # the command waited for the load
+        side = await loading
+        reply = await room.dispatcher.dispatch(session, request("getAbook"))
+        assert reply == {"method": "getAbook", "requestId": 7, "result": True, "abook": []}
+        assert room.network_side is side and room.abook is side.abook  # one network side, built once
+    finally:
+        await room.close()
