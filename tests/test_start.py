@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from meetroom.client import RoomClient
 from tests.support.inprocess import build_room, request
 from tests.support.process import RoomProcess
 
+NETWORK_SIDE = "{'slixmpp', 'cryptography', 'meetroom.netside', 'meetroom.calls.manager', 'meetroom.net.service'}"
 SERVED_WITHIN = 20.0  # seconds a starting room may take to serve config.json on a loaded machine
+
+
+def test_the_path_to_listening_loads_no_network_side() -> None:
+    """What `meetroom run` imports before it listens: none of the network side's modules."""
+    code = f"import sys, meetroom.cli, meetroom.app; print(sorted({NETWORK_SIDE} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]", "python -X importtime -c 'import meetroom.app' shows who imports them"
 
 
 async def _first_config(http_port: int, proc: subprocess.Popen) -> dict:
