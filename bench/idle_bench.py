@@ -10,7 +10,9 @@ time the room process used by then is printed too: it holds still when the machi
 the wall time does not). Idle RSS
 is read from /proc two seconds after ready, with nobody connected. The last room then serves its
 first self-view frame (what the media stack's deferred import costs that request) before the
-/metrics and /health scrapes.
+/metrics and /health scrapes. As many fresh rooms again are each met by a client that connects
+the moment config.json is served and signs in: start → its first answer from the network side
+(getLogin), which a room builds only once it listens.
 
 Run: python bench/idle_bench.py [starts]
 """
@@ -96,6 +98,42 @@ def one_start(data_dir: Path) -> tuple[float, float, int, subprocess.Popen, int]
     return served, cpu, rss_bytes(proc.pid), proc, http
 
 
+async def first_answer(data_dir: Path) -> float:
+    """Seconds from spawn to the first API answer of a client that connects as soon as config.json is served.
+
+    It signs in and asks getLogin, which the network side answers: what a control panel that
+    started the room waits for before it can show anything.
+    """
+    import aiohttp
+
+    ws, http = free_ports(2)
+    cmd = [sys.executable, "-m", "meetroom", "run", "--host", "127.0.0.1", "--wsport", str(ws)]
+    cmd += ["--httpport", str(http), "--data-dir", str(data_dir)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if proc.poll() is not None or time.perf_counter() - start > 30:
+                    raise SystemExit("the room did not start")
+                try:
+                    async with session.get(f"http://127.0.0.1:{http}/public/default/config.json") as reply:
+                        if reply.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.005)
+        client = RoomClient("127.0.0.1", http)
+        await client.connect()
+        await client.auth()
+        assert (await client.call("getLogin"))["result"] is True
+        took = time.perf_counter() - start
+        await client.close()
+        return took
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 async def first_frame(http: int, pid: int) -> tuple[float, int]:
     """(seconds for the first self-view frame of an idle room, RSS bytes after it): the media stack loads then."""
     import aiohttp
@@ -151,11 +189,13 @@ def main() -> None:
                 metrics, health = asyncio.run(scrape_costs(http))
             proc.terminate()
             proc.wait(10)
+        answers = [asyncio.run(first_answer(Path(tmp) / f"client{index}")) for index in range(STARTS)]
     print(f"python -c pass:                      {bare[0] * 1000:.0f} ms (CPU {bare[1] * 1000:.0f} ms)")
     print(f"import of the dependencies:         {deps[0] * 1000:.0f} ms (CPU {deps[1] * 1000:.0f} ms) ({DEPENDENCIES})")
     print(f"import meetroom.app:                 {app[0] * 1000:.0f} ms (CPU {app[1] * 1000:.0f} ms)")
     print(f"start -> config.json served, median: {statistics.median(starts) * 1000:.0f} ms  (of {STARTS})")
     print(f"  CPU the room used by then, median: {statistics.median(cpus) * 1000:.0f} ms")
+    print(f"start -> first API answer, median:   {statistics.median(answers) * 1000:.0f} ms  (auth, getLogin)")
     print(f"idle RSS, median:                    {statistics.median(rss) / 1e6:.1f} MB")
     print(f"first /frames/ self view, then RSS: {frame_took * 1000:.0f} ms, {frame_rss / 1e6:.1f} MB")
     print(f"GET /metrics ({SCRAPES}):                  {summary(metrics)}")

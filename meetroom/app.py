@@ -27,7 +27,7 @@ from meetroom.api.events import EventBus
 from meetroom.api.modes import ModeSlots
 from meetroom.api.registry import Registry
 from meetroom.api.session import Session
-from meetroom.commands import build_registry
+from meetroom.commands import build_registry, front_commands
 from meetroom.commands.files import file_in_use
 from meetroom.commands.services import RoomFacts, RoomServices
 from meetroom.core.access import ADMIN, PIN, AccessControl
@@ -156,8 +156,9 @@ class Room:
         self.info = InfoWatch(self.appstate, self.bus, self.http, self.web_address, self.access.rotate_overlay_token)
         self.loop_monitor = LoopMonitor()  # event-loop lag; /metrics, /health
         self._network_side: NetworkSide | None = None  # built once the servers listen, or at its first use
-        self._services: RoomServices | None = None
         self._network_side_import: asyncio.Future[object] | None = None  # under way while the servers listen
+        self.services = self._handler_services()
+        self._answered_at_once = front_commands()
         self.config_path = config_json_path(options.product, options.instance, options.data_dir, options.data_dir_given)
         self.ws_port = 0
         self._ws_runner: web.AppRunner | None = None
@@ -211,17 +212,15 @@ class Room:
                 log.exception("importing %s in a thread failed; importing it on the event loop", NETWORK_SIDE)
         return self.network_side
 
-    async def _network_side_ready(self) -> None:
-        """Before any handler runs: a command that comes before the network side is there waits for it."""
-        if self._network_side is None:
-            await self.load_network_side()
+    async def _network_side_ready(self, method: str) -> None:
+        """Before a handler runs: a command that comes before the network side is there waits for it.
 
-    @property
-    def services(self) -> RoomServices:
-        """What command handlers get (RoomServices), made with the network side."""
-        if self._services is None:
-            self._services = self._handler_services()
-        return self._services
+        The areas that use only what the room builds before it listens answer at once (auth,
+        settings, app state, ... see commands.FRONT_TABLES); should one of them reach the network
+        side all the same, `network_side` builds it on the spot.
+        """
+        if self._network_side is None and method not in self._answered_at_once:
+            await self.load_network_side()
 
     @property
     def net(self) -> NetworkService:
@@ -279,10 +278,6 @@ class Room:
             modes=self.modes,
             bus=self.bus,
             appstate=self.appstate,
-            net=self.net,
-            abook=self.abook,
-            calls=self.calls,
-            conferences=self.conferences,
             media=self.media,
             presets=self.presets,
             sound_tests=self.sound_tests,
@@ -296,10 +291,8 @@ class Room:
             containers=self.containers,
             window=self.window,
             http=self.http_control,
-            meeting=self.meeting,
+            network_side=lambda: self.network_side,
             background=self.background,
-            transfers=self.transfers,
-            ndi=self.ndi,
         )
 
     def _metric_facts(self) -> dict[str, str]:
@@ -331,6 +324,8 @@ class Room:
 
     def account(self) -> dict[str, str]:
         """The logged-in TrueConf ID and display name; empty until the network logs in."""
+        if self._network_side is None:  # not built yet, so not logged in: what NetworkService.account says then
+            return {"peerId": "", "peerDn": ""}
         return self.net.account()
 
     # --- lifecycle --------------------------------------------------------------------

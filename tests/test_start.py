@@ -86,17 +86,29 @@ async def test_a_client_that_finds_the_room_at_once_gets_every_answer(tmp_path: 
     assert "in a thread failed" not in text and "Traceback" not in text, text
 
 
-async def test_a_command_before_the_network_side_waits_for_it(tmp_path: Path, session) -> None:
+async def test_the_front_answers_at_once_and_the_rest_waits_for_the_network_side(tmp_path: Path, session) -> None:
     room = build_room(tmp_path)
     try:
         assert room._network_side is None  # an in-process room builds it at its first use
+        for method, params in (("auth", {"type": "unsecured"}), ("getAppState", {}), ("getSettings", {})):
+            reply = await room.dispatcher.dispatch(session, request(method, **params))
+            assert reply["result"] is True, reply
+        info = await room.dispatcher.dispatch(session, request("getSystemInfo"))
+        assert info["result"] is True
+        assert room._network_side is None  # none of these needed it
         loading = asyncio.ensure_future(room.load_network_side())  # as start() does once the servers listen
-        reply = await room.dispatcher.dispatch(session, request("auth", type="unsecured"))
-        assert reply["result"] is True
+        reply = await room.dispatcher.dispatch(session, request("getLogin"))
+        assert reply == {
+            "method": "getLogin",
+            "requestId": 7,
+            "result": True,
+            "isLoggedIn": False,
+            "peerId": "",
+            "peerDn": "",
+        }
         assert room._network_side is not None  # the command waited for the load
         side = await loading
-        reply = await room.dispatcher.dispatch(session, request("getAbook"))
-        assert reply == {"method": "getAbook", "requestId": 7, "result": True, "abook": []}
-        assert room.network_side is side and room.abook is side.abook  # one network side, built once
+        assert room.network_side is side and room.net is side.net  # one network side, built once
+        assert (await room.dispatcher.dispatch(session, request("getSystemInfo"))) == info
     finally:
         await room.close()

@@ -96,9 +96,9 @@ class Dispatcher:
     """One room's way from a frame to a reply: its registry, and the context its handlers get."""
 
     def __init__(
-        self, registry: Registry, context: ContextFactory, ready: Callable[[], Awaitable[None]] | None = None
+        self, registry: Registry, context: ContextFactory, ready: Callable[[str], Awaitable[None]] | None = None
     ) -> None:
-        """`ready` is awaited before a handler runs: a room still building its services makes a command wait."""
+        """`ready(method)` is awaited before a handler runs: a room still building services makes a command wait."""
         self.registry = registry
         self._context = context
         self._ready = ready
@@ -132,7 +132,7 @@ class Dispatcher:
         try:
             validate_params(cmd, parsed)
             if self._ready is not None:
-                await self._ready()
+                await self._ready(cmd.name)
             fields = await cmd.handler(self._context(session), parsed)
         except DomainError as exc:  # the one place a refusal becomes result:false
             return failure(method, request_id, exc.error, **exc.extra)

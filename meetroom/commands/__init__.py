@@ -70,6 +70,28 @@ TABLES: tuple[CommandTable, ...] = (
     content_commands.commands,
 )
 
+# The areas whose handlers use only what a room builds before it listens: while the room still
+# loads its network side (app.Room) they answer at once, and every other command waits for it.
+FRONT_TABLES: tuple[CommandTable, ...] = (
+    auth.commands,
+    background.commands,
+    data.commands,
+    httpserver.commands,
+    layout.commands,
+    plan.commands,
+    ptz.commands,
+    screen.commands,
+    slides.commands,
+    system.commands,
+    update.commands,
+    window.commands,
+)
+
+
+def front_commands() -> frozenset[str]:
+    """The names of the commands in FRONT_TABLES."""
+    return frozenset(entry.name for table in FRONT_TABLES for entry in table)
+
 
 def build_registry() -> Registry:
     """Every command a full room answers, with the spec's access rules and parameter types."""

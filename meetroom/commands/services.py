@@ -43,6 +43,25 @@ if TYPE_CHECKING:  # the services' own modules load with the room's network side
     from meetroom.store.files import FileStore
 
 
+class NetworkServices(Protocol):
+    """The services the room builds once it listens (meetroom.netside.NetworkSide)."""
+
+    @property
+    def net(self) -> NetworkService: ...
+    @property
+    def abook(self) -> AddressBook: ...
+    @property
+    def calls(self) -> CallManager: ...
+    @property
+    def conferences(self) -> ConferenceManager: ...
+    @property
+    def meeting(self) -> InMeeting: ...
+    @property
+    def transfers(self) -> FileTransfers: ...
+    @property
+    def ndi(self) -> NdiService: ...
+
+
 class HttpServerControl(Protocol):
     """setHttpServerSettings / startHttpServer / stopHttpServer (meetroom.httpcontrol.HttpControl)."""
 
@@ -79,10 +98,6 @@ class RoomServices:
     modes: ModeSlots
     bus: EventBus
     appstate: AppStateMachine
-    net: NetworkService
-    abook: AddressBook
-    calls: CallManager
-    conferences: ConferenceManager
     media: Media
     presets: CameraPresets
     sound_tests: SoundTests
@@ -96,10 +111,36 @@ class RoomServices:
     containers: DataContainers
     window: Window
     http: HttpServerControl
-    meeting: InMeeting
     background: BackgroundReplacement
-    transfers: FileTransfers
-    ndi: NdiService
+    network_side: Callable[[], NetworkServices]  # built on its first use if the room has not built it yet
+
+    @property
+    def net(self) -> NetworkService:
+        return self.network_side().net
+
+    @property
+    def abook(self) -> AddressBook:
+        return self.network_side().abook
+
+    @property
+    def calls(self) -> CallManager:
+        return self.network_side().calls
+
+    @property
+    def conferences(self) -> ConferenceManager:
+        return self.network_side().conferences
+
+    @property
+    def meeting(self) -> InMeeting:
+        return self.network_side().meeting
+
+    @property
+    def transfers(self) -> FileTransfers:
+        return self.network_side().transfers
+
+    @property
+    def ndi(self) -> NdiService:
+        return self.network_side().ndi
 
 
 Context = CommandContext[RoomServices]
