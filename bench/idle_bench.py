@@ -198,7 +198,7 @@ def main() -> None:
     print(f"  CPU the room used by then, median: {statistics.median(cpus) * 1000:.0f} ms")
     signed_in = statistics.median(a[0] for a in answers) * 1000
     login = statistics.median(a[1] for a in answers) * 1000
-    print(f"start -> a client connecting at once has, medians: auth answered {signed_in:.0f} ms, getLogin {login:.0f} ms")
+    print(f"start -> answers to a client at once: auth {signed_in:.0f} ms, getLogin {login:.0f} ms (medians)")
     print(f"idle RSS, median:                    {statistics.median(rss) / 1e6:.1f} MB")
     print(f"first /frames/ self view, then RSS: {frame_took * 1000:.0f} ms, {frame_rss / 1e6:.1f} MB")
     print(f"GET /metrics ({SCRAPES}):                  {summary(metrics)}")
