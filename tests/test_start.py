@@ -9,6 +9,8 @@ in-process room whose command is dispatched before the network side exists.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from pathlib import Path
 import aiohttp
 
 from meetroom.client import RoomClient
+from meetroom.commands import FRONT_TABLES
 from tests.support.inprocess import build_room, request
 from tests.support.process import RoomProcess
 
@@ -29,6 +32,14 @@ def test_the_path_to_listening_loads_no_network_side() -> None:
     code = f"import sys, meetroom.cli, meetroom.app; print(sorted({NETWORK_SIDE} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]", "python -X importtime -c 'import meetroom.app' shows who imports them"
+
+
+def test_the_front_areas_name_no_network_side_service() -> None:
+    """A front area's handlers answer before the network side exists, so none of them reaches for it."""
+    reaching = re.compile(r"services\.(net|abook|calls|conferences|meeting|transfers|ndi)\b")
+    modules = {inspect.getmodule(entry.handler) for table in FRONT_TABLES for entry in table}
+    found = {m.__name__: reaching.findall(inspect.getsource(m)) for m in modules if m is not None}
+    assert len(found) == len(FRONT_TABLES) and not any(found.values()), found
 
 
 async def _first_config(http_port: int, proc: subprocess.Popen) -> dict:
