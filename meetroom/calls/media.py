@@ -37,7 +37,14 @@ BITRATE_PERIOD = 1.0  # seconds per outgoing-bitrate measurement
 
 
 class CallMedia:
-    def __init__(self, media: Media, settings: Settings, policy: IcePolicy, on_lost: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        media: Media,
+        settings: Settings,
+        policy: IcePolicy,
+        on_lost: Callable[[str], None],
+        video: MediaStreamTrack | None = None,  # sent instead of its own camera track (a conference shares one)
+    ) -> None:
         self.media = media  # the room's devices, mutes and frame store
         self.settings = settings
         self.pc = create_peer_connection(policy=policy)
@@ -64,7 +71,7 @@ class CallMedia:
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
         with recovering():  # aiortc creates the receivers (and their jitter buffers) here
-            for track in (media.microphone_track(), media.camera_track()):
+            for track in (media.microphone_track(), video if video is not None else media.camera_track()):
                 self._tracks.append(track)
                 self.pc.addTrack(track)
 

@@ -4,8 +4,11 @@ Who initiates is decided by the machine (the smaller full JID); this module runs
 the one-to-one building blocks: `CallMedia` for the peer connection, calls/negotiation.py for the
 SDP ↔ Jingle steps, and the call Signalling for the IQs. The session-initiate carries
 `<conference xmlns='urn:meetroom:conference:0' id='confId'/>`, which is how the receiving room
-tells a conference leg from a one-to-one call. The room's upload (`outputBandWidth`) is shared
-evenly between the legs.
+tells a conference leg from a one-to-one call. The camera is encoded once for all the legs to
+meetroom participants (`SharedVideo`, meetroom/media/sharedvideo.py: each leg's sender only
+packetises the shared VP8 stream; its rate is the lowest leg's, calls/conference/sharedrate.py),
+and the room's upload (`outputBandWidth`) is shared evenly between the legs that send, since that
+one stream goes out once per leg.
 
 A third-party client in the room (a "direct" leg) knows none of that: we call it with an ordinary
 session-initiate (it may ignore the marker), and a session-initiate it sends us without a marker
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from meetroom.core.settings import Settings
     from meetroom.media.manager import Media
     from meetroom.media.rtc import IcePolicy
+    from meetroom.media.sharedvideo import SharedVideo, VideoOutlet
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,8 @@ def _apply_sending(leg: Leg) -> None:
         return
     for transceiver in leg.media.pc.getTransceivers():
         transceiver.sender._enabled = leg.send
+    if leg.outlet is not None:
+        leg.outlet.set_enabled(leg.send)  # the shared encoder stops when no leg sends
 
 
 @dataclass
@@ -90,6 +96,8 @@ class Leg:
     attempts: int = 0  # restarts since the leg last carried media
     pending: list[Any] = field(default_factory=list)  # transport-info that came before the peer connection
     restarting: bool = False  # a new attempt is scheduled
+    outlet: VideoOutlet | None = None  # its share of the room's one encoded video (None: a camera track of its own)
+    share: int = 0  # the upload share (kbit/s) last given to its media
 
 
 class MeshTopology:
@@ -111,6 +119,7 @@ class MeshTopology:
         self.on_remote_mutes: RemoteMutes | None = None
         self.on_direct_offer: Callable[[str], bool] | None = None  # an unmarked offer: is the sender a participant?
         self.restarts = 0  # lost legs started again (for the logs and tests)
+        self.video: SharedVideo | None = None  # the camera encoded once for every meetroom leg, made with the first
         media.on_mute_change(self._own_mute)
 
     # --- the seam -----------------------------------------------------------------------
@@ -139,6 +148,7 @@ class MeshTopology:
             if leg is not None:
                 leg.send, leg.receive = spec.send, spec.receive
                 _apply_sending(leg)
+        self._share_upload()
 
     def disconnect(self, peers: Sequence[str]) -> None:
         for peer in peers:
@@ -158,6 +168,9 @@ class MeshTopology:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*(c for c in closing if c is not None)), CLOSE_TIMEOUT)
         self._tasks.cancel_all()
+        video, self.video = self.video, None
+        if video is not None:
+            await video.close()
         self.conf_id = ""
 
     def peer_media(self, peer: str) -> tuple[Mapping[str, bool], dict[str, Any]]:
@@ -280,11 +293,32 @@ class MeshTopology:
     def _open(self, leg: Leg) -> CallMedia:
         from meetroom.calls.media import CallMedia
 
-        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media))
+        # a third-party client may choose another codec than VP8: its leg encodes for itself
+        outlet = None if leg.direct else self._shared_video().outlet()
+        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media), outlet)
         media.peer_id = leg.peer  # /frames/?peerId=<InstanceId>
-        leg.media = media
+        if outlet is not None:
+            for sender in media.pc.getSenders():
+                if sender.track is outlet:
+                    outlet.bind(sender)
+        leg.media, leg.outlet, leg.share = media, outlet, 0
         self._share_upload()
         return media
+
+    def _shared_video(self) -> SharedVideo:
+        if self.video is None:
+            from meetroom.calls.conference.sharedrate import shared_camera
+
+            self.video = shared_camera(self.media, self._sending_governors)
+        return self.video
+
+    def _sending_governors(self) -> list[Any]:
+        """The governors of the legs the shared stream goes to: its rate is the lowest of theirs."""
+        return [
+            leg.media.governor
+            for leg in self.legs.values()
+            if leg.media is not None and leg.outlet is not None and leg.send and leg.media.connected.is_set()
+        ]
 
     async def _offer(self, leg: Leg) -> None:
         try:
@@ -376,13 +410,18 @@ class MeshTopology:
     def _end(self, leg: Leg, *, notify: bool) -> asyncio.Task | None:
         if notify and leg.sid:
             self.signalling.send_jingle_nowait(leg.peer, session_terminate(leg.sid, None, condition="success"))
-        media, leg.media = leg.media, None
+        media, leg.media, leg.outlet = leg.media, None, None
         return self._tasks.spawn(media.close()) if media is not None else None
 
     def _share_upload(self) -> None:
-        """The room's upload is shared evenly between its legs."""
+        """The room's upload is shared evenly between the legs that send (each carries the whole stream).
+
+        A leg is given a new share only when it changes: a new ceiling may move the encoder's
+        target past its hysteresis, and a new target rebuilds the encoder with a key frame.
+        """
         total = int(self.settings.get("outputBandWidth"))
-        share = max(64, total // max(1, len(self.legs)))
+        share = max(64, total // max(1, sum(1 for leg in self.legs.values() if leg.send)))
         for leg in self.legs.values():
-            if leg.media is not None:
+            if leg.media is not None and leg.share != share:
+                leg.share = share
                 leg.media.set_output_bandwidth(share)
