@@ -43,6 +43,7 @@ class CallMedia:
         settings: Settings,
         policy: IcePolicy,
         on_lost: Callable[[str], None],
+        audio: MediaStreamTrack | None = None,  # sent instead of its own microphone track (a conference shares one)
         video: MediaStreamTrack | None = None,  # sent instead of its own camera track (a conference shares one)
     ) -> None:
         self.media = media  # the room's devices, mutes and frame store
@@ -71,7 +72,8 @@ class CallMedia:
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
         with recovering():  # aiortc creates the receivers (and their jitter buffers) here
-            for track in (media.microphone_track(), video if video is not None else media.camera_track()):
+            audio = audio if audio is not None else media.microphone_track()
+            for track in (audio, video if video is not None else media.camera_track()):
                 self._tracks.append(track)
                 self.pc.addTrack(track)
 

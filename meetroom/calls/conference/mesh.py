@@ -4,9 +4,10 @@ Who initiates is decided by the machine (the smaller full JID); this module runs
 the one-to-one building blocks: `CallMedia` for the peer connection, calls/negotiation.py for the
 SDP ↔ Jingle steps, and the call Signalling for the IQs. The session-initiate carries
 `<conference xmlns='urn:meetroom:conference:0' id='confId'/>`, which is how the receiving room
-tells a conference leg from a one-to-one call. The camera is encoded once for all the legs to
-meetroom participants (`SharedVideo`, meetroom/media/sharedvideo.py: each leg's sender only
-packetises the shared VP8 stream; its rate is the lowest leg's, calls/conference/sharedrate.py),
+tells a conference leg from a one-to-one call. The camera and the microphone are encoded once for
+all the legs to meetroom participants (`SharedStream`, meetroom/media/sharedmedia.py: each leg's
+sender only packetises the shared VP8 and Opus streams; the video's rate is the lowest leg's,
+calls/conference/sharedrate.py),
 and the room's upload (`outputBandWidth`) is shared evenly between the legs that send, since that
 one stream goes out once per leg.
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from meetroom.core.settings import Settings
     from meetroom.media.manager import Media
     from meetroom.media.rtc import IcePolicy
-    from meetroom.media.sharedvideo import SharedVideo, VideoOutlet
+    from meetroom.media.sharedmedia import SharedStream, StreamOutlet
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,8 @@ def _apply_sending(leg: Leg) -> None:
         return
     for transceiver in leg.media.pc.getTransceivers():
         transceiver.sender._enabled = leg.send
-    if leg.outlet is not None:
-        leg.outlet.set_enabled(leg.send)  # the shared encoder stops when no leg sends
+    for outlet in leg.outlets:
+        outlet.set_enabled(leg.send)  # a shared encoder stops when no leg sends
 
 
 @dataclass
@@ -96,7 +97,7 @@ class Leg:
     attempts: int = 0  # restarts since the leg last carried media
     pending: list[Any] = field(default_factory=list)  # transport-info that came before the peer connection
     restarting: bool = False  # a new attempt is scheduled
-    outlet: VideoOutlet | None = None  # its share of the room's one encoded video (None: a camera track of its own)
+    outlets: tuple[StreamOutlet, ...] = ()  # its audio and video from the room's shared encoders (none: its own)
     share: int = 0  # the upload share (kbit/s) last given to its media
 
 
@@ -119,7 +120,9 @@ class MeshTopology:
         self.on_remote_mutes: RemoteMutes | None = None
         self.on_direct_offer: Callable[[str], bool] | None = None  # an unmarked offer: is the sender a participant?
         self.restarts = 0  # lost legs started again (for the logs and tests)
-        self.video: SharedVideo | None = None  # the camera encoded once for every meetroom leg, made with the first
+        self.shared: tuple[SharedStream, SharedStream] | None = (
+            None  # microphone and camera, encoded once for every meetroom leg
+        )
         media.on_mute_change(self._own_mute)
 
     # --- the seam -----------------------------------------------------------------------
@@ -168,9 +171,9 @@ class MeshTopology:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*(c for c in closing if c is not None)), CLOSE_TIMEOUT)
         self._tasks.cancel_all()
-        video, self.video = self.video, None
-        if video is not None:
-            await video.close()
+        shared, self.shared = self.shared, None
+        for stream in shared or ():
+            await stream.close()
         self.conf_id = ""
 
     def peer_media(self, peer: str) -> tuple[Mapping[str, bool], dict[str, Any]]:
@@ -293,31 +296,31 @@ class MeshTopology:
     def _open(self, leg: Leg) -> CallMedia:
         from meetroom.calls.media import CallMedia
 
-        # a third-party client may choose another codec than VP8: its leg encodes for itself
-        outlet = None if leg.direct else self._shared_video().outlet()
-        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media), outlet)
+        # a third-party client may choose other codecs than Opus and VP8: its leg encodes for itself
+        outlets = () if leg.direct else tuple(stream.outlet() for stream in self._shared())
+        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media), *outlets)
         media.peer_id = leg.peer  # /frames/?peerId=<InstanceId>
-        if outlet is not None:
-            for sender in media.pc.getSenders():
+        for sender in media.pc.getSenders():
+            for outlet in outlets:
                 if sender.track is outlet:
                     outlet.bind(sender)
-        leg.media, leg.outlet, leg.share = media, outlet, 0
+        leg.media, leg.outlets, leg.share = media, outlets, 0
         self._share_upload()
         return media
 
-    def _shared_video(self) -> SharedVideo:
-        if self.video is None:
-            from meetroom.calls.conference.sharedrate import shared_camera
+    def _shared(self) -> tuple[SharedStream, SharedStream]:
+        if self.shared is None:
+            from meetroom.calls.conference.sharedrate import shared_camera, shared_microphone
 
-            self.video = shared_camera(self.media, self._sending_governors)
-        return self.video
+            self.shared = (shared_microphone(self.media), shared_camera(self.media, self._sending_governors))
+        return self.shared
 
     def _sending_governors(self) -> list[Any]:
         """The governors of the legs the shared stream goes to: its rate is the lowest of theirs."""
         return [
             leg.media.governor
             for leg in self.legs.values()
-            if leg.media is not None and leg.outlet is not None and leg.send and leg.media.connected.is_set()
+            if leg.media is not None and leg.outlets and leg.send and leg.media.connected.is_set()
         ]
 
     async def _offer(self, leg: Leg) -> None:
@@ -410,7 +413,7 @@ class MeshTopology:
     def _end(self, leg: Leg, *, notify: bool) -> asyncio.Task | None:
         if notify and leg.sid:
             self.signalling.send_jingle_nowait(leg.peer, session_terminate(leg.sid, None, condition="success"))
-        media, leg.media, leg.outlet = leg.media, None, None
+        media, leg.media, leg.outlets = leg.media, None, ()
         return self._tasks.spawn(media.close()) if media is not None else None
 
     def _share_upload(self) -> None:

@@ -1,6 +1,6 @@
 """The conference's one video encoder: governed like a call's, at the rate every leg can take.
 
-One encoded stream goes to every leg (meetroom/media/sharedvideo.py), so its target is the lowest
+One encoded stream goes to every leg (meetroom/media/sharedmedia.py), so its target is the lowest
 of the sending legs' governed targets (each leg's BitrateGovernor still follows that leg's REMB
 estimate, loss reports and its share of the room's upload): the slowest link sets the pace, and
 N-1 copies of the stream stay within `outputBandWidth` because each leg's ceiling is its share.
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiortc.codecs import vpx
 
-from meetroom.calls.bitrate import BitrateGovernor, GovernedVp8Encoder
-from meetroom.media.sharedvideo import SharedVideo
+from meetroom.calls.bitrate import BitrateGovernor, GovernedOpusEncoder, GovernedVp8Encoder
+from meetroom.media.sharedmedia import SharedStream
 
 if TYPE_CHECKING:
     from meetroom.media.manager import Media
@@ -50,6 +50,11 @@ class SharedVp8Encoder(GovernedVp8Encoder):
         return [buffer] if buffer else []
 
 
-def shared_camera(media: Media, governors: Callable[[], Iterable[BitrateGovernor]]) -> SharedVideo:
+def shared_camera(media: Media, governors: Callable[[], Iterable[BitrateGovernor]]) -> SharedStream:
     """The room's camera, encoded once for every conference leg that sends it."""
-    return SharedVideo(media.camera_track, SharedVp8Encoder(LegsRate(governors)))
+    return SharedStream(media.camera_track, SharedVp8Encoder(LegsRate(governors)))
+
+
+def shared_microphone(media: Media) -> SharedStream:
+    """The room's microphone, Opus-encoded once for every conference leg (at a call's voice rate)."""
+    return SharedStream(media.microphone_track, GovernedOpusEncoder(), kind="audio")

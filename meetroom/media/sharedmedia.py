@@ -1,4 +1,4 @@
-"""The room's camera encoded once per frame, its encoded frames sent on every conference leg.
+"""The room's camera (and microphone) encoded once per frame, sent on every conference leg.
 
 Why this module exists
 ----------------------
@@ -7,7 +7,7 @@ with N-1 legs the same picture would be converted and VP8-encoded N-1 times, whi
 saturates a small machine in a 4-party conference. aiortc's sender also accepts a track that
 delivers already-encoded data (an `av.Packet` instead of a frame): it then only packetises it
 (the codec's `pack`, with the leg's own picture id, sequence numbers and SSRC). So one
-`SharedVideo` reads the camera and encodes each frame once, and every leg sends a `VideoOutlet`,
+`SharedStream` reads the camera and encodes each frame once, and every leg sends a `StreamOutlet`,
 a track that hands out those encoded frames.
 
 What a shared stream must take care of
@@ -22,6 +22,10 @@ What a shared stream must take care of
   the camera is not encoded at all.
 * The encoder is injected (`FrameEncoder`): the calls layer supplies one whose target is the
   lowest of the legs' governed targets, since one stream goes to every leg.
+
+The microphone is shared the same way (`SharedStream` with `kind="audio"`): every Opus packet
+stands alone, so there is no key frame to wait for, and the 20 ms frames are encoded on the
+event loop itself, since handing each to a thread would cost more than encoding it.
 """
 
 from __future__ import annotations
@@ -39,13 +43,14 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 log = logging.getLogger(__name__)
 
-VIDEO_TIME_BASE = fractions.Fraction(1, 90000)  # RTP's video clock, the timestamps FrameEncoder returns
+VIDEO_TIME_BASE = fractions.Fraction(1, 90000)  # RTP's video clock, the timestamps a video FrameEncoder returns
+AUDIO_TIME_BASE = fractions.Fraction(1, 48000)  # Opus's RTP clock
 QUEUE_LIMIT = 8  # encoded frames an outlet holds for a slow sender before it drops them and asks for a key frame
 
 
 class FrameEncoder(Protocol):
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
-        """One frame's whole encoded bitstream (empty: nothing this time) and its 90 kHz timestamp."""
+        """One frame's whole encoded bitstream (empty: nothing this time) and its RTP-clock timestamp."""
 
 
 def is_key_frame(data: bytes) -> bool:
@@ -53,22 +58,24 @@ def is_key_frame(data: bytes) -> bool:
     return bool(data) and not data[0] & 1
 
 
-class SharedVideo:
+class SharedStream:
     """One camera read and one encode per frame, fanned out to the outlets of every leg."""
 
-    def __init__(self, source: Callable[[], MediaStreamTrack], encoder: FrameEncoder) -> None:
+    def __init__(self, source: Callable[[], MediaStreamTrack], encoder: FrameEncoder, kind: str = "video") -> None:
+        self.kind = kind
+        self.time_base = VIDEO_TIME_BASE if kind == "video" else AUDIO_TIME_BASE
         self._make_source = source
         self._source: MediaStreamTrack | None = None
         self.encoder = encoder
-        self.outlets: list[VideoOutlet] = []
+        self.outlets: list[StreamOutlet] = []
         self._keyframe = False
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
         self.encodes = 0  # frames encoded (tests and logs read them)
         self.keyframes = 0  # of which key frames
 
-    def outlet(self) -> VideoOutlet:
-        outlet = VideoOutlet(self)
+    def outlet(self) -> StreamOutlet:
+        outlet = StreamOutlet(self)
         self.outlets.append(outlet)
         return outlet
 
@@ -87,7 +94,7 @@ class SharedVideo:
     def wake(self) -> None:
         self._wake.set()
 
-    def remove(self, outlet: VideoOutlet) -> None:
+    def remove(self, outlet: StreamOutlet) -> None:
         with contextlib.suppress(ValueError):
             self.outlets.remove(outlet)
         if not self.outlets:
@@ -125,11 +132,14 @@ class SharedVideo:
                 if not self.sending():
                     continue
                 force, self._keyframe = self._keyframe, False
-                payloads, timestamp = await loop.run_in_executor(None, self.encoder.encode, frame, force)
+                if self.kind == "video":
+                    payloads, timestamp = await loop.run_in_executor(None, self.encoder.encode, frame, force)
+                else:
+                    payloads, timestamp = self.encoder.encode(frame)
                 data = b"".join(payloads)
                 if not data:
                     continue
-                key = is_key_frame(data)
+                key = is_key_frame(data) if self.kind == "video" else True
                 self.encodes += 1
                 self.keyframes += key
                 for outlet in list(self.outlets):
@@ -137,16 +147,17 @@ class SharedVideo:
         except (asyncio.CancelledError, MediaStreamError):
             pass
         except Exception:
-            log.exception("shared video encoder stopped")
+            log.exception("shared %s encoder stopped", self.kind)
 
 
-class VideoOutlet(MediaStreamTrack):
-    """One leg's video track: the shared stream's encoded frames, from a key frame on."""
+class StreamOutlet(MediaStreamTrack):
+    """One leg's track: the shared stream's encoded frames (video: from a key frame on)."""
 
     kind = "video"
 
-    def __init__(self, shared: SharedVideo) -> None:
+    def __init__(self, shared: SharedStream) -> None:
         super().__init__()
+        self.kind = shared.kind
         self.shared = shared
         self.enabled = True
         self.reading = False  # its sender has asked for a frame (the leg is connected)
@@ -207,7 +218,7 @@ class VideoOutlet(MediaStreamTrack):
         self.sent += 1
         packet = av.Packet(data)
         packet.pts = timestamp
-        packet.time_base = VIDEO_TIME_BASE
+        packet.time_base = self.shared.time_base
         return packet
 
     def stop(self) -> None:

@@ -15,7 +15,7 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamTrack
 
 from meetroom.calls.conference.sharedrate import LegsRate, SharedVp8Encoder
-from meetroom.media.sharedvideo import QUEUE_LIMIT, SharedVideo, VideoOutlet, is_key_frame
+from meetroom.media.sharedmedia import QUEUE_LIMIT, SharedStream, StreamOutlet, is_key_frame
 
 WIDTH, HEIGHT = 320, 180
 TIMEOUT = 10.0
@@ -66,7 +66,7 @@ class Rig:
         self.frames: asyncio.Queue[int] = asyncio.Queue()
         self.cameras: list[FedCamera] = []
         self.encoder = CountingEncoder()
-        self.shared = SharedVideo(self._camera, self.encoder)
+        self.shared = SharedStream(self._camera, self.encoder)
         self.n = 0
 
     def _camera(self) -> FedCamera:
@@ -74,7 +74,7 @@ class Rig:
         self.cameras.append(camera)
         return camera
 
-    async def step(self, outlets: list[VideoOutlet]) -> list[av.Packet]:
+    async def step(self, outlets: list[StreamOutlet]) -> list[av.Packet]:
         """Feed one camera frame; each outlet's next packet (all of them must get it)."""
         reads = [asyncio.ensure_future(o.recv()) for o in outlets]
         await asyncio.sleep(0)  # the legs are reading (a leg's first read asks for a key frame) before the frame
@@ -213,3 +213,54 @@ def test_legs_rate_is_the_slowest_leg_s():
     assert rate.target_bps == fast.target_bps
     governors.clear()
     assert rate.target_bps == vpx.DEFAULT_BITRATE
+
+
+class FedMicrophone(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self, frames: asyncio.Queue[int]) -> None:
+        super().__init__()
+        self.frames = frames
+
+    async def recv(self) -> av.AudioFrame:
+        n = await self.frames.get()
+        tone = (np.sin(np.arange(n * 960, (n + 1) * 960) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(tone.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = 48000, n * 960, fractions.Fraction(1, 48000)
+        return frame
+
+
+async def test_the_microphone_is_encoded_once_for_every_leg():
+    from aiortc.codecs import opus
+
+    from meetroom.calls.bitrate import GovernedOpusEncoder
+
+    class Counting(GovernedOpusEncoder):
+        calls = 0
+
+        def encode(self, frame, force_keyframe=False):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return super().encode(frame, force_keyframe)
+
+    frames: asyncio.Queue[int] = asyncio.Queue()
+    shared = SharedStream(lambda: FedMicrophone(frames), Counting(), kind="audio")
+    legs = [shared.outlet() for _ in range(3)]
+    assert all(leg.kind == "audio" for leg in legs)
+    got: list[list[av.Packet]] = [[] for _ in legs]
+    try:
+        for n in range(10):
+            reads = [asyncio.ensure_future(leg.recv()) for leg in legs]
+            await asyncio.sleep(0)
+            frames.put_nowait(n)
+            for mine, packet in zip(got, await asyncio.wait_for(asyncio.gather(*reads), TIMEOUT), strict=True):
+                mine.append(packet)
+    finally:
+        await shared.close()
+    assert Counting.calls == 10
+    assert all([bytes(p) for p in mine] == [bytes(p) for p in got[0]] for mine in got)
+    assert [p.time_base for p in got[0]] == [fractions.Fraction(1, 48000)] * 10
+    steps = {b.pts - a.pts for a, b in zip(got[0], got[0][1:], strict=False)}
+    assert steps == {960}  # 20 ms apart on Opus's clock
+    decoder = opus.OpusDecoder()
+    pcm = [decoder.decode(JitterFrame(bytes(p), int(p.pts)))[0].to_ndarray() for p in got[0]]
+    assert np.abs(np.concatenate(pcm, axis=None)[-960:]).max() > 2000  # the tone, not silence
