@@ -75,8 +75,10 @@ class SharedStream:
         self.keyframes = 0  # of which key frames
 
     def outlet(self) -> StreamOutlet:
+        """A new leg's track; the first one opens the source (the camera warms up while the leg connects)."""
         outlet = StreamOutlet(self)
         self.outlets.append(outlet)
+        self.start()
         return outlet
 
     def request_keyframe(self) -> None:
@@ -122,12 +124,14 @@ class SharedStream:
         loop = asyncio.get_running_loop()
         try:
             while self.outlets:
+                if self._source is None:
+                    self._source = self._make_source()
+                    if self.kind == "video":  # warm up: the capture starts while the legs connect
+                        await self._source.recv()
                 if not self.sending():
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                if self._source is None:
-                    self._source = self._make_source()
                 frame = await self._source.recv()
                 if not self.sending():
                     continue
