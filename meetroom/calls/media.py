@@ -71,7 +71,7 @@ class CallMedia:
         self._early_candidates: list[RTCIceCandidate] = []  # trickled before the remote description
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
-        with recovering():  # aiortc creates the receivers (and their jitter buffers) here
+        with recovering(prompt=True):  # aiortc creates the receivers (and their jitter buffers) here
             audio = audio if audio is not None else media.microphone_track()
             for track in (audio, video if video is not None else media.camera_track()):
                 self._tracks.append(track)
@@ -85,7 +85,7 @@ class CallMedia:
         return self.pc.localDescription.sdp
 
     async def answer(self, offer_sdp: str) -> str:
-        with self.governor.scope(), recovering():
+        with self.governor.scope(), recovering(prompt=True):
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self._remote_description_set()
