@@ -71,7 +71,8 @@ def _apply_sending(leg: Leg) -> None:
     """A listener's leg carries no media from it: its senders drop every frame before encoding.
 
     aiortc's sender skips encoding while disabled (its own switch for a recvonly direction), so
-    no RTP leaves and no encoder time is spent; negotiation sets the switch, hence this runs
+    no RTP leaves, and the leg's share of the room's shared streams is switched off too (nothing
+    is encoded while no leg sends); negotiation sets the sender's switch, hence this runs
     after each negotiation step and on every podium change. Every leg is negotiated sendrecv, so
     going on or off the podium needs no new offer and cannot race with one.
     """
