@@ -267,3 +267,36 @@ async def test_the_microphone_is_encoded_once_for_every_leg():
     decoder = opus.OpusDecoder()
     pcm = [decoder.decode(JitterFrame(bytes(p), int(p.pts)))[0].to_ndarray() for p in got[0]]
     assert np.abs(np.concatenate(pcm, axis=None)[-960:]).max() > 2000  # the tone, not silence
+
+
+async def test_the_microphone_is_read_on_but_not_encoded_while_no_leg_sends():
+    """A paced or device microphone must not fall behind (a burst of old sound when sending resumes)."""
+    from meetroom.calls.bitrate import GovernedOpusEncoder
+
+    frames: asyncio.Queue[int] = asyncio.Queue()
+    encoder = GovernedOpusEncoder()
+    encodes = []
+    original = encoder.encode
+    encoder.encode = lambda frame, force_keyframe=False: encodes.append(frame.pts) or original(frame)  # type: ignore[method-assign]
+    shared = SharedStream(lambda: FedMicrophone(frames), encoder, kind="audio")
+    leg = shared.outlet()
+    try:
+        reading = asyncio.ensure_future(leg.recv())
+        await asyncio.sleep(0)
+        frames.put_nowait(0)
+        await asyncio.wait_for(reading, TIMEOUT)
+        leg.set_enabled(False)  # off the podium
+        for n in range(1, 6):
+            frames.put_nowait(n)
+        async with asyncio.timeout(TIMEOUT):
+            while not frames.empty():
+                await asyncio.sleep(0.01)
+        assert encodes == [0]  # read, not encoded
+        leg.set_enabled(True)
+        reading = asyncio.ensure_future(leg.recv())
+        await asyncio.sleep(0)
+        frames.put_nowait(6)
+        packet = await asyncio.wait_for(reading, TIMEOUT)
+        assert encodes == [0, 6 * 960] and packet.pts is not None
+    finally:
+        await shared.close()

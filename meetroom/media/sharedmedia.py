@@ -128,11 +128,11 @@ class SharedStream:
                     self._source = self._make_source()
                     if self.kind == "video":  # warm up: the capture starts while the legs connect
                         await self._source.recv()
-                if not self.sending():
+                if not self.sending() and self.kind == "video":  # the camera track always waits for the newest frame
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                frame = await self._source.recv()
+                frame = await self._source.recv()  # a microphone is read on (and dropped): it must not fall behind
                 if not self.sending():
                     continue
                 force, self._keyframe = self._keyframe, False
