@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +55,15 @@ CONFERENCE_TAG = f"{{{NS_CONFERENCE}}}conference"
 CLOSE_TIMEOUT = 5.0
 RETRY_DELAYS = (1.0, 2.0, 4.0)  # seconds before each new attempt at a lost leg; then it stays down
 RESTART_CONNECT_TIMEOUT = 10.0  # a new attempt that has not connected by then counts as lost too
+MEDIA_MODULES = ("meetroom.calls.media", "meetroom.calls.conference.sharedrate")  # what a leg needs, loaded ahead
+
+
+def _load_media_stack() -> None:
+    try:
+        for name in MEDIA_MODULES:
+            importlib.import_module(name)
+    except Exception:  # the first leg imports it again and reports what is wrong
+        log.exception("loading the media stack ahead failed")
 
 
 def conference_marker(conf_id: str) -> ET.Element:
@@ -121,12 +132,23 @@ class MeshTopology:
         self.on_remote_mutes: RemoteMutes | None = None
         self.on_direct_offer: Callable[[str], bool] | None = None  # an unmarked offer: is the sender a participant?
         self.restarts = 0  # lost legs started again (for the logs and tests)
+        self._warming: asyncio.Future[None] | None = None
         self.shared: tuple[SharedStream, SharedStream] | None = (
             None  # microphone and camera, encoded once for every meetroom leg
         )
         media.on_mute_change(self._own_mute)
 
     # --- the seam -----------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Load the media stack (aiortc, PyAV, NumPy: ~0.3 s) in a worker thread while the room joins.
+
+        Otherwise the first leg imports it on the event loop, in the middle of the mesh forming,
+        and every other leg of this room waits for it. An idle room still loads none of it.
+        """
+        if MEDIA_MODULES[-1] in sys.modules or self._warming is not None:
+            return
+        self._warming = asyncio.get_running_loop().run_in_executor(None, _load_media_stack)
+
     def connect(self, conf_id: str, legs: Sequence[LegSpec]) -> None:
         self.conf_id = conf_id
         for spec in legs:
