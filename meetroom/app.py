@@ -161,6 +161,7 @@ class Room:
             self.net, self.calls, self.media, self.settings, self.bus, self.appstate, self.files, self.video_matrix
         )
         self.meeting.content.slides = lambda: self.slides  # what startCapture {captureId: 1} shares
+        self.media.capture_entries = self.meeting.content.known_entries  # hardwareChanged's DSCaptureList
         self.conferences = ConferenceManager(
             self.net, self.media, self.appstate, self.settings, self.bus, self.video_matrix, self.calls
         )

@@ -634,3 +634,170 @@ def test_a_listener_remarks_for_a_while_and_the_owner_takes_the_floor_back():
     created(s)
     with pytest.raises(CallError, match="role-based"):
         s.feed(ev.StartRemark())
+
+
+def test_a_smart_meeting_seats_speakers_by_voice_and_its_mode_is_switched():
+    d = Driver()
+    d.feed(ev.Create("abc123", SERVICE, "Weekly", "role", True, (), smart=True, casters=2))
+    d.feed(me(codes=frozenset({110, 201})))
+    out = d.feed(ev.Configured(ROOM, True))
+    (conf,) = published(out, "conferenceCreated")
+    assert conf["isSmartMeeting"] is True and conf["maxParticipantsOnPodium"] == 2
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": True}]
+    out = d.feed(occupant("Bob", B))
+    assert fx.SendSignal(B, CONF, "smart-mode", {"on": "true"}) in of(out, fx.SendSignal)
+    assert of(out, fx.SetRole) == [fx.SetRole(ROOM, "Bob", "visitor")]  # seated among the listeners first
+    d.feed(occupant("Bob", B, role="visitor"))
+    d.feed(occupant("Carol", C, role="visitor"))
+    # Bob speaks, Carol is silent: after the hold Bob gets voice, Carol never does
+    roles = []
+    for _ in range(10):
+        roles += of(d.feed(ev.AudioLevels({B: 0.2, C: 0.0})), fx.SetRole)
+        d.now += 0.2
+    assert roles == [fx.SetRole(ROOM, "Bob", "participant")]
+    d.feed(occupant("Bob", B, role="participant"))
+    # the podium (castersCount 2: the owner and Bob) is full; Carol speaks, Bob has been quiet long
+    for _ in range(25):
+        d.feed(ev.AudioLevels({B: 0.0, C: 0.0}))
+        d.now += 0.2
+    roles = []
+    for _ in range(5):
+        roles += of(d.feed(ev.AudioLevels({B: 0.0, C: 0.2})), fx.SetRole)
+        d.now += 0.2
+    assert roles == [fx.SetRole(ROOM, "Bob", "visitor"), fx.SetRole(ROOM, "Carol", "participant")]
+
+    # switched off: announced, told to everyone, no more seating
+    out = d.feed(ev.ChangeMode(False))
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": False}]
+    signals = of(out, fx.SendSignal)
+    assert {(s.to, s.name, s.attrs["on"]) for s in signals} == {(B, "smart-mode", "false"), (C, "smart-mode", "false")}
+    assert d.feed(ev.ChangeMode(False)) == []  # no change, nothing to say
+    assert of(d.feed(ev.AudioLevels({B: 0.2, C: 0.2})), fx.SetRole) == []
+    # a moderator asks the owner's room to switch it back on
+    d.feed(occupant("Bob", B, role="moderator"))
+    out = d.feed(ConfSignal(B, CONF, "smart-mode", {"on": "true"}))
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": True}]
+    # a listener cannot
+    d.feed(occupant("Carol", C, role="visitor"))
+    assert d.feed(ConfSignal(C, CONF, "smart-mode", {"on": "false"})) == []
+
+
+def test_a_smart_meeting_listener_sends_its_audio_to_the_owner_only():
+    p = Driver(own_full="zoe@localhost/z1", own_bare="zoe@localhost", own_name="Zoe")
+    p.feed(Invitation(OWN, ROOM, "Weekly", {"id": CONF, "type": "role"}))
+    p.feed(ev.Accept())
+    p.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    p.feed(occupant("Bob", B, role="participant"))
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "visitor", codes=frozenset({110})))
+    (legs,) = of(out, fx.ConnectLegs)
+    assert {leg.peer: (leg.send, leg.send_audio) for leg in legs.legs} == {OWN: (False, False), B: (False, False)}
+    out = p.feed(ConfSignal(OWN, CONF, "smart-mode", {"on": "true"}))
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": True}]
+    (update,) = of(out, fx.UpdateLegs)
+    assert [(leg.peer, leg.send, leg.send_audio) for leg in update.legs] == [(OWN, False, True)]
+    assert p.feed(ConfSignal(B, CONF, "smart-mode", {"on": "false"})) == []  # only the owner says so
+    with pytest.raises(CallError, match="owner or a moderator"):
+        p.feed(ev.ChangeMode(False))
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "participant", codes=frozenset({110})))
+    (update,) = of(out, fx.UpdateLegs)
+    assert {(leg.peer, leg.send, leg.send_audio) for leg in update.legs} == {(OWN, True, False), (B, True, False)}
+    # a moderator's switch goes to the owner's room
+    p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "member", "moderator", codes=frozenset({110})))
+    out = p.feed(ev.ChangeMode(False))
+    assert of(out, fx.SendSignal) == [fx.SendSignal(OWN, CONF, "smart-mode", {"on": "false"})]
+    assert published(out, "smartMeetingModeChanged") == []  # announced when the owner says so
+
+
+def test_smart_meeting_refusals_change_nothing():
+    d = Driver()
+    with pytest.raises(CallError, match="role-based"):
+        d.feed(ev.Create("abc123", SERVICE, "T", "symmetric", True, (), smart=True))
+    with pytest.raises(CallError, match="smartMeeting must be"):
+        d.feed(ev.Create("abc123", SERVICE, "T", "role", True, (), smart="yes"))
+    for casters in (0, -1, True, "2", 1.5):
+        with pytest.raises(CallError, match="castersCount"):
+            d.feed(ev.Create("abc123", SERVICE, "T", "role", True, (), smart=True, casters=casters))
+    assert d.machine.conf is None and d.env.app_state == AppState.NORMAL
+    with pytest.raises(CallError, match="not in a conference"):
+        d.feed(ev.ChangeMode(True))
+    created(d)
+    with pytest.raises(CallError, match="role-based"):
+        d.feed(ev.ChangeMode(True))
+    r = Driver()
+    created(r, conf_type="role")
+    with pytest.raises(CallError, match="true or false"):
+        r.feed(ev.ChangeMode("on"))
+    assert r.machine.conf is not None and r.machine.conf.smart is False
+    assert r.feed(ev.AudioLevels({B: 0.5})) == []  # not smart: levels are ignored
+    out = r.feed(ev.ChangeMode(True))
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": True}]
+
+
+def test_a_call_to_a_moderator_is_a_request_to_join_too():
+    mod = Driver(own_full=B, own_bare="bob@localhost", own_name="Bob")
+    mod.feed(Invitation(OWN, ROOM, "Weekly", {"id": CONF, "type": "symmetric"}))
+    mod.feed(ev.Accept())
+    mod.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    mod.feed(Occupant(ROOM, "Bob", B, "member", "participant", codes=frozenset({110})))
+    assert mod.feed(ev.CalledOwner(C)) == []  # not a moderator yet: the call is answered busy
+    mod.feed(Occupant(ROOM, "Bob", B, "member", "moderator", codes=frozenset({110})))
+    # members-only (the invitation came to a members-only room): the caller is sent to the owner
+    mod.machine.conf.auto_accept = False
+    out = mod.feed(ev.CalledOwner(C))
+    about = {"room": ROOM, "title": "Weekly", "type": "symmetric", "members-only": "true", "ask": OWN}
+    assert of(out, fx.SendSignal) == [fx.SendSignal(C, CONF, "in-conference", about)]
+    assert published(out, "requestInviteReceived") == []  # the owner's waiting room takes it
+    # an open room: the owner decides too (only it knows whether the waiting room is on now) ...
+    mod.machine.conf.auto_accept = True
+    (sent,) = of(mod.feed(ev.CalledOwner("dave@localhost/d1")), fx.SendSignal)
+    assert (sent.name, sent.attrs["ask"]) == ("in-conference", OWN)
+    # ... unless the owner is a third-party client: then the moderator lets the caller in itself
+    mod.machine.conf.participants[OWN].mesh = False
+    sent = of(mod.feed(ev.CalledOwner("erin@localhost/e1")), fx.SendSignal)
+    assert [s.name for s in sent] == ["in-conference", "join-accept"] and "ask" not in sent[0].attrs
+    mod.machine.conf.auto_accept = False
+    assert mod.feed(ev.CalledOwner("fred@localhost/f1")) == []  # members-only: nobody here can admit
+
+    # the caller: its call ends quietly, it asks the owner and waits; the owner's answer lets it in
+    caller = Driver(own_full=C, own_bare="carol@localhost", own_name="Carol", app_state=AppState.WAIT)
+    caller.env.calling_peer = "bob@localhost"
+    out = caller.feed(ConfSignal(B, CONF, "in-conference", about))
+    assert of(out, fx.EndCallQuietly) == [fx.EndCallQuietly()]
+    assert of(out, fx.SendSignal) == [fx.SendSignal(OWN, CONF, "join-request")]
+    assert published(out, "inviteRequestSent") == [{"peerId": "bob@localhost", "peerDn": "Bob"}]
+    assert caller.feed(ConfSignal(B, CONF, "join-accept")) == []  # only the owner admits
+    assert of(caller.feed(ConfSignal(OWN, CONF, "join-accept")), fx.Join) == [fx.Join(ROOM, "Carol")]
+
+
+def test_a_smart_invitation_says_so_and_the_owner_keeps_the_podium_to_castersCount():
+    d = Driver()
+    d.feed(ev.Create("abc123", SERVICE, "Weekly", "role", True, ("zoe",), smart=False, casters=2))
+    d.feed(me(codes=frozenset({110, 201})))
+    (invite,) = of(d.feed(ev.Configured(ROOM, True)), fx.SendInvite)
+    assert "smart" not in invite.fields  # not a smart meeting
+    d.feed(occupant("Bob", B, role="visitor"))
+    d.feed(occupant("Carol", C, role="visitor"))
+    assert of(d.feed(ev.Podium("invite", B)), fx.SendSignal) == [fx.SendSignal(B, CONF, "podium-invite")]
+    d.feed(occupant("Bob", B, role="participant"))  # Bob took the second seat (the owner has one)
+    with pytest.raises(CallError, match="podium is full"):
+        d.feed(ev.Podium("invite", C))
+    d.feed(VoiceRequest(ROOM, C, "Carol"))
+    with pytest.raises(CallError, match="castersCount"):
+        d.feed(ev.Podium("accept-request", C))
+
+    s = Driver()
+    s.feed(ev.Create("abc123", SERVICE, "Weekly", "role", True, ("zoe",), smart=True))
+    s.feed(me(codes=frozenset({110, 201})))
+    (invite,) = of(s.feed(ev.Configured(ROOM, True)), fx.SendInvite)
+    assert invite.fields["smart"] == "true"
+    p = Driver(own_full="zoe@localhost/z1", own_bare="zoe@localhost", own_name="Zoe")
+    p.feed(Invitation(OWN, ROOM, "Weekly", dict(invite.fields)))
+    p.feed(ev.Accept())
+    p.feed(occupant("Owner Room", OWN, aff="owner", role="moderator"))
+    out = p.feed(Occupant(ROOM, "Zoe", "zoe@localhost/z1", "none", "visitor", codes=frozenset({110})))
+    (conf,) = published(out, "conferenceCreated")
+    assert conf["isSmartMeeting"] is True
+    assert published(out, "smartMeetingModeChanged") == [{"confId": CONF, "smartMeeting": True}]
+    (legs,) = of(out, fx.ConnectLegs)
+    assert [(leg.peer, leg.send, leg.send_audio) for leg in legs.legs] == [(OWN, False, True)]
+    assert p.feed(ConfSignal(OWN, CONF, "smart-mode", {"on": "true"})) == []  # the owner's greeting: known

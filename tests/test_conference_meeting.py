@@ -65,6 +65,11 @@ async def test_camera_control_tones_and_recording_in_a_conference(prosody, room_
         assert (asked["peerId"], asked["confId"]) == (a_full, conf_id)
         assert (await room.client.call("allowRecord", peerId=a_full))["result"] is True
     await a.client.wait_event("appStateChanged", lambda e: e["recording"] is True, timeout=5)
+    listed = (await a.client.call("getConferenceParticipants"))["participants"]
+    assert {p["peerId"] for p in listed if p["recordingByMe"]} == {b_full, c_full}
+    await c.client.wait_event("userRecordingMeStatusChanged", lambda e: e["status"] is True, timeout=5)
+    listed = (await c.client.call("getConferenceParticipants"))["participants"]
+    assert [p["peerId"] for p in listed if p["recordingMe"]] == [a_full]
     await asyncio.sleep(2.0)
     matrix = await a.client.call("getVideoMatrix")
     selves = {

@@ -94,20 +94,20 @@ async def test_only_the_receivers_server_can_bounce_an_offer(setup):
     request = _outgoing(transfers)
     bounce = ET.Element("{jabber:client}error", {"type": "cancel"})
     ET.SubElement(bounce, "{urn:ietf:params:xml:ns:xmpp-stanzas}service-unavailable")
-    transfers._on_bounce(session, _stanza("mallory@localhost", bounce, mtype="error", msg_id="mf-req-1"))
+    transfers.sending.on_bounce(session, _stanza("mallory@localhost", bounce, mtype="error", msg_id="mf-req-1"))
     assert request.status == DONE
-    transfers._on_bounce(session, _stanza(PEER, bounce, mtype="error", msg_id="mf-req-1"))
+    transfers.sending.on_bounce(session, _stanza(PEER, bounce, mtype="error", msg_id="mf-req-1"))
     assert request.status == FAILED and "offline or unknown" in request.error
 
 
 async def test_answers_count_only_from_the_receiver(setup):
     transfers, session, events = setup
     _outgoing(transfers)
-    transfers._on_answer(session, _stanza("mallory@localhost/x", fileoffer.answer_element("req-1", "rejected")))
+    transfers.sending.on_answer(session, _stanza("mallory@localhost/x", fileoffer.answer_element("req-1", "rejected")))
     assert "fileRejected" not in events.names()
-    transfers._on_answer(session, _stanza(f"{PEER}/r", fileoffer.answer_element("req-1", "rejected")))
+    transfers.sending.on_answer(session, _stanza(f"{PEER}/r", fileoffer.answer_element("req-1", "rejected")))
     assert events.names().count("fileRejected") == 1
-    transfers._on_answer(session, _stanza(f"{PEER}/r", fileoffer.answer_element("req-1", "refused", "no")))
+    transfers.sending.on_answer(session, _stanza(f"{PEER}/r", fileoffer.answer_element("req-1", "refused", "no")))
     assert transfers.book.get("req-1").status == FAILED
 
 
@@ -117,7 +117,7 @@ async def test_a_flood_of_offers_stops_at_the_waiting_limit(setup):
     for n in range(MAX_WAITING):
         transfers.book.add(FileRequest(f"w{n}", n + 1, INCOMING, WAITING, "f", 1, "x@localhost", "x", now, url=f"u{n}"))
     offer = fileoffer.Offer("http://127.0.0.1:1/file_share/s/f", "f", 1, "", "offer-9", True)
-    await transfers._check_offer(session, JID("eve@localhost/e"), offer)
+    await transfers.receiving.check_offer(session, JID("eve@localhost/e"), offer)
     assert "receivedFileRequest" not in events.names()
     assert len(transfers.book.all(INCOMING)) == MAX_WAITING
     answer = fileoffer.read_answer(session.sent[-1].xml)
@@ -127,7 +127,7 @@ async def test_a_flood_of_offers_stops_at_the_waiting_limit(setup):
     for request in transfers.book.all(INCOMING):
         request.timestamp = 0
     session.sent.clear()
-    await transfers._check_offer(session, JID("eve@localhost/e"), offer)
+    await transfers.receiving.check_offer(session, JID("eve@localhost/e"), offer)
     assert all(r.status == FAILED and "expired" in r.error for r in transfers.book.all(INCOMING)[:MAX_WAITING])
     answer = fileoffer.read_answer(session.sent[-1].xml)
     assert answer is not None and "too many" not in answer.reason  # past the limit: on to the URL check
@@ -142,7 +142,7 @@ async def test_a_file_is_never_sent_without_a_login(setup):
 
 async def test_a_file_posted_in_a_conference_becomes_a_request_of_that_conference(setup):
     transfers, session, events = setup
-    transfers._probe = (session, "http://127.0.0.1:5280/file_share/AbC/probe")  # the server's upload service
+    transfers.receiving.probe = (session, "http://127.0.0.1:5280/file_share/AbC/probe")  # the server's upload service
     transfers.net.account_id = "room@localhost"
     occupants = {"meet@conference.localhost/Carol": ("meet@conference.localhost", "carol@localhost")}
     occupants["meet@conference.localhost/Me"] = ("meet@conference.localhost", "room@localhost")
@@ -150,9 +150,9 @@ async def test_a_file_posted_in_a_conference_becomes_a_request_of_that_conferenc
     offer = fileoffer.Offer("http://127.0.0.1:5280/file_share/Zz/plan.pdf", "plan.pdf", 42, "", "o-1", True)
     for occupant in ("meet@conference.localhost/Me", "meet@conference.localhost/Stranger"):
         msg = _stanza(occupant, *fileoffer.offer_elements(offer, receipt=False), mtype="groupchat")
-        transfers._on_offer(session, msg)  # own post reflected; an occupant the conference does not know
+        transfers.receiving.on_offer(session, msg)  # own post reflected; an occupant the conference does not know
     msg = _stanza("meet@conference.localhost/Carol", *fileoffer.offer_elements(offer, receipt=False), mtype="groupchat")
-    transfers._on_offer(session, msg)
+    transfers.receiving.on_offer(session, msg)
     for _ in range(20):
         await asyncio.sleep(0.01)
         if "receivedFileRequest" in events.names():

@@ -42,6 +42,9 @@ async def test_choosing_devices(room, connect):
     event = await client.wait_event("hardwareChanged")
     assert event["currentAudioCapturerDescription"] == "virtual:silence"
     assert set(event) >= HARDWARE_FIELDS
+    listed = (await client.call("getHardware"))["DSCaptureList"]
+    assert {"id": 1, "name": "Slideshow"}.items() <= listed[0].items()
+    assert event["DSCaptureList"] == listed, "hardwareChanged lists what can be shared as getHardware does"
 
     bad = await client.call("setAudioCapturer", name="Ghost mic", description="alsa:hw:9,9")
     assert bad["result"] is False and "no such device" in bad["error"]

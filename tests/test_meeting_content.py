@@ -34,9 +34,9 @@ TREE = """
 def test_display_listing_is_parsed():
     assert parse_screen("  Width: 640\n  Height: 480\n") == (640, 480)
     windows = parse_windows(TREE, (640, 480))
-    assert [(w.id, w.name, w.x, w.y, w.width, w.height) for w in windows] == [
-        (0x200009, "pattern window", 50, 60, 200, 150),  # even height for the encoder
-        (0x300001, "half off", 500, 400, 140, 80),  # clipped to the screen
+    assert [(w.id, w.name, w.x, w.y, w.width, w.height, w.whole) for w in windows] == [
+        (0x200009, "pattern window", 50, 60, 200, 150, True),  # even height for the encoder; followed
+        (0x300001, "half off", 500, 400, 140, 80, False),  # clipped to the screen: a rectangle
     ]
 
 
@@ -136,6 +136,10 @@ async def test_share_window_and_slides_between_two_rooms(prosody, room_factory, 
     assert slot in [p["peerId"] for p in matrix["participants"]], matrix
     frame = await _frame_until(b, slot, _is_pattern)
     assert _is_pattern(frame), frame[::30, ::30].tolist()
+    await asyncio.to_thread(xdisplay.move_pattern, display, 400, 300)  # the share follows the window
+    for _ in range(5):  # over a second of new pictures: a rectangle left behind would show the bare root
+        await asyncio.sleep(0.2)
+        assert _is_pattern((await remote_frame(b, slot))[0]), "the moved window is still what is shared"
 
     # switchVideoFlow: the participant's main slot shows the content, then the camera again
     assert (await b.client.call("switchVideoFlow", callId=a_full, mainCamera=False))["result"] is True

@@ -40,6 +40,15 @@ async def _download(room, file_id: int) -> bytes:
     return body
 
 
+async def _participants(room) -> list[dict]:
+    return (await room.client.call("getConferenceParticipants"))["participants"]
+
+
+async def _marks(room) -> list[tuple[bool, bool]]:
+    """(recordingMe, recordingByMe) of each participant, the room itself first."""
+    return [(p["recordingMe"], p["recordingByMe"]) for p in await _participants(room)]
+
+
 async def test_record_a_call_with_consent(prosody, room_factory, connect):  # noqa: F811
     a, b = await start_rooms(prosody, room_factory, connect)
     # B's camera looks different from A's: zoomed in on the centre target
@@ -65,6 +74,8 @@ async def test_record_a_call_with_consent(prosody, room_factory, connect):  # no
     assert (await a.client.call("getAppState"))["recording"] is True
     status = await b.client.wait_event("userRecordingMeStatusChanged", timeout=5)
     assert status == {**status, "peerId": a_full, "status": True, "confId": created["confId"]}
+    assert await _marks(a) == [(False, False), (False, True)]  # A (first) records B
+    assert await _marks(b) == [(False, False), (True, False)]  # B (first) is recorded by A
     again = await a.client.call("startRecording")
     assert again["result"] is False and "already" in again["error"]
 
@@ -79,6 +90,7 @@ async def test_record_a_call_with_consent(prosody, room_factory, connect):  # no
     await a.client.wait_event("appStateChanged", lambda e: e["recording"] is False)
     status = await b.client.wait_event("userRecordingMeStatusChanged", timeout=5)
     assert status["status"] is False
+    assert not any(p["recordingMe"] or p["recordingByMe"] for p in await _participants(a) + await _participants(b))
     files = (await a.client.call("getFileList"))["fileList"]
     assert {"fileId": stopped["fileId"], "fileName": stopped["fileName"]} in files
 

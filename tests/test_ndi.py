@@ -25,7 +25,7 @@ from meetroom.media import ndilib
 from meetroom.media.framestore import SELF, FrameStore
 from meetroom.media.manager import Media
 from meetroom.media.ndi import CONTENT, MIXED, NdiError, NdiService, Target, device_key, resolve, source_name
-from meetroom.media.ndioutputs import MixedFeed, StoreFeed, compose
+from meetroom.media.ndioutputs import AUDIO_CHUNK, HeardFeed, MixedFeed, StoreFeed, compose
 from meetroom.media.pattern import BARS, TestPattern
 from meetroom.store.db import Store
 from tests.support.media import difference
@@ -299,6 +299,42 @@ async def test_feeds_send_each_new_frame_once_and_follow_the_layout():
     layout = {"mainWindowWidth": 4, "mainWindowHeight": 4, "participants": []}
     mixed = await MixedFeed(frames, lambda: layout, (32, 18)).next()
     assert mixed.shape == (18, 32, 3) and not mixed.any()
+
+
+async def test_participants_heard_at_once_are_mixed_not_played_in_turn():
+    import av
+
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    feed = HeardFeed(lambda peer: peer != "other@x/1", clock=lambda: now[0], sleep=sleep)
+    feed.add("alice@x/1", np.full((1, AUDIO_CHUNK * 2), 0.25, np.float32), 48000)  # mono: both channels
+    feed.add("bob@x/1", np.full((2, AUDIO_CHUNK), 0.5, np.float32), 48000)
+    first, rate = await feed.next()
+    assert rate == 48000 and first.shape == (2, AUDIO_CHUNK)
+    assert np.allclose(first, 0.75), "Alice and Bob at once, summed"
+    second, _ = await feed.next()
+    assert np.allclose(second, 0.25), "only Alice had a second 20 ms"
+    assert slept[-1] == pytest.approx(AUDIO_CHUNK / 48000), "chunks leave at the real rate"
+
+    waiting = asyncio.ensure_future(feed.next())
+    await asyncio.sleep(0)
+    assert not waiting.done(), "nobody is talking: the feed waits rather than inventing silence"
+    packed = np.full((1, AUDIO_CHUNK * 2), 16384, np.int16)  # decoded Opus: s16, stereo interleaved
+    frame = av.AudioFrame.from_ndarray(packed, format="s16", layout="stereo")
+    frame.sample_rate = 48000
+    feed.push("other@x/1", frame)  # a participant this device does not carry
+    feed.add("carol@x/1", np.full((1, AUDIO_CHUNK // 6), 0.9, np.float32), 8000)  # G.711: 20 ms at 8 kHz
+    feed.add("dave@x/1", np.full((2, AUDIO_CHUNK), 0.6, np.float32), 48000)
+    third, _ = await asyncio.wait_for(waiting, 2)
+    assert np.allclose(third, 1.0), "0.9 + 0.6 clipped to full scale; the other participant left out"
+    feed.push("carol@x/1", frame)
+    fourth, _ = await feed.next()
+    assert np.allclose(fourth, 0.5, atol=1e-3)
 
 
 class Sink:

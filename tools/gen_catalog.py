@@ -32,6 +32,15 @@ CONDITIONAL_FIELDS = {
 }
 
 
+# Notifications the spec names without a payload, whose fields meetroom defines (docs/conferences.md).
+MEETROOM_FIELDS = {
+    "smartMeetingModeChanged": [
+        {"name": "confId", "type": "string", "note": "the conference whose mode changed"},
+        {"name": "smartMeeting", "type": "boolean", "note": "true: the podium follows the voices (VAD)"},
+    ],
+}
+
+
 def top_level(name: str) -> bool:
     return "." not in name and "[" not in name
 
@@ -66,7 +75,7 @@ def build(spec_dir: Path) -> dict:
         ev["name"]: {
             "documented": bool(ev["documented"]),
             "source": ev["source"],
-            "fields": [field_entry(ev["name"], f) for f in ev["fields"]],
+            "fields": [field_entry(ev["name"], f) for f in ev["fields"] or MEETROOM_FIELDS.get(ev["name"], [])],
         }
         for ev in sorted(notifications, key=lambda e: e["name"])
     }

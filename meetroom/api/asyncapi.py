@@ -19,7 +19,7 @@ from typing import Any
 from meetroom import __version__
 from meetroom.api import catalog
 from meetroom.api.published import published_notifications
-from meetroom.api.registry import Registry
+from meetroom.api.registry import Command, Registry
 
 CHANNEL = "control"
 ADMIN, EVERYONE = "admin", "admin, user"
@@ -102,6 +102,12 @@ def notification_message(name: str, entry: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _registered(command: Command) -> dict[str, Any]:
+    """A meetroom extension's request as its registration types it (the spec has no entry for it)."""
+    params = [{"name": n, "type": t, "required": r} for n, (t, r) in command.params.items()]
+    return {"params": params, "response": []}
+
+
 def _ref(*parts: str) -> dict[str, str]:
     return {"$ref": "#/" + "/".join(parts)}
 
@@ -130,7 +136,7 @@ def build_document(registry: Registry, published: frozenset[str] | None = None) 
 
     for command in registry.all_commands():
         entry = raw["commands"].get(command.name)
-        request, reply = command_messages(command.name, entry)
+        request, reply = command_messages(command.name, entry or _registered(command))
         request_ref = add_message(f"{command.name}Request", f"{command.name} (command)", request)
         reply_ref = add_message(f"{command.name}Reply", f"{command.name} (reply)", reply)
         operations[command.name] = {

@@ -113,6 +113,7 @@ class ContentSharing:
         self._tasks = TaskSet()
         self._watch: asyncio.Task | None = None
         self._offered: set[str] = set()  # participants our current sharing was sent to
+        self._last_entries: list[dict[str, Any]] | None = None
         link.serve(wire.CONTENT_NS, self._on_request, find=self._find)
         directory.on_left(self._peer_left)
         directory.on_joined(self._peer_joined)
@@ -145,7 +146,13 @@ class ContentSharing:
         return [Capturable(SLIDESHOW_ID, "Slideshow", "slideshow"), *list_display()]
 
     def entries(self) -> list[dict[str, Any]]:
-        return [c.entry() for c in self.capture_list()]
+        """DSCaptureList as the display shows it now (runs xwininfo: call it off the event loop)."""
+        self._last_entries = [c.entry() for c in self.capture_list()]
+        return self._last_entries
+
+    def known_entries(self) -> list[dict[str, Any]]:
+        """DSCaptureList as last listed, for hardwareChanged, which is announced from the loop."""
+        return self._last_entries if self._last_entries is not None else self.entries()
 
     # --- startCapture / stopCapture ------------------------------------------------------
     async def start(self, capture_id: int) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from meetroom.calls.peerlink import PeerLink, PeerRefused
@@ -60,6 +61,12 @@ def _safe(tap: Any) -> Any:
             log.exception("recording a participant's sound failed")
 
     return run
+
+
+def _among(peer_id: str, instance_ids: Iterable[str]) -> bool:
+    """Whether a list's peerId (an InstanceId, or a 1:1 call's CallId) is one of these participants."""
+    wanted = peer_id.lower()
+    return any(wanted in (i.lower(), i.lower().partition("/")[0]) for i in instance_ids)
 
 
 class CallRecording:
@@ -254,6 +261,14 @@ class CallRecording:
     def _unanswered(self, instance_id: str) -> None:
         if instance_id in self.requests:
             self._reply(instance_id, False)
+
+    # --- what participant lists say ---------------------------------------------------------------
+    def mark(self, participants: list[dict[str, Any]]) -> None:
+        """getConferenceParticipants' recordingMe / recordingByMe, from the consent exchange."""
+        recorded = self.allowed if self.active is not None else set()
+        for entry in participants:
+            entry["recordingMe"] = _among(entry["peerId"], self.recorded_by)
+            entry["recordingByMe"] = _among(entry["peerId"], recorded)
 
     # --- what comes in --------------------------------------------------------------------------
     async def _received(self, peer: MeetingPeer, payload: ET.Element) -> None:

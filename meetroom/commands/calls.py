@@ -90,9 +90,10 @@ async def get_conferences(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
 
 @command("getConferenceParticipants")
 async def get_conference_participants(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
-    if ctx.services.conferences.busy:
-        return ctx.services.conferences.participants()
-    return ctx.services.calls.participants()
+    source = ctx.services.conferences if ctx.services.conferences.busy else ctx.services.calls
+    body = source.participants()
+    ctx.services.meeting.recording.mark(body["participants"])
+    return body
 
 
 @command("enableAudioReceiving")

@@ -43,9 +43,11 @@ async def get_chat_last_messages(ctx: Context, msg: dict[str, Any]) -> dict[str,
     peer = _chat_peer(ctx, msg)
     net = ctx.services.net
     own = net.account_id
+    count = min(msg["count"], 1000)
+    await ctx.services.conferences.read_archive(peer, msg["beginNumber"] + count)  # a conference's older messages
     messages = [
         {"text": m.text, "time": int(m.time), "peerId": own if m.direction else peer, "direction": m.direction}
-        for m in net.last_messages(peer, msg["beginNumber"], min(msg["count"], 1000))
+        for m in net.last_messages(peer, msg["beginNumber"], count)
     ]
     return {"messages": messages}
 

@@ -21,7 +21,9 @@ async def create_conference(ctx: Context, msg: dict[str, Any]) -> None:
     invites = msg.get("inviteList") or []
     if not isinstance(invites, list) or not all(isinstance(p, str) for p in invites):
         raise CommandError("inviteList must be a list of TrueConf IDs")
-    await ctx.services.conferences.create(msg["title"], msg["confType"], msg["autoAccept"], invites)
+    casters = msg.get("castersCount")
+    smart = msg.get("smartMeeting", False)
+    await ctx.services.conferences.create(msg["title"], msg["confType"], msg["autoAccept"], invites, smart, casters)
 
 
 @command("inviteToConference")
@@ -71,6 +73,14 @@ _podium("inviteToPodium", "invite", with_peer=True)
 _podium("kickFromPodium", "kick", with_peer=True)
 _podium("acceptRequestToPodium", "accept-request", with_peer=True)
 _podium("rejectRequestToPodium", "reject-request", with_peer=True)
+
+
+# meetroom extension: the docs name changeConferenceMode (setWaitingRoomState's see-also list) without a page
+@command("changeConferenceMode", params={"smartMeeting": ("boolean", True)})
+async def change_conference_mode(ctx: Context, msg: dict[str, Any]) -> dict[str, Any]:
+    conferences = ctx.services.conferences
+    await conferences.change_mode(msg["smartMeeting"])
+    return {"confId": conferences.conf_id}
 
 
 @command("setWaitingRoomState")

@@ -3,9 +3,10 @@
 getHardware's `DSCaptureList` lists what can be shared: the slideshow (id 1), the display's screen
 (id 2) and every named top-level window (id = its X window id, which stays the same while the
 window lives). The list comes from `xwininfo` (x11-utils) on the display the room runs on
-(`DISPLAY`); without a display, or without xwininfo, only the slideshow is listed. A window is
-captured by its geometry at the moment sharing starts, clipped to the screen (x11grab reads a
-rectangle of the root window, so what covers the window is captured too).
+(`DISPLAY`); without a display, or without xwininfo, only the slideshow is listed. A window that is
+wholly on the screen is captured as that window (x11grab's window_id): the share follows it when it
+moves; what covers it is captured too, as X has no off-screen copy without a compositor. A window
+partly off the screen is captured by its rectangle at the start, clipped to the screen.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Capturable:
     y: int = 0
     width: int = 0
     height: int = 0
+    whole: bool = False  # a window wholly on the screen: captured as itself, wherever it moves
 
     def entry(self) -> dict[str, Any]:
         return {"name": self.name, "id": self.id}
@@ -72,8 +74,9 @@ def parse_windows(text: str, screen: tuple[int, int]) -> list[Capturable]:
         left, top = max(0, x), max(0, y)
         right, bottom = min(screen[0], x + w), min(screen[1], y + h)
         width, height = (right - left) // 2 * 2, (bottom - top) // 2 * 2
+        whole = (left, top, right, bottom) == (x, y, x + w, y + h)
         if width >= 16 and height >= 16:
-            out.append(Capturable(int(xid, 16), name, "window", left, top, width, height))
+            out.append(Capturable(int(xid, 16), name, "window", left, top, width, height, whole))
     return out
 
 
@@ -94,7 +97,7 @@ def list_display(display: str | None = None) -> list[Capturable]:
 
 
 class X11Grab:
-    """A thread reading one rectangle of the display with x11grab; each frame goes to `sink`."""
+    """A thread reading a window or a rectangle of the display with x11grab; each frame goes to `sink`."""
 
     def __init__(self, display: str, target: Capturable, fps: int, sink: Callable[[Any], None]) -> None:
         self.display, self.target, self.fps, self.sink = display, target, fps, sink
@@ -107,8 +110,10 @@ class X11Grab:
         import av
 
         t = self.target
-        url = f"{self.display}+{t.x},{t.y}" if "." in self.display else f"{self.display}.0+{t.x},{t.y}"
         options = {"video_size": f"{t.width}x{t.height}", "framerate": str(self.fps), "draw_mouse": "0"}
+        if t.whole:
+            return av.open(self.display, format="x11grab", options={**options, "window_id": hex(t.id)})
+        url = f"{self.display}+{t.x},{t.y}" if "." in self.display else f"{self.display}.0+{t.x},{t.y}"
         return av.open(url, format="x11grab", options=options)
 
     def start(self) -> None:

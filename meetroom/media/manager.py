@@ -78,6 +78,8 @@ class Media:
         self.ptz_motion: asyncio.Task | None = None  # a continuing ptzLeft/ptzZoomInc/...
         self.delay_result: dict[str, int] = {"state": 0, "delay": -1}
         self.mic_taps: list[Callable[[object, np.ndarray], None]] = []  # (track, 20 ms sent) for recordings
+        # what content sharing can share (getHardware's DSCaptureList), given by its owner
+        self.capture_entries: Callable[[], list[dict[str, Any]]] = list
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -114,7 +116,7 @@ class Media:
             out[f"current{label}Name"] = chosen.name if chosen else dev.NONE
             out[f"current{label}Description"] = chosen.description if chosen else dev.NONE
             out[f"current{label}Type"] = chosen.type if chosen else dev.TYPE_VIRTUAL
-        out["DSCaptureList"] = []
+        out["DSCaptureList"] = self.capture_entries()
         return out
 
     def app_sound_device(self) -> dict[str, str]:

@@ -168,17 +168,31 @@ class MicrophoneFeed:
 
 
 class HeardFeed:
-    """Participants' sound as the calls decode it (Media.on_heard); `wanted(peer_id)` picks whose."""
+    """Participants' sound as the calls decode it (Media.on_heard), mixed: `wanted(peer_id)` picks whose.
 
-    QUEUE = 25  # half a second: a receiver that stalls loses old sound, not the room's memory
+    Each participant's samples wait in their own buffer; every 20 ms one chunk of each participant
+    that has one is summed, so two people talking at once are heard at once, at the real rate (a
+    single queue would play them one after the other, twice as long). While nobody sends, the feed
+    waits instead of sending silence.
+    """
 
-    def __init__(self, wanted: Callable[[str], bool]) -> None:
+    KEEP = AUDIO_RATE // 2  # samples kept per participant: one that stalls loses old sound, not memory
+
+    def __init__(
+        self,
+        wanted: Callable[[str], bool],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.wanted = wanted
-        self._queue: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue(self.QUEUE)
+        self.clock, self.sleep = clock, sleep
+        self._buffers: dict[str, np.ndarray] = {}  # peer -> float32 (2, n) at AUDIO_RATE
+        self._arrived = asyncio.Event()
+        self._next = 0.0
 
     def push(self, peer_id: str, frame: av.AudioFrame) -> None:
         """On the event loop, for every decoded frame of every participant."""
-        if not self.wanted(peer_id) or self._queue.full():
+        if not self.wanted(peer_id):
             return
         samples = frame.to_ndarray()
         channels = len(frame.layout.channels)
@@ -186,13 +200,52 @@ class HeardFeed:
             samples = samples.astype(np.float32) / 32768.0
         if not frame.format.is_planar:  # packed: one row of interleaved samples
             samples = samples.reshape(-1, channels).T
-        self._queue.put_nowait((np.ascontiguousarray(samples, dtype=np.float32), frame.sample_rate))
+        self.add(peer_id, np.asarray(samples, dtype=np.float32), frame.sample_rate)
+
+    def add(self, peer_id: str, samples: np.ndarray, rate: int) -> None:
+        """Samples (channels, n) in -1..1 heard from one participant."""
+        stereo = _as_stereo(_resampled(samples, rate))
+        held = self._buffers.get(peer_id)
+        joined = stereo if held is None else np.concatenate((held, stereo), axis=1)
+        self._buffers[peer_id] = joined[:, -self.KEEP :]
+        self._arrived.set()
 
     async def next(self) -> tuple[np.ndarray, int]:
-        return await self._queue.get()
+        while not any(b.shape[1] >= AUDIO_CHUNK for b in self._buffers.values()):
+            self._arrived.clear()
+            await self._arrived.wait()
+        now = self.clock()
+        self._next = max(self._next + AUDIO_CHUNK / AUDIO_RATE, now - 0.1)
+        await self.sleep(max(0.0, self._next - now))
+        return self.mix(), AUDIO_RATE
+
+    def mix(self) -> np.ndarray:
+        """One 20 ms chunk: the sum of each participant's next chunk, clipped."""
+        out = np.zeros((2, AUDIO_CHUNK), np.float32)
+        for peer, held in list(self._buffers.items()):
+            if held.shape[1] >= AUDIO_CHUNK:
+                out += held[:, :AUDIO_CHUNK]
+                self._buffers[peer] = held[:, AUDIO_CHUNK:]
+        return np.clip(out, -1.0, 1.0, out=out)
 
     def close(self) -> None:
-        pass
+        self._buffers.clear()
+
+
+def _resampled(samples: np.ndarray, rate: int) -> np.ndarray:
+    """At AUDIO_RATE (G.711's 8 kHz beside Opus's 48 kHz), by linear interpolation."""
+    if rate == AUDIO_RATE or samples.shape[1] == 0:
+        return samples
+    count = round(samples.shape[1] * AUDIO_RATE / rate)
+    positions = np.linspace(0, samples.shape[1] - 1, count)
+    index = np.arange(samples.shape[1])
+    return np.stack([np.interp(positions, index, row) for row in samples]).astype(np.float32)
+
+
+def _as_stereo(samples: np.ndarray) -> np.ndarray:
+    if samples.shape[0] == 2:
+        return samples
+    return np.repeat(samples[:1], 2, axis=0) if samples.shape[0] == 1 else samples[:2]
 
 
 @dataclass

@@ -72,10 +72,13 @@ class ChatStore:
     def close(self) -> None:
         self._store.close()
 
-    def add(self, account: str, peer: str, direction: int, text: str, when: float, ids: list[str]) -> bool:
+    def add(
+        self, account: str, peer: str, direction: int, text: str, when: float, ids: list[str], *, retime: bool = False
+    ) -> bool:
         """Store one message unless any of its ids is known; returns whether it was new.
 
-        One transaction per message: a single disk sync, and no half-stored message.
+        One transaction per message: a single disk sync, and no half-stored message. `retime`: a
+        known message takes `when` as its time (an archive's order replaces the arrival order).
         """
         ids = [i for i in ids if i and len(i) > 2]
         execute = self._store.execute
@@ -95,6 +98,8 @@ class ChatStore:
                 )
                 execute("INSERT OR IGNORE INTO chat_peers(account, peer) VALUES(?,?)", (account, peer))
             seq = known if known is not None else rows[0][0]
+            if known is not None and retime:
+                execute("UPDATE chat_messages SET time=? WHERE seq=?", (when, seq))
             # remember every id of the message (e.g. its archive id next to its origin id)
             for msg_id in ids:
                 execute("INSERT OR IGNORE INTO chat_ids(account, msg_id, seq) VALUES(?,?,?)", (account, msg_id, seq))

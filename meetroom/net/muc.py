@@ -39,6 +39,9 @@ NS_CONFERENCE = "urn:meetroom:conference:0"
 NS_DELAY = "urn:xmpp:delay"
 HISTORY_STANZAS = 50  # the room's last messages a joiner asks for (getChatLastMessages shows them)
 NS_SID = "urn:xmpp:sid:0"
+NS_MAM = "urn:xmpp:mam:2"
+NS_FORWARD = "urn:xmpp:forward:0"
+ARCHIVE_PAGE = 50  # Prosody's max_archive_query_results
 STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 VOICE_REQUEST = f"{MUC}#request"
 IQ_TIMEOUT = 10.0
@@ -76,6 +79,7 @@ class GroupMessage:
     time: float
     delayed: bool = False
     msg_id: str = ""
+    real_jid: str = ""  # the sender's real JID when the room tells it (an archived message of a whois=anyone room)
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,23 @@ def _delay(xml: ET.Element) -> float | None:
     return time.time()
 
 
+def read_archived(result: ET.Element, room: str) -> GroupMessage | None:
+    """One XEP-0313 result from a room's archive: the forwarded group message, its archive id
+    (the room's stanza-id, as live messages carry it) and the delay stamp of the archive."""
+    forwarded = result.find(_q(NS_FORWARD, "forwarded"))
+    inner = forwarded.find("{jabber:client}message") if forwarded is not None else None
+    if forwarded is None or inner is None:
+        return None
+    body = inner.findtext("{jabber:client}body")
+    sender, _, nick = (inner.get("from") or "").partition("/")
+    if not body or not nick or sender.lower() != room.lower():
+        return None
+    item = inner.find(f"{_q(MUC_USER, 'x')}/{_q(MUC_USER, 'item')}")
+    real = (item.get("jid") or "") if item is not None else ""
+    when = _delay(forwarded) or _delay(inner) or time.time()
+    return GroupMessage(room.lower(), nick, body, when, True, result.get("id") or "", real)
+
+
 def read_group_message(xml: ET.Element) -> GroupMessage | None:
     if xml.get("type") != "groupchat":
         return None
@@ -339,6 +360,23 @@ class MucChannel:
             members_only="muc_membersonly" in features,
             description=values.get("muc#roominfo_description", ""),
         )
+
+    async def archive(self, room: str, count: int) -> tuple[list[GroupMessage], bool]:
+        """The room's last `count` archived group messages (XEP-0313 on the room JID, newest pages
+        first), and whether that is all the archive has."""
+        mam = self._session.client.plugin["xep_0313"]
+        found: list[GroupMessage] = []
+        results = 0
+        try:
+            pages = mam.iterate(jid=room, reverse=True, rsm={"max": min(count, ARCHIVE_PAGE)}, total=count)
+            async for result in pages:
+                results += 1
+                archived = read_archived(result.xml.find(_q(NS_MAM, "result")), room)
+                if archived is not None:
+                    found.append(archived)
+        except (IqError, IqTimeout) as exc:
+            raise ConnectionError(f"the room's archive did not answer: {exc}") from None
+        return found, results < count
 
     # --- presence ------------------------------------------------------------------------
     def join(self, room: str, nick: str) -> None:

@@ -20,6 +20,10 @@ import sys, tkinter as tk
 root = tk.Tk(); root.title(sys.argv[1]); root.geometry("{w}x{h}+{x}+{y}")
 canvas = tk.Canvas(root, width={w}, height={h}, bg="#20c040", highlightthickness=0); canvas.pack()
 canvas.create_rectangle(0, 0, {hw}, {hh}, fill="#d02020", outline="")
+def moved(*_):  # a line "x y" on stdin moves the window there
+    x, y = sys.stdin.readline().split()
+    root.geometry(f"+{{x}}+{{y}}")
+root.tk.createfilehandler(sys.stdin, tk.READABLE, moved)
 root.mainloop()
 """
 
@@ -69,7 +73,9 @@ def show_pattern(display: XDisplay) -> None:
     w, h, x, y = WINDOW
     script = _TK.format(w=w, h=h, x=x, y=y, hw=w // 2, hh=h // 2)
     env = dict(os.environ, DISPLAY=display.name)
-    display.window = subprocess.Popen([sys.executable, "-c", script, PATTERN_TITLE], env=env)
+    display.window = subprocess.Popen(
+        [sys.executable, "-c", script, PATTERN_TITLE], env=env, stdin=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         out = subprocess.run(
@@ -80,3 +86,20 @@ def show_pattern(display: XDisplay) -> None:
             return
         time.sleep(0.1)
     raise RuntimeError("the pattern window did not appear")
+
+
+def move_pattern(display: XDisplay, x: int, y: int) -> None:
+    """Move the pattern window and wait until the display has it there."""
+    assert display.window is not None and display.window.stdin is not None
+    display.window.stdin.write(f"{x} {y}\n")
+    display.window.stdin.flush()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        out = subprocess.run(
+            ["xwininfo", "-display", display.name, "-name", PATTERN_TITLE], capture_output=True, text=True, check=False
+        ).stdout
+        if f"Absolute upper-left X:  {x}\n" in out and f"Absolute upper-left Y:  {y}\n" in out:
+            time.sleep(0.2)  # drawn at its new place
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the pattern window did not move")

@@ -1,9 +1,10 @@
 """Who gets in: `call` with a confId, join requests to the owner, acceptPeer / rejectPeer, the waiting room.
 
 Handler functions the machine (machine.py) routes to, each given the shared Context.
-Calling the owner's CallId while it is in a conference is a request to join too (the `call`
-doc page): the owner tells the caller which conference (`<in-conference room/>`), the caller's
-call ends quietly and it waits as a requester. A conference created with autoAccept false (or
+Calling the owner's (or a moderator's) CallId while it is in a conference is a request to join
+too (the `call` doc page): it tells the caller which conference (`<in-conference room/>`), the
+caller's call ends quietly and it waits as a requester (a moderator of a members-only room names
+the owner to ask, `ask`). A conference created with autoAccept false (or
 useWaitingRoom) is a members-only room: a joiner by confId asks the owner (a meetroom
 `<join-request/>`), waits in the waiting room until the owner admits it (membership, then
 `<join-accept/>`) or refuses it (`<join-reject cause/>`). An open room is simply joined.
@@ -74,8 +75,10 @@ def redirected(ctx: Context, signal: ConfSignal) -> None:
     room = signal.attrs.get("room", "").lower()
     if ctx.busy or not room or not env.calling_peer or bare(signal.sender) != env.calling_peer:
         return
-    owner = signal.sender
-    ctx.conf = Conference(
+    called = signal.sender
+    ask = signal.attrs.get("ask", "")  # a moderator forwards us to the owner, who admits members
+    owner = ask if "/" in ask else called
+    conf = ctx.conf = Conference(
         conf_id=signal.conf_id,
         room=room,
         title=signal.attrs.get("title", ""),
@@ -85,11 +88,13 @@ def redirected(ctx: Context, signal: ConfSignal) -> None:
         created=ctx.now,
         nick=ctx.own_nick,
         created_here=False,
-        inviter=owner,
+        inviter=called,
         phase=Phase.REQUESTING,
     )
     ctx.emit(fx.EndCallQuietly())  # appState stays 4: from calling to waiting for the owner
-    ctx.publish("inviteRequestSent", peerId=bare(owner), peerDn=env.peer_dn(bare(owner)))
+    if owner != called:
+        ctx.emit(fx.SendSignal(owner, conf.conf_id, "join-request"))
+    ctx.publish("inviteRequestSent", peerId=bare(called), peerDn=env.peer_dn(bare(called)))
     ctx.timer("request", env.ring_timeout)
 
 
@@ -141,14 +146,25 @@ def on_signal(ctx: Context, conf: Conference, signal: ConfSignal) -> bool:
 
 
 def called_owner(ctx: Context, called: ev.CalledOwner) -> None:
-    """Owner side: a one-to-one call to this room while it owns a conference is a request to join it."""
+    """Owner (or moderator) side: a one-to-one call to this room while it owns or moderates a
+    conference is a request to join it. The owner decides as for any join request. A moderator
+    sends the caller on to a meetroom owner (`ask`): membership is the owner's to give (MUC
+    affiliations), and only the owner knows whether the waiting room is on now; with a
+    third-party owner it lets the caller into a room it knows to be open."""
     conf, caller = ctx.conf, called.caller
-    if conf is None or conf.phase is not Phase.ACTIVE or not conf.is_owner or "/" not in caller:
+    if conf is None or conf.phase is not Phase.ACTIVE or not (conf.is_owner or conf.is_moderator):
         return
-    if caller in conf.participants or caller in conf.join_requests:
+    if "/" not in caller or caller in conf.participants or caller in conf.join_requests:
         return
     about = {"room": conf.room, "title": conf.title, "type": TYPE_NAMES[conf.conf_type]}
     about["members-only"] = "false" if conf.auto_accept else "true"
+    if not conf.is_owner:
+        owner = next((p for p in conf.participants.values() if p.owner), None)
+        if owner is not None and owner.mesh:
+            ctx.emit(fx.SendSignal(caller, conf.conf_id, "in-conference", {**about, "ask": owner.jid}))
+            return  # a second offer of the same call finds the caller waiting already: it ignores this
+        if not conf.auto_accept:
+            return  # nobody here can admit it: the call is answered busy, as before
     ctx.emit(fx.SendSignal(caller, conf.conf_id, "in-conference", about))
     _join_request(ctx, conf, caller)
 

@@ -1,9 +1,10 @@
 """What every conference handler shares: the conference (or invitation), the room, the effects, the clock.
 
 The machine (machine.py) routes each input to a handler function in one of the handler modules
-(creating, invitations, presence, legs, chat, moderation, podium, admission, reactions, ending);
-each gets this one `Context` and nothing else. A handler reads the room through `env`, changes
-`conf` / `invitation`, and appends what it wants done to `out` (through `emit` / `publish`).
+(creating, invitations, presence, legs, chat, moderation, podium, admission, reactions, remarks,
+smart, ending); each gets this one `Context` and nothing else. A handler reads the room through
+`env`, changes `conf` / `invitation`, and appends what it wants done to `out` (through `emit` /
+`publish`).
 A refusal raises CallError before the first change.
 """
 

@@ -11,10 +11,12 @@ from typing import Any
 
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
+from meetroom.calls.conference import smart
 from meetroom.calls.conference.context import JOIN_TIMEOUT, Context
 from meetroom.calls.conference.state import CONF_TYPES, TYPE_NAMES, Conference, bare, conf_id_for_room, describe
 from meetroom.calls.errors import CallError
 from meetroom.core.appstate import AppState
+from meetroom.net.muc import HISTORY_STANZAS
 
 
 def room_config(title: str, conf_type: int, auto_accept: bool, owner: str) -> dict[str, Any]:
@@ -30,6 +32,7 @@ def room_config(title: str, conf_type: int, auto_accept: bool, owner: str) -> di
         "muc#roomconfig_moderatedroom": conf_type != 1,
         "muc#roomconfig_changesubject": False,
         "muc#roomconfig_enablearchiving": True,
+        "muc#roomconfig_historylength": HISTORY_STANZAS,  # what a joiner gets (Prosody keeps 20 by default)
     }
 
 
@@ -46,6 +49,7 @@ def create(ctx: Context, cmd: ev.Create) -> None:
         raise CallError("confType must be one of 'symmetric', 'asymmetric', 'role'")
     if not isinstance(cmd.title, str) or not cmd.title.strip():
         raise CallError("title must be a non-empty string")
+    is_smart, casters = smart.check_create(cmd.smart, cmd.casters, CONF_TYPES[cmd.conf_type])
     targets: list[str] = []
     for peer in cmd.invites:
         target = ctx.normalise(peer)
@@ -70,6 +74,8 @@ def create(ctx: Context, cmd: ev.Create) -> None:
         created_here=True,
         to_invite=tuple(targets),
         expands=env.call_conf_id if cmd.expands else "",
+        smart=is_smart,
+        casters=casters,
     )
     ctx.emit(fx.Join(room, ctx.conf.nick))
     if not cmd.expands:  # an expanded call stays in appState 5 throughout
@@ -101,6 +107,8 @@ def send_invite(ctx: Context, conf: Conference, target: str) -> None:
     fields = {"id": conf.conf_id, "title": conf.title, "type": TYPE_NAMES[conf.conf_type], "owner": conf.owner}
     if conf.expands and target == ctx.env.call_peer:
         fields["expands"] = conf.expands
+    if conf.smart:
+        fields["smart"] = "true"  # the invitee's conferenceCreated says so (smart.py keeps it current)
     ctx.emit(fx.SendInvite(target, conf.room, conf.title, fields))
     conf.invited[bare(target)] = dn
     ctx.publish("inviteSent", confId=conf.conf_id, peerId=target, peerDn=dn, confType=conf.conf_type)

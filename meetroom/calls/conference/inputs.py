@@ -6,6 +6,7 @@ MUC stanzas arrive already parsed by net/muc.py (`Occupant`, `GroupMessage`, `In
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from meetroom.net.muc import ConfSignal, Decline, GroupMessage, Invitation, Occupant, VoiceRequest
@@ -21,6 +22,8 @@ class Create:
     auto_accept: bool
     invites: tuple[str, ...] = ()
     expands: bool = False  # expandCallToMulti: the running 1:1 call's peer is invited and joins at once
+    smart: object = False  # smartMeeting: the podium by voice (role-based only); checked by the machine
+    casters: object = None  # castersCount: podium seats (None: as many as the mesh)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,20 @@ class SendToWaitingRoom:
 
 
 @dataclass(frozen=True)
+class ChangeMode:
+    """changeConferenceMode (meetroom extension): smart meeting on or off."""
+
+    smart: object  # checked by the machine: must be a bool
+
+
+@dataclass(frozen=True)
+class AudioLevels:
+    """What the owner's room hears from each participant now (its legs' audioLevel): the selector's input."""
+
+    levels: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class SetReaction:
     reaction: int
 
@@ -181,6 +198,8 @@ Input = (
     | AnswerRequest
     | WaitingRoom
     | SendToWaitingRoom
+    | ChangeMode
+    | AudioLevels
     | SetReaction
     | Pin
     | Shutdown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference.context import BUSY, DECLINED, JOIN_TIMEOUT, Context
-from meetroom.calls.conference.state import CONF_TYPES, Conference, Invitation, bare, conf_id_for_room
+from meetroom.calls.conference.state import CONF_TYPES, ROLE_BASED, Conference, Invitation, bare, conf_id_for_room
 from meetroom.calls.errors import CallError
 from meetroom.core.appstate import AppState
 from meetroom.net.muc import Decline
@@ -35,6 +35,7 @@ def received(ctx: Context, inv: InvitationIn) -> None:
         conf_type=CONF_TYPES.get(fields.get("type", ""), 1),
         owner=fields.get("owner") or inv.sender,
     )
+    invitation.smart = invitation.conf_type == ROLE_BASED and fields.get("smart") == "true"
     if expands and not ctx.busy and expands == env.call_conf_id and inv.sender == env.call_peer:
         # the peer of our call turns it into a conference: join at once, nothing rings
         invitation.expands = expands
@@ -83,6 +84,7 @@ def accept(ctx: Context) -> None:
         created_here=False,
         inviter=inv.inviter,
         expands=inv.expands,
+        smart=inv.smart,
     )
     ctx.emit(fx.Join(inv.room, ctx.conf.nick))
     ctx.timer("join", JOIN_TIMEOUT)

@@ -1,7 +1,8 @@
 """Which media legs this room runs: the conference type and the podium decide, the topology performs.
 
 Every meetroom participant, except: asymmetric, owner ↔ others only; role-based, a leg needs
-someone on the podium at one end, and only the podium sends. The participant with the smaller
+someone on the podium at one end, and only the podium sends (in a smart meeting a listener also
+sends its audio to the owner, whose video selector listens: smart.py). The participant with the smaller
 full JID (octet order) starts a leg. A third-party client in the room whose disco/caps say Jingle
 RTP audio/video (`Participant.jingle`) gets a leg too: it does not know that rule, so this room
 always starts it ("direct"), and the mesh also takes the client's own session-initiate as the leg.
@@ -57,7 +58,8 @@ def _spec(conf: Conference, own: bytes, jid: str, send: bool) -> LegSpec:
     receive = who.voice if conf.conf_type == ROLE_BASED else True
     if not who.mesh:  # a third-party client: we call it
         return LegSpec(jid, True, send, direct=True, receive=receive)
-    return LegSpec(jid, own < jid.encode(), send, receive=receive)
+    to_selector = conf.conf_type == ROLE_BASED and conf.smart and who.owner and not send  # smart.py
+    return LegSpec(jid, own < jid.encode(), send, receive=receive, send_audio=to_selector)
 
 
 def drop(ctx: Context, conf: Conference, jid: str) -> None:

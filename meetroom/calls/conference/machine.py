@@ -24,6 +24,7 @@ from meetroom.calls.conference import (
     presence,
     reactions,
     remarks,
+    smart,
     views,
 )
 from meetroom.calls.conference import effects as fx
@@ -60,6 +61,8 @@ HANDLERS: dict[type, Handler] = {
     ev.WaitingRoom: admission.waiting_room,
     ev.SendToWaitingRoom: admission.send_to_waiting_room,
     ev.CalledOwner: admission.called_owner,
+    ev.ChangeMode: smart.change_mode,
+    ev.AudioLevels: smart.levels,
     ev.SetReaction: reactions.set_reaction,
     ev.Pin: reactions.pin,
     ev.HangUp: ending.hang_up,
@@ -83,7 +86,9 @@ def _signal(ctx: Context, signal: ConfSignal) -> None:
         reactions.reaction_in(ctx, conf, signal)
         return
     sender = conf.participants.get(signal.sender)
-    if sender is not None and not remarks.on_signal(ctx, conf, sender, signal):  # participants only
+    if sender is None or remarks.on_signal(ctx, conf, sender, signal):  # participants only
+        return
+    if not smart.on_signal(ctx, conf, sender, signal):
         podium.on_signal(ctx, conf, sender, signal)
 
 

@@ -22,6 +22,7 @@ from meetroom.calls.call import Call
 from meetroom.calls.call import Phase as CallPhase
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
+from meetroom.calls.conference import smart
 from meetroom.calls.conference.machine import ConferenceMachine
 from meetroom.calls.conference.mesh import MeshTopology, marked_conference
 from meetroom.calls.conference.state import Phase, room_jid_for
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 CONF_ID = re.compile(r"^[0-9a-z][0-9a-z._-]{0,63}@[^@/#\s]+#vcs$")
 
 CLOSE_WAIT = 3.0
+ARCHIVE_MAX = 1000  # messages read from a room's archive at most (getChatLastMessages pages up to 1000)
+LEVEL_SAMPLE = 0.2  # seconds between two audio-level samples for the smart meeting's selector
 
 
 class ConferenceRoomEnv(RoomFactsEnv):
@@ -118,6 +121,8 @@ class ConferenceManager:
         self.topology.on_remote_mutes = self._remote_mutes
         if isinstance(self.topology, MeshTopology):
             self.topology.on_direct_offer = self._direct_offer
+        self._archive_read: set[str] = set()  # rooms whose whole archive is in the chat store
+        self._sampler: asyncio.Task | None = None  # smart meetings: the level sampler while it runs
         self._asked: set[tuple[str, str]] = set()  # (room, real JID) whose features were asked for
         self._tasks = TaskSet()
         self._closing: set[asyncio.Task] = set()
@@ -134,10 +139,19 @@ class ConferenceManager:
     def ringing(self) -> bool:
         return self.machine.invitation is not None
 
-    async def create(self, title: Any, conf_type: Any, auto_accept: bool, invites: list[Any]) -> None:
+    async def create(
+        self, title: Any, conf_type: Any, auto_accept: bool, invites: list[Any], smart: Any = False, casters: Any = None
+    ) -> None:
         service = await self.muc.service() if self.net.logged_in else ""
         local = secrets.token_hex(12)
-        self.feed(ev.Create(local, service, title, conf_type, bool(auto_accept), tuple(invites)))
+        create = ev.Create(
+            local, service, title, conf_type, bool(auto_accept), tuple(invites), smart=smart, casters=casters
+        )
+        self.feed(create)
+
+    async def change_mode(self, smart: Any) -> None:
+        """changeConferenceMode (meetroom extension): the smart meeting on or off."""
+        self.feed(ev.ChangeMode(smart))
 
     async def invite(self, peer: str) -> None:
         self.feed(ev.Invite(peer))
@@ -226,6 +240,32 @@ class ConferenceManager:
             return None
         return conf.conf_id, conf.room
 
+    async def read_archive(self, peer: str, wanted: int) -> None:
+        """getChatLastMessages on the conference's chat: when the store has fewer than the page
+        asks for (the join history is the last 50), older messages come from the room's archive
+        (XEP-0313 on the room JID) into the store first; the store drops those it has (stanza-id)."""
+        conf = self.machine.conf
+        if conf is None or conf.phase is not Phase.ACTIVE or peer != conf.room or conf.room in self._archive_read:
+            return
+        if wanted <= 0 or len(self.net.last_messages(peer, 0, wanted)) >= wanted:
+            return
+        try:
+            messages, complete = await self.muc.archive(conf.room, min(wanted, ARCHIVE_MAX))
+        except ConnectionError as exc:
+            log.info("conference %s: no archive: %s", conf.room, exc)
+            return
+        own_bare, nick = self.env.own_bare, conf.nick
+        when = 0.0
+        for msg in reversed(messages):  # oldest first
+            # archive stamps have whole seconds: within one, the archive's order decides, for the
+            # messages already stored (the join history, live ones) too
+            when = max(msg.time, when + 1e-6)
+            own = msg.real_jid.partition("/")[0].lower() == own_bare if msg.real_jid else msg.nick == nick
+            stored = fx.StoreGroupMessage(conf.room, conf.title, own, msg.body, when, msg.msg_id)
+            self._store_group_message(stored, retime=True)
+        if complete:
+            self._archive_read.add(conf.room)  # all of it is here now; live messages keep it current
+
     def participant_names(self) -> dict[str, str]:
         """Everyone else in the conference now (InstanceId → display name)."""
         conf = self.machine.conf
@@ -271,6 +311,19 @@ class ConferenceManager:
         """One input through the machine, its effects performed at once (a refusal raises CallError)."""
         self._perform(self.machine.handle(event, time.time()))
         self._hand_call_over()
+        if self._sampler is None and smart.listening(self.machine.conf):
+            self._sampler = self._tasks.spawn(self._sample_levels())
+
+    # --- smart meetings: what the owner hears feeds the video selector -----------------------
+    async def _sample_levels(self) -> None:
+        """While this room runs a smart meeting's selector: every leg's audioLevel, a few times a second."""
+        try:
+            while (conf := self.machine.conf) is not None and smart.listening(conf):
+                heard = {jid: self.topology.peer_media(jid)[1].get("audioLevel", 0.0) for jid in conf.legs}
+                self._feed_quietly(ev.AudioLevels(heard))
+                await asyncio.sleep(LEVEL_SAMPLE)
+        finally:
+            self._sampler = None
 
     # --- expandCallToMulti: the 1:1 call ends once the conference carries its peer -------------
     def _expanded_call(self) -> Call | None:
@@ -296,10 +349,10 @@ class ConferenceManager:
         return isinstance(event, JmiIn) and event.action.sid == call.sid and event.action.kind == "finish"
 
     def _called_owner(self, event: CallInput) -> bool:
-        """A call to this room while it owns a conference: a request to join (never claimed: the
+        """A call to this room while it owns or moderates a conference: a request to join (never claimed: the
         one-to-one machine still answers it busy, after the caller heard where the conference is)."""
         conf = self.machine.conf
-        if conf is None or conf.phase is not Phase.ACTIVE or not conf.is_owner:
+        if conf is None or conf.phase is not Phase.ACTIVE or not (conf.is_owner or conf.is_moderator):
             return False
         proposed = isinstance(event, JmiIn) and event.action.kind == "propose" and not event.carbon
         proposed = proposed and not event.delayed
@@ -435,12 +488,12 @@ class ConferenceManager:
                 self.media.forget_peer_frames(effect.peer)
                 self.bus.publish("videoMatrixChanged", self.video_matrix.snapshot())
 
-    def _store_group_message(self, effect: fx.StoreGroupMessage) -> None:
+    def _store_group_message(self, effect: fx.StoreGroupMessage, *, retime: bool = False) -> None:
         net = self.net
         net.group_chats[effect.room] = effect.title
         direction = OUTGOING if effect.outgoing else INCOMING
         ids = [f"s:{effect.msg_id}"] if effect.msg_id else []
-        net.chats.add(net.account_id, effect.room, direction, effect.body, effect.time, ids)
+        net.chats.add(net.account_id, effect.room, direction, effect.body, effect.time, ids, retime=retime)
 
     async def _configure(self, effect: fx.Configure) -> None:
         try:

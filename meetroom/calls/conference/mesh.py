@@ -90,9 +90,9 @@ def _apply_sending(leg: Leg) -> None:
     if leg.media is None:
         return
     for transceiver in leg.media.pc.getTransceivers():
-        transceiver.sender._enabled = leg.send
-    for outlet in leg.outlets:
-        outlet.set_enabled(leg.send)  # a shared encoder stops when no leg sends
+        transceiver.sender._enabled = leg.send or (leg.send_audio and transceiver.kind == "audio")
+    for outlet in leg.outlets:  # a shared encoder stops when no leg sends
+        outlet.set_enabled(leg.send or (leg.send_audio and outlet.kind == "audio"))
 
 
 @dataclass
@@ -100,6 +100,7 @@ class Leg:
     peer: str
     initiator: bool
     send: bool = True  # False: a listener's leg to a speaker (role-based): nothing is sent on it
+    send_audio: bool = False  # audio even while `send` is off (LegSpec.send_audio: a smart meeting's listener)
     sid: str = ""
     media: CallMedia | None = None
     peer_is_meetroom: bool = True
@@ -155,7 +156,7 @@ class MeshTopology:
             peer, initiator = spec.peer, spec.initiator
             if peer in self.legs:
                 continue
-            leg = Leg(peer, initiator, spec.send, direct=spec.direct, receive=spec.receive)
+            leg = Leg(peer, initiator, spec.send, spec.send_audio, direct=spec.direct, receive=spec.receive)
             leg.peer_is_meetroom = not spec.direct
             self.legs[peer] = leg
             if spec.direct and peer in self._early:  # the client called first: its session is the leg
@@ -172,7 +173,7 @@ class MeshTopology:
         for spec in legs:
             leg = self.legs.get(spec.peer)
             if leg is not None:
-                leg.send, leg.receive = spec.send, spec.receive
+                leg.send, leg.send_audio, leg.receive = spec.send, spec.send_audio, spec.receive
                 _apply_sending(leg)
         self._share_upload()
 
@@ -226,7 +227,7 @@ class MeshTopology:
             if leg is not None and leg.media is not None and event.sid != leg.sid:
                 # the peer started the leg again (it lost the old one): start afresh
                 self._end(leg, notify=False)
-                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send, receive=leg.receive)
+                leg = self.legs[event.sender] = Leg(leg.peer, False, leg.send, leg.send_audio, receive=leg.receive)
             self.signalling.ack(event.iq)
             if leg is None:
                 self._early[event.sender] = event  # its presence is on the way
@@ -254,7 +255,9 @@ class MeshTopology:
         # the client called while we called it, or called again: its session replaces ours
         self.signalling.ack(event.iq)
         self._end(leg, notify=leg.sid != event.sid)
-        fresh = self.legs[event.sender] = Leg(leg.peer, False, leg.send, direct=True, receive=leg.receive)
+        fresh = self.legs[event.sender] = Leg(
+            leg.peer, False, leg.send, leg.send_audio, direct=True, receive=leg.receive
+        )
         fresh.peer_is_meetroom = False
         self._answer(fresh, event)
         return True
@@ -446,7 +449,7 @@ class MeshTopology:
         target past its hysteresis, and a new target rebuilds the encoder with a key frame.
         """
         total = int(self.settings.get("outputBandWidth"))
-        share = max(64, total // max(1, sum(1 for leg in self.legs.values() if leg.send)))
+        share = max(64, total // max(1, sum(1 for leg in self.legs.values() if leg.send or leg.send_audio)))
         for leg in self.legs.values():
             if leg.media is not None and leg.share != share:
                 leg.share = share

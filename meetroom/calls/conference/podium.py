@@ -69,6 +69,8 @@ def command(ctx: Context, cmd: ev.Podium) -> None:
     who = ctx.participant(conf, cmd.peer, PODIUM_COMMANDS[cmd.action])
     if not (conf.is_owner or conf.is_moderator):
         raise CallError("only the conference owner or a moderator manages the podium")
+    if cmd.action in ("invite", "accept-request") and podium_full(conf):
+        raise CallError(f"the podium is full: at most {conf.casters} speakers (castersCount)")
     if cmd.action == "invite":
         if who.voice:
             raise CallError(f"'{cmd.peer}' is on the podium already")
@@ -91,6 +93,13 @@ def command(ctx: Context, cmd: ev.Podium) -> None:
         else:
             ctx.emit(fx.SendSignal(who.jid, conf.conf_id, "podium-answer", {"allow": "false"}))
         ctx.publish("incomingRequestToPodiumAnswered", peerId=who.jid, allow=allow, confId=conf.conf_id)
+
+
+def podium_full(conf: Conference) -> bool:
+    """castersCount, as the owner enforces it (the only room that knows it): every seat taken."""
+    if not conf.casters or not conf.is_owner:
+        return False
+    return 1 + sum(1 for p in conf.participants.values() if p.voice) >= conf.casters
 
 
 def _goto_podium(ctx: Context, conf: Conference) -> None:
@@ -176,7 +185,9 @@ def on_signal(ctx: Context, conf: Conference, sender: Participant, signal: ConfS
         _podium_event(ctx, conf, ctx.env.own_full, ctx.env.own_name, 1, 1, 3, False)
     elif signal.name == "podium-accept" and sender.jid in conf.podium_invited:
         conf.podium_invited.discard(sender.jid)
-        if conf.is_owner or conf.is_moderator:
+        if podium_full(conf):  # filled meanwhile (the selector, a request)
+            _podium_event(ctx, conf, sender.jid, sender.dn, 1, 1, 3, False)
+        elif conf.is_owner or conf.is_moderator:
             ctx.emit(fx.SetRole(conf.room, sender.nick, "participant"))
     elif signal.name == "podium-reject" and sender.jid in conf.podium_invited:
         conf.podium_invited.discard(sender.jid)

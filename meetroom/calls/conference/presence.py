@@ -11,7 +11,7 @@ import logging
 
 from meetroom.calls.conference import effects as fx
 from meetroom.calls.conference import inputs as ev
-from meetroom.calls.conference import legs, podium, views
+from meetroom.calls.conference import legs, podium, smart, views
 from meetroom.calls.conference.context import ACCESS_DENIED, FAILED, LIMIT, NOT_FOUND, Context
 from meetroom.calls.conference.creating import room_config, send_invite
 from meetroom.calls.conference.outcome import abandon, finish
@@ -100,9 +100,11 @@ def activate(ctx: Context, conf: Conference) -> None:
     ctx.last_conf_type = conf.conf_type
     ctx.set_state(AppState.CONFERENCE)
     ctx.emit(fx.Publish("conferenceCreated", views.conference_fields(conf, ctx.env.mesh_size)))
+    smart.started(ctx, conf)
     for who in list(conf.participants.values()):
         _announce(ctx, conf, who)
         podium.seat(ctx, conf, who)
+        smart.greet(ctx, conf, who)
     legs.connect(ctx, conf)
     for target in conf.to_invite:
         send_invite(ctx, conf, target)
@@ -120,6 +122,7 @@ def _present(ctx: Context, conf: Conference, occ: Occupant) -> None:
         if conf.phase is Phase.ACTIVE:
             _announce(ctx, conf, who)
             podium.seat(ctx, conf, who)
+            smart.greet(ctx, conf, who)
             legs.connect(ctx, conf)
         return
     before = (known.affiliation, known.role)
@@ -179,6 +182,7 @@ def _gone(ctx: Context, conf: Conference, occ: Occupant) -> None:
         return
     conf.podium_invited.discard(who.jid)
     conf.podium_requests.discard(who.jid)
+    conf.selector.forget(who.jid)
     legs.drop(ctx, conf, who.jid)
     ctx.emit(fx.RemoveSlot(who.jid))
     ctx.publish("participantLeftConference", peerId=who.jid)

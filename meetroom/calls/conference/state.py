@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from meetroom.calls.conference.selector import SpeakerSelector
 from meetroom.net.chatstore import chat_id
 
 # createConference confType → the API's code (conferenceCreated.confType, inviteReceived.type)
@@ -61,6 +62,7 @@ class LegSpec:
     send: bool = True
     direct: bool = False  # a third-party client: always called by us, its own session-initiate taken as the leg
     receive: bool = True  # the peer sends on it (False: a listener in a role-based conference), so silence is a loss
+    send_audio: bool = False  # send audio even while `send` is off: a smart meeting's listener to the selector
 
 
 class Phase(Enum):
@@ -108,6 +110,7 @@ class Invitation:
     conf_type: int
     owner: str  # the owner's InstanceId as the invitation names it
     expands: str = ""  # the inviter's 1:1 call with us that this conference takes over
+    smart: bool = False  # a smart meeting, as the invitation says (smart.py)
 
     @property
     def inviter_bare(self) -> str:
@@ -143,6 +146,9 @@ class Conference:
     pinned: str = ""  # pinUser: the participant this room keeps in view
     remark_left: int = 0  # a listener's remark: seconds of voice left (remarkCountDown)
     remarks: set[str] = field(default_factory=set)  # owner: listeners given voice for a remark
+    smart: bool = False  # a smart meeting: the owner's selector seats speakers by voice (selector.py)
+    casters: int = 0  # castersCount: podium seats, the owner's included (0: as many as the mesh)
+    selector: SpeakerSelector = field(default_factory=SpeakerSelector)  # the owner's, while smart
     timers: set[str] = field(default_factory=set)
 
     @property

@@ -25,7 +25,7 @@ def conference_fields(conf: Conference, max_participants: int) -> dict[str, Any]
         "confId": conf.conf_id,
         "confTitle": conf.title,
         "confType": conf.conf_type,
-        "isSmartMeeting": False,
+        "isSmartMeeting": conf.smart,
         "conferenceOwner": conf.owner,
         "joinUrl": "",
         "realTimeConferenceManagmentUrl": "",
@@ -34,7 +34,7 @@ def conference_fields(conf: Conference, max_participants: int) -> dict[str, Any]
         "isWaitingRoomEnabled": not conf.auto_accept,
         "isInWaitingRoom": False,
         "maxParticipants": max_participants,
-        "maxParticipantsOnPodium": max_participants if conf.conf_type == ROLE_BASED else 0,
+        "maxParticipantsOnPodium": (conf.casters or max_participants) if conf.conf_type == ROLE_BASED else 0,
         "pinned": False,
     }
     return fields

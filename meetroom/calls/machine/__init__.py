@@ -2,7 +2,7 @@
 
 `CallMachine.handle(input, now)` returns the effects to perform; it never sends, sleeps or
 touches a socket, so every path of docs/calls.md is testable with a fake clock
-(tests/test_call_machine.py). `meetroom.calls.manager.CallManager` is the asyncio driver.
+(tests/test_call_machine_*.py). `meetroom.calls.manager.CallManager` is the asyncio driver.
 Inside, core.py dispatches each input type to the module that owns it (see docs/calls.md).
 """
 
