@@ -131,3 +131,29 @@ def test_jitter_buffer_gives_up_on_a_hole_and_asks_for_a_key_frame(monkeypatch):
     assert resumed is not None and not pli
     # outside the scope aiortc's own buffer is used
     assert type(aiortc.rtcrtpreceiver.JitterBuffer(capacity=128, is_video=True)) is not loss.RecoveringJitterBuffer
+
+
+def test_prompt_buffer_hands_out_a_frame_at_its_marked_last_packet():
+    with loss.recovering(prompt=True):
+        buffer = aiortc.rtcrtpreceiver.JitterBuffer(capacity=128, is_video=True)
+        audio = aiortc.rtcrtpreceiver.JitterBuffer(capacity=16, prefetch=4)
+    assert isinstance(buffer, loss.PromptJitterBuffer)
+    assert type(audio) is not loss.PromptJitterBuffer  # audio keeps its prefetch
+    # a three-packet frame: nothing until its marked packet, then the frame at once (aiortc waits for the next)
+    assert buffer.add(packet(10, 3000, marker=0)) == (False, None)
+    assert buffer.add(packet(11, 3000, marker=0)) == (False, None)
+    pli, frame = buffer.add(packet(12, 3000, marker=1))
+    assert not pli and frame is not None and frame.data == b"xxx" and frame.timestamp == 3000
+    # out of order: the marked packet first, the frame as soon as the gap is filled
+    assert buffer.add(packet(13, 6000, marker=0)) == (False, None)
+    assert buffer.add(packet(15, 6000, marker=1)) == (False, None)
+    pli, frame = buffer.add(packet(14, 6000, marker=0))
+    assert frame is not None and frame.data == b"xxx" and frame.timestamp == 6000
+    # each frame comes out once, and on time
+    for seq, timestamp in ((16, 9000), (17, 12000)):
+        pli, frame = buffer.add(packet(seq, timestamp, marker=1))
+        assert frame is not None and frame.timestamp == timestamp
+    # a hole holds the frame back (the recovering buffer's rules then apply)
+    assert buffer.add(packet(19, 15000, marker=1)) == (False, None)
+    pli, frame = buffer.add(packet(18, 15000, marker=0))
+    assert frame is not None and frame.data == b"xx"

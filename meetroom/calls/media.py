@@ -37,7 +37,15 @@ BITRATE_PERIOD = 1.0  # seconds per outgoing-bitrate measurement
 
 
 class CallMedia:
-    def __init__(self, media: Media, settings: Settings, policy: IcePolicy, on_lost: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        media: Media,
+        settings: Settings,
+        policy: IcePolicy,
+        on_lost: Callable[[str], None],
+        audio: MediaStreamTrack | None = None,  # sent instead of its own microphone track (a conference shares one)
+        video: MediaStreamTrack | None = None,  # sent instead of its own camera track (a conference shares one)
+    ) -> None:
         self.media = media  # the room's devices, mutes and frame store
         self.settings = settings
         self.pc = create_peer_connection(policy=policy)
@@ -63,8 +71,9 @@ class CallMedia:
         self._early_candidates: list[RTCIceCandidate] = []  # trickled before the remote description
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
-        with recovering():  # aiortc creates the receivers (and their jitter buffers) here
-            for track in (media.microphone_track(), media.camera_track()):
+        with recovering(prompt=True):  # aiortc creates the receivers (and their jitter buffers) here
+            audio = audio if audio is not None else media.microphone_track()
+            for track in (audio, video if video is not None else media.camera_track()):
                 self._tracks.append(track)
                 self.pc.addTrack(track)
 
@@ -76,7 +85,7 @@ class CallMedia:
         return self.pc.localDescription.sdp
 
     async def answer(self, offer_sdp: str) -> str:
-        with self.governor.scope(), recovering():
+        with self.governor.scope(), recovering(prompt=True):
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self._remote_description_set()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from meetroom.media.manager import Media
 
 VIDEO_CLOCK = 90000
+FIRST_FRAME_WAIT = 2.0  # seconds the first frame may take before the placeholder is sent instead
 
 
 class CameraTrack(MediaStreamTrack):
@@ -41,7 +42,9 @@ class CameraTrack(MediaStreamTrack):
         if not self._held:
             media.capture.acquire()
             self._held = True
-        got = await media.frames.wait_newer(SELF, self._seq, timeout=max(0.25, 2.0 / media.config.fps))
+        # a capture just starting (its thread loads the pattern or opens the device) is not unavailable
+        patience = FIRST_FRAME_WAIT if self._seq == 0 else max(0.25, 2.0 / media.config.fps)
+        got = await media.frames.wait_newer(SELF, self._seq, timeout=patience)
         if got is None:
             cfg = media.config
             rgb = images.placeholder(cfg.width, cfg.height, cfg.name(), "Camera unavailable")

@@ -437,6 +437,7 @@ class ConferenceManager:
         match effect:
             case fx.Join():
                 muc.join(effect.room, effect.nick)
+                self.topology.prepare()
             case fx.Leave():
                 muc.leave(effect.room, effect.nick)
             case fx.Configure():

@@ -4,8 +4,12 @@ Who initiates is decided by the machine (the smaller full JID); this module runs
 the one-to-one building blocks: `CallMedia` for the peer connection, calls/negotiation.py for the
 SDP ↔ Jingle steps, and the call Signalling for the IQs. The session-initiate carries
 `<conference xmlns='urn:meetroom:conference:0' id='confId'/>`, which is how the receiving room
-tells a conference leg from a one-to-one call. The room's upload (`outputBandWidth`) is shared
-evenly between the legs.
+tells a conference leg from a one-to-one call. The camera and the microphone are encoded once for
+all the legs to meetroom participants (`SharedStream`, meetroom/media/sharedmedia.py: each leg's
+sender only packetises the shared VP8 and Opus streams; the video's rate is the lowest leg's,
+calls/conference/sharedrate.py),
+and the room's upload (`outputBandWidth`) is shared evenly between the legs that send, since that
+one stream goes out once per leg.
 
 A third-party client in the room (a "direct" leg) knows none of that: we call it with an ordinary
 session-initiate (it may ignore the marker), and a session-initiate it sends us without a marker
@@ -19,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
     from meetroom.core.settings import Settings
     from meetroom.media.manager import Media
     from meetroom.media.rtc import IcePolicy
+    from meetroom.media.sharedmedia import SharedStream, StreamOutlet
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,15 @@ CONFERENCE_TAG = f"{{{NS_CONFERENCE}}}conference"
 CLOSE_TIMEOUT = 5.0
 RETRY_DELAYS = (1.0, 2.0, 4.0)  # seconds before each new attempt at a lost leg; then it stays down
 RESTART_CONNECT_TIMEOUT = 10.0  # a new attempt that has not connected by then counts as lost too
+MEDIA_MODULES = ("meetroom.calls.media", "meetroom.calls.conference.sharedrate")  # what a leg needs, loaded ahead
+
+
+def _load_media_stack() -> None:
+    try:
+        for name in MEDIA_MODULES:
+            importlib.import_module(name)
+    except Exception:  # the first leg imports it again and reports what is wrong
+        log.exception("loading the media stack ahead failed")
 
 
 def conference_marker(conf_id: str) -> ET.Element:
@@ -66,7 +82,8 @@ def _apply_sending(leg: Leg) -> None:
     """A listener's leg carries no media from it: its senders drop every frame before encoding.
 
     aiortc's sender skips encoding while disabled (its own switch for a recvonly direction), so
-    no RTP leaves and no encoder time is spent; negotiation sets the switch, hence this runs
+    no RTP leaves, and the leg's share of the room's shared streams is switched off too (nothing
+    is encoded while no leg sends); negotiation sets the sender's switch, hence this runs
     after each negotiation step and on every podium change. Every leg is negotiated sendrecv, so
     going on or off the podium needs no new offer and cannot race with one.
     """
@@ -74,6 +91,8 @@ def _apply_sending(leg: Leg) -> None:
         return
     for transceiver in leg.media.pc.getTransceivers():
         transceiver.sender._enabled = leg.send or (leg.send_audio and transceiver.kind == "audio")
+    for outlet in leg.outlets:  # a shared encoder stops when no leg sends
+        outlet.set_enabled(leg.send or (leg.send_audio and outlet.kind == "audio"))
 
 
 @dataclass
@@ -91,6 +110,8 @@ class Leg:
     attempts: int = 0  # restarts since the leg last carried media
     pending: list[Any] = field(default_factory=list)  # transport-info that came before the peer connection
     restarting: bool = False  # a new attempt is scheduled
+    outlets: tuple[StreamOutlet, ...] = ()  # its audio and video from the room's shared encoders (none: its own)
+    share: int = 0  # the upload share (kbit/s) last given to its media
 
 
 class MeshTopology:
@@ -112,9 +133,23 @@ class MeshTopology:
         self.on_remote_mutes: RemoteMutes | None = None
         self.on_direct_offer: Callable[[str], bool] | None = None  # an unmarked offer: is the sender a participant?
         self.restarts = 0  # lost legs started again (for the logs and tests)
+        self._warming: asyncio.Future[None] | None = None
+        self.shared: tuple[SharedStream, SharedStream] | None = (
+            None  # microphone and camera, encoded once for every meetroom leg
+        )
         media.on_mute_change(self._own_mute)
 
     # --- the seam -----------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Load the media stack (aiortc, PyAV, NumPy: ~0.3 s) in a worker thread while the room joins.
+
+        Otherwise the first leg imports it on the event loop, in the middle of the mesh forming,
+        and every other leg of this room waits for it. An idle room still loads none of it.
+        """
+        if MEDIA_MODULES[-1] in sys.modules or self._warming is not None:
+            return
+        self._warming = asyncio.get_running_loop().run_in_executor(None, _load_media_stack)
+
     def connect(self, conf_id: str, legs: Sequence[LegSpec]) -> None:
         self.conf_id = conf_id
         for spec in legs:
@@ -140,6 +175,7 @@ class MeshTopology:
             if leg is not None:
                 leg.send, leg.send_audio, leg.receive = spec.send, spec.send_audio, spec.receive
                 _apply_sending(leg)
+        self._share_upload()
 
     def disconnect(self, peers: Sequence[str]) -> None:
         for peer in peers:
@@ -159,6 +195,9 @@ class MeshTopology:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*(c for c in closing if c is not None)), CLOSE_TIMEOUT)
         self._tasks.cancel_all()
+        shared, self.shared = self.shared, None
+        for stream in shared or ():
+            await stream.close()
         self.conf_id = ""
 
     def peer_media(self, peer: str) -> tuple[Mapping[str, bool], dict[str, Any]]:
@@ -283,11 +322,32 @@ class MeshTopology:
     def _open(self, leg: Leg) -> CallMedia:
         from meetroom.calls.media import CallMedia
 
-        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media))
+        # a third-party client may choose other codecs than Opus and VP8: its leg encodes for itself
+        outlets = () if leg.direct else tuple(stream.outlet() for stream in self._shared())
+        media = CallMedia(self.media, self.settings, self._policy(), lambda why: self._lost(leg, why, media), *outlets)
         media.peer_id = leg.peer  # /frames/?peerId=<InstanceId>
-        leg.media = media
+        for sender in media.pc.getSenders():
+            for outlet in outlets:
+                if sender.track is outlet:
+                    outlet.bind(sender)
+        leg.media, leg.outlets, leg.share = media, outlets, 0
         self._share_upload()
         return media
+
+    def _shared(self) -> tuple[SharedStream, SharedStream]:
+        if self.shared is None:
+            from meetroom.calls.conference.sharedrate import shared_camera, shared_microphone
+
+            self.shared = (shared_microphone(self.media), shared_camera(self.media, self._sending_governors))
+        return self.shared
+
+    def _sending_governors(self) -> list[Any]:
+        """The governors of the legs the shared stream goes to: its rate is the lowest of theirs."""
+        return [
+            leg.media.governor
+            for leg in self.legs.values()
+            if leg.media is not None and leg.outlets and leg.send and leg.media.connected.is_set()
+        ]
 
     async def _offer(self, leg: Leg) -> None:
         try:
@@ -379,13 +439,18 @@ class MeshTopology:
     def _end(self, leg: Leg, *, notify: bool) -> asyncio.Task | None:
         if notify and leg.sid:
             self.signalling.send_jingle_nowait(leg.peer, session_terminate(leg.sid, None, condition="success"))
-        media, leg.media = leg.media, None
+        media, leg.media, leg.outlets = leg.media, None, ()
         return self._tasks.spawn(media.close()) if media is not None else None
 
     def _share_upload(self) -> None:
-        """The room's upload is shared evenly between its legs."""
+        """The room's upload is shared evenly between the legs that send (each carries the whole stream).
+
+        A leg is given a new share only when it changes: a new ceiling may move the encoder's
+        target past its hysteresis, and a new target rebuilds the encoder with a key frame.
+        """
         total = int(self.settings.get("outputBandWidth"))
-        share = max(64, total // max(1, len(self.legs)))
+        share = max(64, total // max(1, sum(1 for leg in self.legs.values() if leg.send or leg.send_audio)))
         for leg in self.legs.values():
-            if leg.media is not None:
+            if leg.media is not None and leg.share != share:
+                leg.share = share
                 leg.media.set_output_bandwidth(share)

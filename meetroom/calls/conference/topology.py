@@ -21,6 +21,9 @@ RemoteMutes = Callable[[str, dict[str, bool]], None]
 class MediaTopology(Protocol):
     on_remote_mutes: RemoteMutes | None  # a peer announced its own mic/camera mute
 
+    def prepare(self) -> None:
+        """A conference is starting here (the room joins its MUC room): get ready before the first leg."""
+
     def connect(self, conf_id: str, legs: Sequence[LegSpec]) -> None:
         """Start exchanging media with each peer (who initiates, whether this room sends)."""
 
