@@ -9,7 +9,7 @@ let in at once (the owner's answer: nobody is asked).
 
 from __future__ import annotations
 
-from tests.support.calls import start_rooms, wait_state
+from tests.support.calls import join_request_waits, start_rooms, wait_state
 from tests.support.prosody import prosody  # noqa: F401
 
 
@@ -29,15 +29,9 @@ async def test_calling_a_moderator_asks_to_join(prosody, room_factory, connect):
 
     # members-only: B forwards C to A's waiting room
     assert (await c.client.call("call", peerId=b.call_id))["result"] is True
-    asked = await a.client.wait_event("requestInviteReceived", timeout=10)
-    assert asked["confId"] == created["confId"] and asked["peerId"].startswith(c.call_id + "/")
-    waiting = await a.client.wait_event("participantPresenceInWaitingRoomChanged", timeout=5)
-    assert (waiting["callId"], waiting["isInWaitingRoom"]) == (asked["peerId"], True)
-    sent = await c.client.wait_event("inviteRequestSent", timeout=5)
-    assert sent["peerId"] == b.call_id
-    assert (await c.client.call("getAppState"))["appState"] == 4
-    assert not c.client.pending_events("rejectReceived") and not b.client.pending_events("inviteReceived")
-    assert (await a.client.call("acceptPeer", peerId=asked["peerId"]))["result"] is True
+    asked = await join_request_waits(a, c, b.call_id, created["confId"])
+    assert not b.client.pending_events("inviteReceived")
+    assert (await a.client.call("acceptPeer", peerId=asked))["result"] is True
     joined = await c.client.wait_event("conferenceCreated", timeout=10)
     assert joined["confId"] == created["confId"]
     await wait_state(c.client, 5)

@@ -89,3 +89,17 @@ async def connected_call(caller: CallRoom, callee: CallRoom) -> dict[str, Any]:
     created = await caller.client.wait_event("conferenceCreated", timeout=15)
     await callee.client.wait_event("conferenceCreated", timeout=15)
     return created
+
+
+async def join_request_waits(owner: CallRoom, caller: CallRoom, called: str, conf_id: str) -> str:
+    """`caller` called `called` (the owner, or a moderator who sends it on): the owner is asked,
+    the caller waits in the waiting room in appState 4, nobody is rejected. The caller's InstanceId."""
+    asked = await owner.client.wait_event("requestInviteReceived", timeout=10)
+    assert asked["confId"] == conf_id and asked["peerId"].startswith(caller.call_id + "/")
+    waiting = await owner.client.wait_event("participantPresenceInWaitingRoomChanged", timeout=5)
+    assert (waiting["callId"], waiting["isInWaitingRoom"]) == (asked["peerId"], True)
+    sent = await caller.client.wait_event("inviteRequestSent", timeout=5)
+    assert sent["peerId"] == called
+    assert (await caller.client.call("getAppState"))["appState"] == 4
+    assert not caller.client.pending_events("rejectReceived")
+    return asked["peerId"]
