@@ -55,6 +55,7 @@ from aiortc.codecs import opus, vpx
 from av import VideoFrame
 
 from meetroom.calls.bitratelimits import FLOOR_BPS, MAX_BPS
+from meetroom.media.priority import run_lowered
 
 AUDIO_BPS = 48_000  # Opus for voice in governed calls (aiortc's default is 96 kbit/s)
 HALF_BELOW_BPS = 200_000
@@ -152,7 +153,8 @@ class GovernedVp8Encoder(vpx.Vp8Encoder):
             small = frame.reformat(width=width, height=height, format="yuv420p")
             small.pts, small.time_base = frame.pts, frame.time_base
             frame = small
-        return super().encode(frame, force_keyframe)
+        # aiortc's worker thread also encodes Opus: the VP8 work goes to a lowered picture thread
+        return run_lowered(super().encode, frame, force_keyframe)
 
     def sync(self) -> None:
         """Keep aiortc's private copy (used for the rate-control buffer) equal to the target."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from meetroom.media import images, ptz
 from meetroom.media.devices import Device
 from meetroom.media.framestore import SELF, FrameStore
+from meetroom.media.priority import lower_this_thread
 
 if TYPE_CHECKING:  # the sources (PyAV, NumPy, Pillow) load in the capture thread, at the first demand
     import numpy as np
@@ -125,6 +126,7 @@ class Capture:
 
     # --- the thread -------------------------------------------------------------------
     def _run(self) -> None:
+        lower_this_thread()  # the camera's pictures wait for a control panel's request, not the reverse
         source: VideoSource | None = None
         opened_for = (-1, None, False)
         next_tick = time.monotonic()

@@ -48,6 +48,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from meetroom.media.icepolicy import IcePolicy
 from meetroom.media.icepolicy import parse_hosts as parse_hosts  # where callers have found it
+from meetroom.media.priority import lower_video_decoders
 
 log = logging.getLogger(__name__)
 
@@ -123,4 +124,5 @@ class RoomPeerConnection(RTCPeerConnection):
 def create_peer_connection(hosts: Sequence[str] = (), *, policy: IcePolicy | None = None) -> RoomPeerConnection:
     """The factory calls use: `create_peer_connection(["127.0.0.1"])` in tests."""
     _install_scoped_host_list()
+    lower_video_decoders()  # decoding a picture waits for a control panel's request
     return RoomPeerConnection(policy or IcePolicy(hosts=tuple(hosts)))
