@@ -1,6 +1,6 @@
 """Third-party Jingle clients in a conference: which legs the machine asks for, and who is one.
 
-The machine on its own (fake room, as tests/test_conference_machine.py); the end-to-end proof
+The machine on its own (fake room, as tests/test_conference_machine_*.py); the end-to-end proof
 with StanzaJS in Chromium is tests/interop/test_stanzajs_conference.py.
 """
 
@@ -15,7 +15,7 @@ from meetroom.calls.errors import CallError
 from meetroom.calls.route import RTP_AUDIO, RTP_VIDEO, TERMINAL, speaks_jingle_media
 from meetroom.net.jingle.ns import JINGLE, RTP
 from meetroom.net.muc import Occupant
-from tests.test_conference_machine import CONF, ROOM, Driver, created, occupant, of
+from tests.support.confrig import CONF, ROOM, Driver, created, occupant, of
 
 ZED = "zed@localhost/web"  # "zed" > "owner": the mesh rule alone would have Zed initiate
 
