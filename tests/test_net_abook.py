@@ -106,6 +106,11 @@ async def test_block_stops_messages_and_unblock_restores_them(prosody, room_fact
     assert (await a.call("getBanList"))["banList"] == [{"peerId": b_id, "peerDn": b_id.split("@")[0]}]
 
     await b.call("sendMessage", peerId=a_id, message="while blocked")
+    # B's next round trip with the server comes after that message (one session's stanzas are
+    # handled in order): once it is answered the server has routed, and dropped, the message
+    nobody = "nobody@" + b_id.split("@")[1]
+    assert (await b.call("block", peerId=nobody))["result"] is True
+    await b.wait_event("contactBlocked", lambda e: e["peerId"] == nobody)
     await a.call("unblock", peerId=b_id)
     await a.wait_event("contactUnblocked", lambda e: e["peerId"] == b_id)
     await b.call("sendMessage", peerId=a_id, message="after unblock")
