@@ -1,9 +1,11 @@
 """How responsive the control API stays during a call: getAppState round trips on room A while it
 is idle (the baseline, same run) and while it holds a 640x360@30 call with room B.
 
-    python bench/call_api_latency.py [--samples 200] [--profile FILE]
+    python bench/call_api_latency.py [--samples 1000] [--runs 3] [--profile FILE]
 
---profile records room A with py-spy (if installed) during the in-call samples, as raw stacks.
+Each run measures room A idle, then in a call, then hangs up; the figure is the median over the
+runs (one p99 on a shared machine moves by 2x from run to run). --profile records room A with
+py-spy (if installed) during the first run's in-call samples, as raw stacks.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -36,29 +39,38 @@ async def round_trips(client: RoomClient, samples: int) -> tuple[float, float]:
     return pct(times, 50), pct(times, 99)
 
 
-async def main(samples: int, profile: str | None) -> None:
+async def main(samples: int, runs: int, profile: str | None) -> None:
+    pairs = []
     async with two_rooms("lat") as (rooms, clients):
         a, b = clients
-        idle = await round_trips(a, samples)
         async with aiohttp.ClientSession() as http:
-            await one_call(a, b, rooms[0], http)
-            spy = None
-            if profile and shutil.which("py-spy"):
-                cmd = ["py-spy", "record", "-d", str(samples // 40 + 1), "-r", "200", "--format", "raw",
-                       "-o", profile, "-p", str(rooms[0].proc.pid)]  # fmt: skip
-                spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            busy = await round_trips(a, samples)
-            if spy is not None:
-                spy.wait(60)
-            await hang_up(a, b)
-        print(f"getAppState on room A, {samples} spaced round trips")
-        print(f"{'idle (baseline)':<28} p50 {idle[0]:6.2f} ms   p99 {idle[1]:6.2f} ms")
-        print(f"{'in a 640x360@30 call':<28} p50 {busy[0]:6.2f} ms   p99 {busy[1]:6.2f} ms")
+            for run in range(runs):
+                idle = await round_trips(a, samples)
+                await one_call(a, b, rooms[0], http)
+                spy = None
+                if profile and run == 0 and shutil.which("py-spy"):
+                    cmd = ["py-spy", "record", "-d", str(samples // 40 + 1), "-r", "200", "--format", "raw",
+                           "-o", profile, "-p", str(rooms[0].proc.pid)]  # fmt: skip
+                    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                busy = await round_trips(a, samples)
+                if spy is not None:
+                    spy.wait(60)
+                await hang_up(a, b)
+                pairs.append((idle, busy))
+    print(f"getAppState on room A, {samples} spaced round trips idle (the baseline) then in a 640x360@30 call")
+    for run, (idle, busy) in enumerate(pairs, 1):
+        print(f"run {run}: idle p50 {idle[0]:5.2f} p99 {idle[1]:5.2f} ms | in a call p50 {busy[0]:5.2f} "
+              f"p99 {busy[1]:5.2f} ms | p99 {busy[1] / idle[1]:4.1f}x idle")  # fmt: skip
+    idle_p99 = statistics.median(idle[1] for idle, _ in pairs)
+    busy_p99 = statistics.median(busy[1] for _, busy in pairs)
+    ratio = busy_p99 / idle_p99
+    print(f"median of {runs} runs: idle p99 {idle_p99:.2f} ms, in a call p99 {busy_p99:.2f} ms ({ratio:.1f}x)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=1000, help="round trips per phase (p99 of 200 is the 2nd worst)")
+    parser.add_argument("--runs", type=int, default=3, help="idle/in-call pairs over the same two rooms")
     parser.add_argument("--profile")
     args = parser.parse_args()
-    asyncio.run(main(args.samples, args.profile))
+    asyncio.run(main(args.samples, args.runs, args.profile))

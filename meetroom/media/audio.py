@@ -7,6 +7,7 @@ microphone really reads zero.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import av
@@ -18,6 +19,12 @@ TONE_HZ = 440.0
 TONE_AMPLITUDE = 0.25
 
 
+@functools.cache
+def _tone_second() -> np.ndarray:
+    """One second of the tone, computed once: the microphone slices it for every 20 ms frame."""
+    return tone(1.0)
+
+
 class ToneMicrophone:
     """A sine tone (or silence); continuous phase across frames."""
 
@@ -26,12 +33,11 @@ class ToneMicrophone:
         self._t = 0
 
     def read(self) -> np.ndarray:
-        n = np.arange(self._t, self._t + FRAME_SAMPLES)
+        start = self._t % RATE  # one second holds a whole number of periods and of frames
         self._t += FRAME_SAMPLES
         if self.silent:
             return np.zeros(FRAME_SAMPLES, np.int16)
-        wave = np.sin(2 * math.pi * TONE_HZ * n / RATE) * TONE_AMPLITUDE * 32767
-        return wave.astype(np.int16)
+        return _tone_second()[start : start + FRAME_SAMPLES].copy()
 
     def close(self) -> None:
         pass

@@ -21,7 +21,8 @@ from typing import Any
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetroom.media.desktop import Capturable, X11Grab, display_name
-from meetroom.media.framestore import FrameStore, to_rgb
+from meetroom.media.framestore import Frame, FrameStore, to_video_frame
+from meetroom.media.priority import picture_threads
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,15 @@ class ContentProducer:
         self.frames.remove(OWN_CONTENT)
 
 
+def _sendable(frame: Frame) -> Any:
+    """A shared frame as a VideoFrame no larger than a call's content stream."""
+    out = to_video_frame(frame)
+    size = fit(out.width, out.height)
+    if size != (out.width, out.height):
+        out = out.reformat(width=size[0], height=size[1])
+    return out
+
+
 class ContentTrack(MediaStreamTrack):
     """One leg's content video: the newest shared frame, repeated while it stays the same."""
 
@@ -108,9 +118,6 @@ class ContentTrack(MediaStreamTrack):
         self._start: float | None = None
 
     async def recv(self) -> Any:
-        import av
-        import numpy as np
-
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
@@ -118,11 +125,8 @@ class ContentTrack(MediaStreamTrack):
             if got is not None:
                 break
         frame, self._seq = got
-        rgb = to_rgb(frame)
-        out = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        size = fit(out.width, out.height)
-        if size != (out.width, out.height):
-            out = out.reformat(width=size[0], height=size[1])
+        # converting and scaling a shared screen is picture work: off the API loop
+        out = await asyncio.get_running_loop().run_in_executor(picture_threads(), _sendable, frame)
         now = time.monotonic()
         if self._start is None:
             self._start = now

@@ -31,6 +31,14 @@ def to_rgb(frame: Frame) -> np.ndarray:
     return frame
 
 
+def to_video_frame(frame: Frame) -> av.VideoFrame:
+    """A picture as the rgb24 VideoFrame aiortc's encoders take (a copy: the store keeps its own)."""
+    import av
+    import numpy as np
+
+    return av.VideoFrame.from_ndarray(np.ascontiguousarray(to_rgb(frame)), format="rgb24")
+
+
 def encode_jpeg(frame: Frame, quality: int) -> bytes:
     from PIL import Image
 

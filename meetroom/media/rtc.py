@@ -48,6 +48,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from meetroom.media.icepolicy import IcePolicy
 from meetroom.media.icepolicy import parse_hosts as parse_hosts  # where callers have found it
+from meetroom.media.loopshare import take_turns, use_fast_audio_level
 from meetroom.media.priority import lower_video_decoders
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class RoomPeerConnection(RTCPeerConnection):
     def _guard(self) -> None:
         for connection in self.ice_connections():
             guard_incoming_checks(connection, self.policy.allows_remote)
+        for transceiver in self.getTransceivers():
+            take_turns(transceiver.sender.transport)
 
     async def setRemoteDescription(self, sessionDescription: RTCSessionDescription) -> None:
         await super().setRemoteDescription(sessionDescription)
@@ -125,4 +128,5 @@ def create_peer_connection(hosts: Sequence[str] = (), *, policy: IcePolicy | Non
     """The factory calls use: `create_peer_connection(["127.0.0.1"])` in tests."""
     _install_scoped_host_list()
     lower_video_decoders()  # decoding a picture waits for a control panel's request
+    use_fast_audio_level()
     return RoomPeerConnection(policy or IcePolicy(hosts=tuple(hosts)))

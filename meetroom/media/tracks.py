@@ -16,7 +16,8 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetroom.media import audio, devices, images
-from meetroom.media.framestore import SELF, to_rgb
+from meetroom.media.framestore import SELF, Frame, to_video_frame
+from meetroom.media.priority import picture_threads
 
 if TYPE_CHECKING:
     from meetroom.media.manager import Media
@@ -47,11 +48,11 @@ class CameraTrack(MediaStreamTrack):
         got = await media.frames.wait_newer(SELF, self._seq, timeout=patience)
         if got is None:
             cfg = media.config
-            rgb = images.placeholder(cfg.width, cfg.height, cfg.name(), "Camera unavailable")
+            picture: Frame = images.placeholder(cfg.width, cfg.height, cfg.name(), "Camera unavailable")
         else:
-            frame, self._seq = got
-            rgb = to_rgb(frame)
-        out = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            picture, self._seq = got
+        # off the API loop: turning a picture into a VideoFrame costs as much as a request
+        out = await asyncio.get_running_loop().run_in_executor(picture_threads(), to_video_frame, picture)
         now = time.monotonic()
         if self._start is None:
             self._start = now
