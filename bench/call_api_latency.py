@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp
-from call_bench import hang_up, one_call, pct, two_rooms
+from call_bench import hang_up, one_call, pct, rooms_online
 
 from meetroom.client import RoomClient
 
@@ -41,7 +41,7 @@ async def round_trips(client: RoomClient, samples: int) -> tuple[float, float]:
 
 async def main(samples: int, runs: int, profile: str | None) -> None:
     pairs = []
-    async with two_rooms("lat") as (rooms, clients):
+    async with rooms_online("lat") as (rooms, clients):
         a, b = clients
         async with aiohttp.ClientSession() as http:
             for run in range(runs):

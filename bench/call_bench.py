@@ -167,11 +167,11 @@ async def capped_bitrate(client: RoomClient, kbps: int) -> int:
 
 
 @contextlib.asynccontextmanager
-async def two_rooms(prefix: str) -> AsyncIterator[tuple[list[RoomProcess], list[RoomClient]]]:
-    """Prosody and rooms A and B at 640x360@30, logged in; everything is stopped by pid afterwards."""
+async def rooms_online(prefix: str, count: int = 2) -> AsyncIterator[tuple[list[RoomProcess], list[RoomClient]]]:
+    """Prosody and `count` rooms (A, B, ...) at 640x360@30, logged in; all stopped by pid afterwards."""
     with tempfile.TemporaryDirectory() as tmp:
         server = ProsodyServer(Path(tmp) / "prosody").start()
-        rooms = [RoomProcess(Path(tmp) / n, ["--ice-host", "127.0.0.1"]).start() for n in ("a", "b")]
+        rooms = [RoomProcess(Path(tmp) / f"room{i}", ["--ice-host", "127.0.0.1"]).start() for i in range(count)]
         clients: list[RoomClient] = []
         try:
             for room in rooms:
@@ -193,7 +193,7 @@ async def two_rooms(prefix: str) -> AsyncIterator[tuple[list[RoomProcess], list[
 
 
 async def main(calls: int, hold: float) -> None:
-    async with two_rooms("bench") as (rooms, clients):
+    async with rooms_online("bench") as (rooms, clients):
         a, b = clients
         base = await baseline_setup(min(calls, 20))
         setups, frames = [], []
