@@ -24,7 +24,7 @@ from av.video.reformatter import VideoReformatter
 from PIL import Image
 
 from meetroom.media import images, ndilib
-from meetroom.media.framestore import Frame, FrameStore
+from meetroom.media.framestore import Frame, FrameStore, to_video_frame
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ def pixels(frame: Frame, fmt: str = "rgb24") -> np.ndarray:
     if not isinstance(frame, av.VideoFrame):
         if fmt == "rgb24":
             return frame
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        frame = to_video_frame(frame)
     converter = getattr(_converters, "reformatter", None)
     if converter is None:
         converter = _converters.reformatter = VideoReformatter()
