@@ -22,7 +22,6 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetroom.media.desktop import Capturable, X11Grab, display_name
 from meetroom.media.framestore import Frame, FrameStore, to_video_frame
-from meetroom.media.priority import picture_threads
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +124,8 @@ class ContentTrack(MediaStreamTrack):
             if got is not None:
                 break
         frame, self._seq = got
-        # converting and scaling a shared screen is picture work: off the API loop
-        out = await asyncio.get_running_loop().run_in_executor(picture_threads(), _sendable, frame)
+        # converting and scaling a shared screen: off the API loop, as CameraTrack does
+        out = await asyncio.get_running_loop().run_in_executor(None, _sendable, frame)
         now = time.monotonic()
         if self._start is None:
             self._start = now

@@ -41,20 +41,15 @@ _pictures: ThreadPoolExecutor | None = None
 _pictures_lock = threading.Lock()
 
 
-def picture_threads() -> ThreadPoolExecutor:
-    """The lowered picture threads, shared by the encoders and the tracks' frame conversion."""
+def run_lowered(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` in one of the lowered picture threads, waited for by the calling thread."""
     global _pictures
     with _pictures_lock:
         if _pictures is None:
             _pictures = ThreadPoolExecutor(
                 max_workers=PICTURE_THREADS, thread_name_prefix="meetroom-picture", initializer=lower_this_thread
             )
-        return _pictures
-
-
-def run_lowered(work: Callable[..., T], *args: Any) -> T:
-    """`work(*args)` in one of the lowered picture threads, waited for by the calling thread."""
-    return picture_threads().submit(work, *args).result()
+    return _pictures.submit(work, *args).result()
 
 
 _decoders_lowered = False

@@ -17,7 +17,6 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetroom.media import audio, devices, images
 from meetroom.media.framestore import SELF, Frame, to_video_frame
-from meetroom.media.priority import picture_threads
 
 if TYPE_CHECKING:
     from meetroom.media.manager import Media
@@ -51,8 +50,9 @@ class CameraTrack(MediaStreamTrack):
             picture: Frame = images.placeholder(cfg.width, cfg.height, cfg.name(), "Camera unavailable")
         else:
             picture, self._seq = got
-        # off the API loop: turning a picture into a VideoFrame costs as much as a request
-        out = await asyncio.get_running_loop().run_in_executor(picture_threads(), to_video_frame, picture)
+        # off the API loop (turning a picture into a VideoFrame costs as much as a request), at the
+        # API's priority: behind the lowered encodes a loaded machine would cut the frame rate
+        out = await asyncio.get_running_loop().run_in_executor(None, to_video_frame, picture)
         now = time.monotonic()
         if self._start is None:
             self._start = now
