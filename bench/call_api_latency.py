@@ -3,9 +3,11 @@ is idle (the baseline, same run) and while it holds a 640x360@30 call with room 
 
     python bench/call_api_latency.py [--samples 1000] [--runs 3] [--profile FILE]
 
-Each run measures room A idle, then in a call, then hangs up; the figure is the median over the
-runs (one p99 on a shared machine moves by 2x from run to run). --profile records room A with
-py-spy (if installed) during the first run's in-call samples, as raw stacks.
+Each run measures room A idle, then idle beside a call between rooms B and C (the machine's own
+share: A does no media work, yet the call's load on the shared cores delays it), then in a call
+with B; the figures are medians over the runs (one p99 on a shared machine moves by 2x from run
+to run). The gap between "beside" and "in a call" is what A's own media costs its API. --profile
+records room A with py-spy (if installed) during the first run's in-call samples, as raw stacks.
 """
 
 from __future__ import annotations
@@ -40,12 +42,15 @@ async def round_trips(client: RoomClient, samples: int) -> tuple[float, float]:
 
 
 async def main(samples: int, runs: int, profile: str | None) -> None:
-    pairs = []
-    async with rooms_online("lat") as (rooms, clients):
-        a, b = clients
+    figures = []
+    async with rooms_online("lat", 3) as (rooms, clients):
+        a, b, c = clients
         async with aiohttp.ClientSession() as http:
             for run in range(runs):
                 idle = await round_trips(a, samples)
+                await one_call(b, c, rooms[1], http)
+                beside = await round_trips(a, samples)
+                await hang_up(b, c)
                 await one_call(a, b, rooms[0], http)
                 spy = None
                 if profile and run == 0 and shutil.which("py-spy"):
@@ -56,21 +61,21 @@ async def main(samples: int, runs: int, profile: str | None) -> None:
                 if spy is not None:
                     spy.wait(60)
                 await hang_up(a, b)
-                pairs.append((idle, busy))
-    print(f"getAppState on room A, {samples} spaced round trips idle (the baseline) then in a 640x360@30 call")
-    for run, (idle, busy) in enumerate(pairs, 1):
-        print(f"run {run}: idle p50 {idle[0]:5.2f} p99 {idle[1]:5.2f} ms | in a call p50 {busy[0]:5.2f} "
-              f"p99 {busy[1]:5.2f} ms | p99 {busy[1] / idle[1]:4.1f}x idle")  # fmt: skip
-    idle_p99 = statistics.median(idle[1] for idle, _ in pairs)
-    busy_p99 = statistics.median(busy[1] for _, busy in pairs)
-    ratio = busy_p99 / idle_p99
-    print(f"median of {runs} runs: idle p99 {idle_p99:.2f} ms, in a call p99 {busy_p99:.2f} ms ({ratio:.1f}x)")
+                figures.append((idle, beside, busy))
+    print(f"getAppState on room A, {samples} spaced round trips: idle (the baseline), idle beside a B-C call,"
+          " in a 640x360@30 call with B")  # fmt: skip
+    for run, (idle, beside, busy) in enumerate(figures, 1):
+        print(f"run {run}: idle p50 {idle[0]:5.2f} p99 {idle[1]:5.2f} ms | beside p99 {beside[1]:5.2f} ms "
+              f"| in a call p50 {busy[0]:5.2f} p99 {busy[1]:5.2f} ms | p99 {busy[1] / idle[1]:4.1f}x idle")  # fmt: skip
+    idle_p99, beside_p99, busy_p99 = (statistics.median(run[phase][1] for run in figures) for phase in range(3))
+    print(f"median of {runs} runs: idle p99 {idle_p99:.2f} ms, beside a call {beside_p99:.2f} ms "
+          f"({beside_p99 / idle_p99:.1f}x), in a call {busy_p99:.2f} ms ({busy_p99 / idle_p99:.1f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000, help="round trips per phase (p99 of 200 is the 2nd worst)")
-    parser.add_argument("--runs", type=int, default=3, help="idle/in-call pairs over the same two rooms")
+    parser.add_argument("--runs", type=int, default=3, help="idle / beside / in-call rounds over the same three rooms")
     parser.add_argument("--profile")
     args = parser.parse_args()
     asyncio.run(main(args.samples, args.runs, args.profile))

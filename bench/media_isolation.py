@@ -3,13 +3,15 @@ round trips while A is idle and rooms B and C hold a 640x360@30 call beside it o
 
     python bench/media_isolation.py [--samples 1000] [--runs 2]
 
-Each run starts Prosody and three rooms, then measures A three times:
+Each run starts Prosody and three rooms, then measures A four times:
 
 * quiet: nobody in a call (the baseline, same run);
 * beside a call: B and C in a call at the normal priority — what A would see if its own media ran
   in another process at the API's priority;
 * beside a lowered call: the same call with every thread of B and C five nice levels lower — what
-  A would see with its media in a process at nice +5 (picture threads five below that).
+  A would see with its media in a process at nice +5 (picture threads five below that);
+* beside the lowest call: every thread of B and C at nice 19, the least the kernel can give them
+  without SCHED_IDLE — what is left is the machine's (a VM's shared cores), no room design's.
 
 Compare with bench/call_api_latency.py, where A's media shares A's process and event loop.
 """
@@ -32,7 +34,8 @@ from call_api_latency import round_trips
 from call_bench import hang_up, one_call, rooms_online
 
 LOWERED_BY = 5
-PHASES = ("quiet", "beside a call", "beside a lowered call")
+LOWEST = 19
+PHASES = ("quiet", "beside a call", "beside a lowered call", "beside the lowest call")
 
 
 def lower_process(pid: int, by: int) -> None:
@@ -51,6 +54,9 @@ async def one_run(samples: int) -> list[tuple[float, float]]:
             figures.append(await round_trips(a, samples))
             for room in rooms[1:]:
                 lower_process(room.proc.pid, LOWERED_BY)
+            figures.append(await round_trips(a, samples))
+            for room in rooms[1:]:
+                lower_process(room.proc.pid, LOWEST)
             figures.append(await round_trips(a, samples))
             await hang_up(b, c)
         return figures

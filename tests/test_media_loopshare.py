@@ -110,3 +110,21 @@ def test_the_tone_microphone_plays_a_continuous_tone_from_its_precomputed_second
     frame[:] = 0  # a caller that mutes in place must not silence the table
     assert audio.level(mic.read()) > 0.1
     assert not audio.ToneMicrophone(silent=True).read().any()
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        np.zeros(audio.FRAME_SAMPLES),
+        np.full(audio.FRAME_SAMPLES, -32768),
+        audio.tone(0.02),
+        np.random.default_rng(9).normal(0, 3000, (1, 2 * audio.FRAME_SAMPLES)).clip(-32768, 32767),
+    ],
+    ids=["silence", "negative-full-scale", "tone", "stereo-plane"],
+)
+def test_the_dot_product_rms_is_the_plain_formula(samples):
+    samples = samples.astype(np.int16)
+    plain = float(np.sqrt(np.mean(np.square(samples.astype(np.float64))))) / 32767
+    assert audio.rms(samples) == pytest.approx(plain, rel=1e-12, abs=1e-15)
+    assert audio.level(samples) == round(min(1.0, plain), 4)
+    assert audio.rms(np.zeros(0, dtype=np.int16)) == 0.0

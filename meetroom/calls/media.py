@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from aiortc import RTCIceCandidate, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetroom.calls.bitrate import BitrateGovernor
 from meetroom.calls.loss import recovering
 from meetroom.calls.playback import Playback
+from meetroom.media.audio import rms
 from meetroom.media.rtc import IcePolicy, create_peer_connection
 
 if TYPE_CHECKING:
@@ -174,9 +174,7 @@ class CallMedia:
                 for tap in self.audio_taps:
                     tap(frame)
                 media.heard(self.peer_id, frame)
-                samples = frame.to_ndarray().astype(np.float32) / 32768.0
-                rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
-                level = 0.8 * level + 0.2 * rms * self.audio_gain / 100
+                level = 0.8 * level + 0.2 * rms(frame.to_ndarray()) * self.audio_gain / 100
                 self.audio_level = level
                 if playback is not None and not media.mutes["speaker"]:
                     playback.push(frame, float(settings.get("audioPlayLevel")) * self.audio_gain / 100)

@@ -7,8 +7,11 @@ mid-flight; a TaskSet holds each one until it finishes, and hands the live ones 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
-from typing import Any
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class TaskSet:
@@ -29,3 +32,32 @@ class TaskSet:
     def cancel_all(self) -> None:
         for task in self:
             task.cancel()
+
+
+async def in_own_thread(work: Callable[[], T], name: str) -> T:
+    """Run blocking `work` in a thread started for it alone.
+
+    For the rare calls that must finish promptly however busy the default executor is (a device
+    that is deleted has to be gone in bounded time even while every worker is converting frames).
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result = work()
+        except BaseException as error:  # handed to the awaiting task, raised there
+            loop.call_soon_threadsafe(settle, None, error)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await done

@@ -83,12 +83,23 @@ def tone(seconds: float, hz: float = TONE_HZ) -> np.ndarray:
     return (np.sin(2 * math.pi * hz * n / RATE) * TONE_AMPLITUDE * 32767).astype(np.int16)
 
 
+FULL_SCALE = 32767
+
+
+def rms(samples: np.ndarray, count: int | None = None) -> float:
+    """RMS of s16 samples relative to full scale, as one dot product: it runs on the event loop
+    for every 20 ms of sound a call sends and receives. `count` divides instead of the number of
+    samples given (RFC 6465's level, as aiortc computes it, sums a plane's padding too)."""
+    flat = samples.reshape(-1).astype(np.float64)
+    count = flat.size if count is None else count
+    if count == 0:
+        return 0.0
+    return math.sqrt(float(np.dot(flat, flat)) / count) / FULL_SCALE
+
+
 def level(samples: np.ndarray) -> float:
     """RMS level of s16 samples on a 0..1 scale (1 = a full-scale square wave)."""
-    if samples.size == 0:
-        return 0.0
-    rms = float(np.sqrt(np.mean(np.square(samples.astype(np.float64)))))
-    return round(min(1.0, rms / 32767.0), 4)
+    return round(min(1.0, rms(samples)), 4)
 
 
 def to_audio_frame(samples: np.ndarray, pts: int) -> av.AudioFrame:

@@ -7,6 +7,10 @@ socket is ready. A control panel's request that arrives meanwhile waits for the 
 loop after every packet sent and every datagram received, so a request waits for one packet at
 most (bench/call_api_latency.py). The patch is per transport instance: other aiortc users are
 untouched.
+
+aiortc also measures the level of every audio frame it sends (RFC 6465's header extension) in a
+Python loop over each sample, on the loop; `use_fast_audio_level` swaps in the same sum as one
+numpy dot product, with the same result.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
+
+from meetroom.media.audio import rms
 
 
 def _then_yield(step: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -38,18 +44,16 @@ def take_turns(dtls: Any) -> None:
     dtls._meetroom_turns = True
 
 
-MAX_SAMPLE = 32767
 QUIETEST_DBOV = -127
 
 
 def audio_level_dbov(frame: Any) -> int:
     """RFC 6465's level of an s16 AudioFrame, as aiortc computes it, in numpy instead of a Python
     loop over every sample (aiortc runs it on the loop for each 20 ms of sound it sends)."""
-    samples = np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16).astype(np.float64)
-    rms = math.sqrt(float(np.dot(samples, samples)) / (frame.samples * MAX_SAMPLE * MAX_SAMPLE))
-    if rms <= 0:
+    level = rms(np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16), count=frame.samples)
+    if level <= 0:
         return QUIETEST_DBOV
-    return round(min(0.0, max(float(QUIETEST_DBOV), 20 * math.log10(rms))))
+    return round(min(0.0, max(float(QUIETEST_DBOV), 20 * math.log10(level))))
 
 
 _aiortc_audio_level: Callable[[Any], int] | None = None

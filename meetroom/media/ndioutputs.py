@@ -23,6 +23,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from PIL import Image
 
+from meetroom.core.tasks import in_own_thread
 from meetroom.media import images, ndilib
 from meetroom.media.framestore import Frame, FrameStore, to_video_frame
 
@@ -266,7 +267,8 @@ class Output:
         return {"deviceId": self.device_id, "displayName": self.display_name, "mixedType": self.mixed_type}
 
     async def start(self) -> None:
-        self.sender = await asyncio.to_thread(ndilib.Sender, self.display_name)  # it registers with avahi
+        # it registers with avahi; its own thread, not a turn behind the frame work in the executor
+        self.sender = await in_own_thread(lambda: ndilib.Sender(self.display_name), "ndi-sender-open")
         self._tasks.append(asyncio.create_task(self._pump_video(self.sender), name=f"ndi-video {self.device_id}"))
         if self.sound is not None:
             self._tasks.append(asyncio.create_task(self._pump_sound(self.sender), name=f"ndi-sound {self.device_id}"))
@@ -299,7 +301,7 @@ class Output:
         if self.sound is not None:
             self.sound.close()
         if self.sender is not None:
-            await asyncio.to_thread(self.sender.close)
+            await in_own_thread(self.sender.close, "ndi-sender-close")
         self.on_close()
 
 
