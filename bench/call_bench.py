@@ -31,7 +31,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -164,6 +164,13 @@ async def capped_bitrate(client: RoomClient, kbps: int) -> int:
     bitrate = (await client.call("getOutgoingBitrate"))["bitrate"]
     await client.call("setSettings", settings={"outputBandWidth": old})
     return bitrate
+
+
+def each_thread(pid: int, change: Callable[[int], None]) -> None:
+    """`change(tid)` for every thread `pid` has now; the threads it starts later inherit it."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):  # a worker thread that ended meanwhile
+            change(int(task.name))
 
 
 @contextlib.asynccontextmanager

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import statistics
 import sys
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp
 from call_api_latency import round_trips
-from call_bench import hang_up, one_call, rooms_online
+from call_bench import each_thread, hang_up, one_call, rooms_online
 
 LOWERED_BY = 5
 LOWEST = 19
@@ -40,10 +39,9 @@ PHASES = ("quiet", "beside a call", "beside a lowered call", "beside the lowest 
 
 def lower_process(pid: int, by: int) -> None:
     """Every thread of `pid` `by` nice levels lower (threads it starts later inherit it)."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        tid = int(task.name)
-        with contextlib.suppress(ProcessLookupError):  # a worker thread that ended meanwhile
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
+    each_thread(
+        pid, lambda tid: os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
+    )
 
 
 async def one_run(samples: int) -> list[tuple[float, float]]:

@@ -9,11 +9,12 @@ room wakes once per period and no more.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
+
+from meetroom.core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,7 @@ class LoopMonitor:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         while True:

@@ -10,7 +10,6 @@ handlers only call it). Other features reuse it: `media.frames` is the frame sto
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
+from meetroom.core.tasks import cancel_all_and_wait, cancel_and_wait
 from meetroom.media import devices as dev
 from meetroom.media.capture import Capture, SelfViewConfig
 from meetroom.media.errors import MediaError
@@ -87,12 +87,7 @@ class Media:
         self._tasks.append(asyncio.create_task(self._watch_devices(), name="media-hotplug"))
 
     async def close(self) -> None:
-        tasks = [*self._tasks, *self.tests.values(), *([self.ptz_motion] if self.ptz_motion else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all_and_wait([*self._tasks, *self.tests.values(), *([self.ptz_motion] if self.ptz_motion else [])])
         await asyncio.to_thread(self.capture.stop)
 
     # --- devices ----------------------------------------------------------------------
@@ -325,10 +320,7 @@ class Media:
     async def stop_motion(self) -> None:
         """ptzStop: end a held movement (and wait until it has ended)."""
         task, self.ptz_motion = self.ptz_motion, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def start_motion(self, axis: str, direction: int) -> None:
         """ptzLeft/Right/Up/Down/ZoomInc/ZoomDec: one step now, then one per interval until stopped."""

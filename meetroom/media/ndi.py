@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from meetroom import ids
 from meetroom.core.events import Events
+from meetroom.core.tasks import cancel_and_wait
 from meetroom.media import images, ndilib
 from meetroom.media.devices import Device
 from meetroom.media.errors import MediaError
@@ -180,10 +181,7 @@ class NdiService:
                 log.warning("NDI stays off: %s", exc)
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        await cancel_and_wait(self._watcher)
         for output in list(self.outputs.values()):
             await output.close()
         self.outputs.clear()

@@ -10,7 +10,6 @@ pumps 20 ms chunks beside it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -23,7 +22,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from PIL import Image
 
-from meetroom.core.tasks import in_own_thread
+from meetroom.core.tasks import cancel_all_and_wait, in_own_thread
 from meetroom.media import images, ndilib
 from meetroom.media.framestore import Frame, FrameStore, to_video_frame
 
@@ -291,12 +290,8 @@ class Output:
             await asyncio.to_thread(sender.send_audio, samples, rate)
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        tasks, self._tasks = self._tasks, []
+        await cancel_all_and_wait(tasks)
         self.video.close()
         if self.sound is not None:
             self.sound.close()

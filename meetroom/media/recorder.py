@@ -27,6 +27,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from meetroom.core.tasks import cancel_and_wait
 from meetroom.media.audio import RATE
 from meetroom.media.framestore import FrameStore, to_rgb
 
@@ -226,10 +227,7 @@ class Recording:
     async def stop(self) -> float:
         """End the file; returns the recorded seconds."""
         duration = self.duration
-        if self._clock is not None:
-            self._clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._clock
+        await cancel_and_wait(self._clock)
         await asyncio.to_thread(self._jobs.put, None)
         await asyncio.to_thread(self._thread.join)
         return math.floor(duration * 10) / 10

@@ -9,7 +9,6 @@ One worker prepares the queue in order; a slide that is about to be shown jumps 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 
 from meetroom.core.events import Events
 from meetroom.core.slides import CacheQueue, Slide, SlideError, SlideShow
-from meetroom.core.tasks import TaskSet
+from meetroom.core.tasks import TaskSet, cancel_all_and_wait
 from meetroom.media.images import NotAnImage
 from meetroom.media.uploads import UploadedFiles
 from meetroom.store.db import Store
@@ -87,12 +86,7 @@ class SlideService:
         self._kick()
 
     async def close(self) -> None:
-        tasks = [*self._tasks, *([self._worker] if self._worker else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all_and_wait([*self._tasks, *([self._worker] if self._worker else [])])
 
     def _publish(self, event: str, fields: dict[str, Any] | None = None) -> None:
         self.events.publish(event, fields or {})

@@ -7,10 +7,10 @@ progress and end. The running tests live in `Media.tests` so that closing the me
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from meetroom.core.appstate import AppState, AppStateMachine
 from meetroom.core.events import Events
+from meetroom.core.tasks import cancel_and_wait
 from meetroom.media.errors import MediaError
 from meetroom.media.manager import Media
 
@@ -43,9 +43,7 @@ class SoundTests:
         task = self._running(name)
         if task is None:
             raise MediaError(f"{what} is not running")
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
 
     # --- microphone level ---------------------------------------------------------------
     def start_level(self) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
+from meetroom.core.tasks import cancel_and_wait
+
 STREAM_NS = "http://etherx.jabber.org/streams"
 KEEPALIVE_INTERVAL = 20.0
 
@@ -57,7 +59,10 @@ async def open_stream(
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, ProbeResult]:
     """Connect, open a client stream for `domain` and read the features (or the refusal)."""
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancel that races the connect's
+        # result, and the room's connect loop then went on retrying while the room shut down
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port)
     except TimeoutError:
         raise ProbeError(f"no answer from {host}:{port} within {timeout:g} s", "timeout") from None
     except OSError as exc:
@@ -80,7 +85,8 @@ async def open_stream(
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise ProbeError(f"{host}:{port} did not answer as an XMPP server", "not-xmpp")
-            chunk = await asyncio.wait_for(reader.read(65536), remaining)
+            async with asyncio.timeout(remaining):
+                chunk = await reader.read(65536)
             if not chunk:
                 raise ProbeError(f"{host}:{port} closed the connection: not an XMPP client port?", "closed")
             data += chunk
@@ -140,7 +146,8 @@ class ServerLink:
     async def _watch(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
         while True:
             try:
-                chunk = await asyncio.wait_for(reader.read(65536), KEEPALIVE_INTERVAL)
+                async with asyncio.timeout(KEEPALIVE_INTERVAL):
+                    chunk = await reader.read(65536)
             except TimeoutError:
                 try:
                     writer.write(b" ")
@@ -154,11 +161,8 @@ class ServerLink:
                 return "the server closed the connection"
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
         if self._writer is not None:
             with contextlib.suppress(OSError, RuntimeError):
                 self._writer.write(b"</stream:stream>")

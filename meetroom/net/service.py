@@ -9,7 +9,6 @@ change itself through the event sink it is given.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import ssl
@@ -22,7 +21,7 @@ from meetroom import ids
 from meetroom.core.appstate import EXT_AVAILABLE, EXT_OFFLINE, AppState, AppStateMachine
 from meetroom.core.events import Events
 from meetroom.core.settings import Settings
-from meetroom.core.tasks import TaskSet
+from meetroom.core.tasks import TaskSet, cancel_and_wait
 from meetroom.net.chatstore import INCOMING, OUTGOING, ChatStore, StoredMessage, chat_id
 from meetroom.net.credentials import CredentialStore
 from meetroom.net.errors import BadPeerId, NetworkError, NotConnected
@@ -138,11 +137,8 @@ class NetworkService:
         self.chats.close()
 
     async def _cancel_task(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _drop_link(self) -> None:
         if self._link is not None:

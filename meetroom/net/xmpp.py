@@ -223,7 +223,8 @@ class XmppSession:
         self._started = asyncio.get_running_loop().create_future()
         self.client.connect(host=self.host, port=self.port)
         try:
-            await asyncio.wait_for(asyncio.shield(self._started), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: it can lose a cancel (core/tasks.py)
+                await asyncio.shield(self._started)
         except TimeoutError:
             await self.stop()
             raise LoginFailed(7, f"the server did not complete the login within {timeout:g} s") from None

@@ -10,11 +10,12 @@ purpose. Outside systemd (no $NOTIFY_SOCKET) every call does nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from collections.abc import Mapping
+
+from meetroom.core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +98,7 @@ class ServiceNotifier:
             return
         send("STOPPING=1", self.environ)
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _keep_alive(self, interval: float) -> None:
         while True:
