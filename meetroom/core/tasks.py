@@ -91,7 +91,7 @@ async def cancel_and_wait(task: asyncio.Task[Any] | None, tries: int = CANCEL_TR
         log.warning("task %s went on after %d cancellations", task.get_name(), tries)
         return False
     if not task.cancelled() and (error := task.exception()) is not None:
-        log.warning("task %s ended with %r while it was cancelled", task.get_name(), error)
+        log.warning("task %s ended with %r", task.get_name(), error)  # it may have failed before the cancel
     return True
 
 
